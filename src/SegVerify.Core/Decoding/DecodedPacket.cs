@@ -1,0 +1,122 @@
+using SegVerify.Core.Net;
+
+namespace SegVerify.Core.Decoding;
+
+/// <summary>What a frame turned out to be.</summary>
+public enum PacketKind : byte
+{
+    /// <summary>Not decoded; <see cref="DecodedPacket.Undecoded"/> says why.</summary>
+    Undecoded = 0,
+    /// <summary>ARP (feeds the MAC checks, never a flow).</summary>
+    Arp = 1,
+    /// <summary>IPv4 or IPv6.</summary>
+    Ip = 2,
+    /// <summary>A well-formed link-layer frame of another ethertype (LLDP, STP...): counted, not judged.</summary>
+    OtherL2 = 3,
+}
+
+/// <summary>Why a frame could not be decoded. Names appear in the summary's <c>undecoded</c> object (see <see cref="UndecodedReasons"/>).</summary>
+public enum UndecodedReason : byte
+{
+    None = 0,
+    UnsupportedLinkType,
+    TruncatedLinkHeader,
+    TruncatedVlanTag,
+    TooManyVlanTags,
+    TruncatedArp,
+    TruncatedIpv4Header,
+    BadIpv4HeaderLength,
+    BadIpv4TotalLength,
+    TruncatedIpv6Header,
+    BadIpVersion,
+    TruncatedIpv6ExtensionHeader,
+    TooManyIpv6ExtensionHeaders,
+    TruncatedTcpHeader,
+    BadTcpHeaderLength,
+    TruncatedUdpHeader,
+    TruncatedIcmpHeader,
+    UnsupportedEthertype,
+    Other,
+}
+
+public static class UndecodedReasons
+{
+    private static readonly string[] Names = Enum.GetValues<UndecodedReason>().Select(ToKebab).ToArray();
+    public static string Name(UndecodedReason r) => Names[(int)r];
+
+    private static string ToKebab(UndecodedReason r)
+    {
+        var s = r.ToString();
+        var sb = new System.Text.StringBuilder();
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (char.IsUpper(s[i]) && i > 0) sb.Append('-');
+            sb.Append(char.ToLowerInvariant(s[i]));
+        }
+        return sb.ToString();
+    }
+}
+
+/// <summary>
+/// One decoded frame: a plain struct filled in place by the frame decoder (no allocation per packet).
+/// Only the fields the flow table and the policy need; the payload is never copied.
+/// </summary>
+public struct DecodedPacket
+{
+    public PacketKind Kind;
+    public UndecodedReason Undecoded;
+
+    // ---- link layer ----
+    /// <summary>False for raw-IP, null/loopback link types: no MAC checks then.</summary>
+    public bool HasMac;
+    public MacAddr SrcMac;
+    public MacAddr DstMac;
+    /// <summary>Number of 802.1Q/802.1ad tags (0, 1 or 2; more is reported as 2 with the two outermost).</summary>
+    public byte VlanCount;
+    /// <summary>Outer tag's VLAN id (the one reported as <c>vlan</c>); 0 when untagged.</summary>
+    public ushort OuterVlan;
+    /// <summary>Inner tag's VLAN id for QinQ; 0 otherwise.</summary>
+    public ushort InnerVlan;
+    /// <summary>Ethertype after the tags (0x0800, 0x86DD, 0x0806...).</summary>
+    public ushort EtherType;
+
+    // ---- ARP (Kind == Arp) ----
+    public ushort ArpOperation;
+    public MacAddr ArpSenderMac;
+    public IpAddr ArpSenderIp;
+    public IpAddr ArpTargetIp;
+
+    // ---- IP (Kind == Ip) ----
+    /// <summary>4 or 6.</summary>
+    public byte IpVersion;
+    public IpAddr SrcIp;
+    public IpAddr DstIp;
+    /// <summary>Upper-layer protocol after IPv6 extension headers (6, 17, 1, 58, ...).</summary>
+    public byte Protocol;
+    /// <summary>True when <see cref="SrcPort"/>/<see cref="DstPort"/> were read (TCP, UDP, SCTP first fragment).</summary>
+    public bool HasPorts;
+    public ushort SrcPort;
+    public ushort DstPort;
+    /// <summary>TCP flags byte (FIN=0x01 SYN=0x02 RST=0x04 PSH=0x08 ACK=0x10 URG=0x20 ECE=0x40 CWR=0x80).</summary>
+    public byte TcpFlags;
+    /// <summary>True when the ICMP/ICMPv6 type and code were read.</summary>
+    public bool HasIcmp;
+    public byte IcmpType;
+    public byte IcmpCode;
+    /// <summary>Echo identifier for ICMP(v6) echo request/reply; 0 otherwise.</summary>
+    public ushort IcmpEchoId;
+
+    // ---- fragments ----
+    /// <summary>This packet is an IP fragment (IPv4 MF or offset, or an IPv6 fragment header).</summary>
+    public bool IsFragment;
+    /// <summary>Fragment offset in bytes; 0 for the first fragment.</summary>
+    public int FragmentOffset;
+    public bool MoreFragments;
+    /// <summary>IPv4 identification or IPv6 fragment header identification.</summary>
+    public uint FragmentId;
+
+    /// <summary>Bytes of IP payload after all IP headers as declared (for statistics only).</summary>
+    public int L4Length;
+
+    public const byte TcpFin = 0x01, TcpSyn = 0x02, TcpRst = 0x04, TcpPsh = 0x08, TcpAck = 0x10;
+}

@@ -1,0 +1,84 @@
+using SegVerify.Core.Net;
+using SegVerify.Core.Topology;
+
+namespace SegVerify.Core.Engine;
+
+public enum Severity : byte { Warning, Violation }
+
+/// <summary>The finding ids of the spec (and those SegVerify adds), with their severities.</summary>
+public static class RuleIds
+{
+    public const string MynumberInternet = "mynumber-internet";
+    public const string MynumberIsolation = "mynumber-isolation";
+    public const string LgwanInternetSeparation = "lgwan-internet-separation";
+    public const string ZoneCrossing = "zone-crossing";
+    public const string SanitizationMisuse = "sanitization-misuse";
+    public const string MacBinding = "mac-binding";
+    public const string UnregisteredDevice = "unregistered-device";
+    public const string VlanMismatch = "vlan-mismatch";
+    public const string UnclassifiedAddress = "unclassified-address";
+    public const string UndeclaredService = "undeclared-service";
+    public const string LargeTransfer = "large-transfer";
+    public const string ExpiredException = "expired-exception";
+    /// <summary>Added by SegVerify: a capture damaged part-way (warning with the byte offset).</summary>
+    public const string CaptureDamaged = "capture-damaged";
+    // check-firewall
+    public const string RequiredBlocked = "required-blocked";
+    public const string ShadowedRule = "shadowed-rule";
+    public const string UnsupportedSyntax = "unsupported-syntax";
+    public const string SpoofableInterface = "spoofable-interface";
+
+    public static Severity SeverityOf(string rule) => rule switch
+    {
+        MynumberInternet or MynumberIsolation or LgwanInternetSeparation or ZoneCrossing or SanitizationMisuse
+            or MacBinding or UnregisteredDevice or ExpiredException or RequiredBlocked => Severity.Violation,
+        _ => Severity.Warning,
+    };
+}
+
+/// <summary>
+/// One finding, built only when something is reported (never on the per-packet path).
+/// Field names follow the JSON Lines contract; null fields are omitted from output.
+/// </summary>
+public sealed class Finding
+{
+    public required string Rule { get; init; }
+    public Severity Severity => RuleIds.SeverityOf(Rule);
+    /// <summary>True for an <c>"event":"flow"</c> record (with --flows): <see cref="Rule"/> then holds the verdict.</summary>
+    public bool IsFlowEvent { get; init; }
+    /// <summary>The JSON Lines event name.</summary>
+    public string Event => IsFlowEvent ? "flow" : Severity == Severity.Violation ? "violation" : "warning";
+    /// <summary>First packet of the flow, or the frame (ns since epoch).</summary>
+    public long TimestampNs { get; init; }
+    public bool NanosecondResolution { get; init; }
+    public byte? Protocol { get; init; }
+    /// <summary>"arp" for ARP frames; else derived from <see cref="Protocol"/>.</summary>
+    public string? ProtoText { get; init; }
+    public IpAddr? SrcIp { get; init; }
+    public ushort? SrcPort { get; init; }
+    public IpAddr? DstIp { get; init; }
+    public ushort? DstPort { get; init; }
+    public MacAddr? SrcMac { get; init; }
+    public MacAddr? DstMac { get; init; }
+    public ushort? Vlan { get; init; }
+    public ushort? InnerVlan { get; init; }
+    public string? SrcZone { get; init; }
+    public string? DstZone { get; init; }
+    public string? SrcTier { get; init; }
+    public string? DstTier { get; init; }
+    /// <summary>"observed" or "inferred".</summary>
+    public string? Direction { get; init; }
+    public long? Packets { get; init; }
+    public long? Bytes { get; init; }
+    public string? CommunityId { get; init; }
+    public required string Message { get; init; }
+    public required string Clause { get; init; }
+    /// <summary>Rule or path involved (the expired rule, the misused path, the blocked rule...).</summary>
+    public string? AllowedBy { get; init; }
+    /// <summary>Capture file the finding came from (replay).</summary>
+    public string? Capture { get; init; }
+    /// <summary>Byte offset (capture-damaged).</summary>
+    public long? Offset { get; init; }
+    /// <summary>Extra fields added by a producer (check-firewall: class, config_file, path...), written as given.</summary>
+    public IReadOnlyList<KeyValuePair<string, object?>>? Extra { get; init; }
+}

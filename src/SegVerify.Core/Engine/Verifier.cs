@@ -1,0 +1,57 @@
+using SegVerify.Core.Capture;
+using SegVerify.Core.Output;
+
+namespace SegVerify.Core.Engine;
+
+/// <summary>Tunables of the per-packet pipeline.</summary>
+public sealed class VerifierOptions
+{
+    /// <summary>Cap on live flows; the least recently active flow is judged and evicted when full.</summary>
+    public int MaxFlows { get; init; } = 1_000_000;
+    public long TcpIdleTimeoutNs { get; init; } = 300L * 1_000_000_000;
+    public long UdpIdleTimeoutNs { get; init; } = 60L * 1_000_000_000;
+    public long OtherIdleTimeoutNs { get; init; } = 60L * 1_000_000_000;
+    /// <summary>How long a closed TCP flow lingers to absorb its last ACKs before it is judged.</summary>
+    public long TcpCloseLingerNs { get; init; } = 2L * 1_000_000_000;
+    /// <summary>Emit an <c>"event":"flow"</c> record for every flow (--flows).</summary>
+    public bool EmitFlows { get; init; }
+    /// <summary>Message language: "ja" or "en".</summary>
+    public string Language { get; init; } = "en";
+}
+
+/// <summary>Counters the verifier keeps (read by monitor's statistics and the summary).</summary>
+public sealed class VerifierStats
+{
+    public long Packets;
+    public long Bytes;
+    public long Flows;
+    public long LiveFlows;
+    public long Findings;
+    public long Evicted;
+    public readonly long[] Undecoded = new long[32];
+}
+
+/// <summary>
+/// Optional hook for the packets of each flow (monitor's --evidence). <paramref name="flowId"/> is a serial unique
+/// within the run; <see cref="OnFlowJudged"/> is called once per flow with the flow-level findings it got (maybe none).
+/// Frames that belong to no flow (ARP, undecoded) are passed with flowId 0.
+/// </summary>
+public interface IPacketObserver
+{
+    void OnPacket(ulong flowId, in CaptureRecord record);
+    void OnFlowJudged(ulong flowId, string communityId, IReadOnlyList<Finding> findings);
+}
+
+/// <summary>
+/// The per-packet pipeline shared by replay and monitor: decode -> frame checks -> flow table -> (at flow end)
+/// classification and policy -> findings to the sink.
+/// </summary>
+public sealed partial class Verifier
+{
+    public VerifierStats Stats { get; } = new();
+
+    /// <summary>Name of the capture being read (copied into findings).</summary>
+    public string? CurrentCapture { get; set; }
+
+    public IPacketObserver? Observer { get; set; }
+}

@@ -1,0 +1,32 @@
+namespace SegVerify.Core.Net;
+
+/// <summary>IP protocol numbers used by name in the code.</summary>
+public static class IpProto
+{
+    public const byte HopByHop = 0;
+    public const byte Icmp = 1;
+    public const byte Tcp = 6;
+    public const byte Udp = 17;
+    public const byte Ipv6Route = 43;
+    public const byte Ipv6Frag = 44;
+    public const byte Esp = 50;
+    public const byte Ah = 51;
+    public const byte IcmpV6 = 58;
+    public const byte Ipv6NoNext = 59;
+    public const byte Ipv6DstOpts = 60;
+    public const byte Sctp = 132;
+
+    /// <summary>The spec's text for a protocol: tcp, udp, icmp, icmpv6, else the number.</summary>
+    public static string Name(byte proto) => proto switch
+    {
+        Tcp => "tcp",
+        Udp => "udp",
+        Icmp => "icmp",
+        IcmpV6 => "icmpv6",
+        _ => NumberNames[proto],
+    };
+
+    private static readonly string[] NumberNames = Enumerable.Range(0, 256).Select(i => i.ToString()).ToArray();
+
+    public static bool HasPorts(byte proto) => proto is Tcp or Udp or Sctp;
+}
