@@ -86,10 +86,10 @@ public sealed class MonitorSession
     public RunSummary Run(CancellationToken cancel)
     {
         var started = Stopwatch.StartNew();
-        bool live = _source.Ended == false && !IsFileSource;
-        _sink.Begin(_o.RunInfo);
+        bool live = !IsFileSource;
         MetricsServer? metrics = null;
         if (_o.Metrics is not null) metrics = MetricsServer.Start(_o.Metrics, Snapshot);
+        _sink.Begin(_o.RunInfo);
         try
         {
             var feeder = new Feeder(_verifier, _source.LinkType, _source.NanosecondResolution);
