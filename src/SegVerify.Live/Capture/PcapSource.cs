@@ -176,6 +176,17 @@ public sealed class PcapSource : IDisposable
             try { SetFilter(dev, _settings.Bpf, _lang); }
             catch { dev.Close(); throw; }
         }
+        try
+        {
+            // Reads return at once when nothing is ready; the capture loop waits on the descriptor with a timeout, so
+            // that it can notice a stop request (a blocking read may wait forever in immediate mode).
+            dev.NonBlockingMode = true;
+        }
+        catch (PcapException ex)
+        {
+            dev.Close();
+            throw LiveErrors.OpenFailed(_lang, name, ex.Message);
+        }
         Adopt(dev);
         _recvCounter.Rebase();
         _dropCounter.Rebase();
@@ -264,7 +275,30 @@ public sealed class PcapSource : IDisposable
                 Enqueue(ring, header, data, blockWhenFull: file);
                 continue;
             }
-            if (rc == PcapNextTimeout) continue;
+            if (rc == PcapNextTimeout && !file)
+            {
+                // Non-blocking handle and nothing ready: wait on the descriptor for up to the read timeout (SharpPcap
+                // polls before it reads). This allocates a header object for the one packet that ends the wait only.
+                GetPacketStatus st;
+                PacketCapture pc;
+                try { st = dev.GetNextPacket(out pc); }
+                catch (Exception ex) when (ex is PcapException or DeviceNotReadyException or ObjectDisposedException)
+                {
+                    st = GetPacketStatus.Error;
+                    pc = default;
+                }
+                if (st == GetPacketStatus.PacketRead)
+                {
+                    var tv = pc.Header.Timeval;
+                    long ts = (long)(tv.Value * 1_000_000_000m);
+                    int orig = pc.Header is PcapHeader ph ? (int)ph.PacketLength : pc.Data.Length;
+                    ring.TryWrite(pc.Data, orig, ts);
+                    continue;
+                }
+                if (st != GetPacketStatus.Error) continue;
+                rc = -1;
+            }
+            else if (rc == PcapNextTimeout) continue;
             if (rc == PcapNextEof || file)
             {
                 _ended = true;
