@@ -126,9 +126,9 @@ internal sealed class PcapNgReader : ICaptureReader
             uint len = U32(hdr.Slice(4));
             string? lenErr = CheckLength(len, MinBlockLength);
             if (lenErr is not null) return SetDamage(offset, lenErr);
-            if (type is not (BlockEpb or BlockSpb or BlockOpb or BlockIdb))
+            if (type is not (BlockEpb or BlockSpb or BlockOpb or BlockIdb) && len > CaptureInput.DefaultBufferSize)
             {
-                // Unknown or uninteresting block: skip it without buffering it whole; check its trailer when cheap.
+                // A huge block of a kind that carries no packets: skip it without buffering it whole.
                 if (!_in.Skip(len))
                     return SetDamage(offset, $"truncated block (type 0x{type:X8}, length {len})");
                 continue;
@@ -142,6 +142,9 @@ internal sealed class PcapNgReader : ICaptureReader
             var body = block.Slice(BlockHeaderLength, (int)len - MinBlockLength);
             switch (type)
             {
+                default: // NRB, ISB, DSB, CB, custom...: no packets, skipped by their length
+                    _in.Take((int)len);
+                    continue;
                 case BlockIdb:
                 {
                     string? e = ReadIdb(body);
@@ -155,7 +158,7 @@ internal sealed class PcapNgReader : ICaptureReader
                 case BlockSpb:
                     if (!ReadSpb(body, offset, out record)) return false;
                     break;
-                default: // BlockOpb
+                case BlockOpb:
                     if (!ReadOpb(body, offset, out record)) return false;
                     break;
             }
