@@ -15,6 +15,7 @@ public static class CaptureOpener
     public static readonly IReadOnlyList<string> CaptureExtensions = [".pcap", ".pcapng", ".cap", ".pcap.ns", ".ntar"];
 
     private const int MagicLength = 4;
+    private const int MinFileBuffer = 4096;
 
     /// <summary>What the first four bytes say the input is.</summary>
     internal enum Format { Unknown, Pcap, PcapNg }
@@ -46,7 +47,9 @@ public static class CaptureOpener
             FileOptions.SequentialScan);
         try
         {
-            return Open(fs, path, ownsStream: true);
+            // A small file does not need the whole 1 MiB buffer (a directory of many small captures).
+            int size = (int)Math.Clamp(fs.Length + 1, MinFileBuffer, CaptureInput.DefaultBufferSize);
+            return Open(fs, path, ownsStream: true, size);
         }
         catch
         {
