@@ -11,7 +11,13 @@ namespace SegVerify.Core.Decoding;
 internal static class Ipv6
 {
     public const int HeaderLength = 40;
-    public const int MaxExtensionHeaders = 16;
+    /// <summary>
+    /// Cap on the chain. The walk is already bounded by the packet (each header is at least 8 octets); the cap only
+    /// bounds the work per packet. It is deliberately generous: real test captures chain 130-175 headers
+    /// (libpcap's ipv6_ext_headers.pcap, Suricata's frag-12 evasion case) and a low cap would let such a chain hide
+    /// the ports from the policy.
+    /// </summary>
+    public const int MaxExtensionHeaders = 256;
     private const int Version = 6;
     private const int PayloadLengthOffset = 4, NextHeaderOffset = 6, SrcOffset = 8, DstOffset = 24;
     private const int ExtMinLength = 2;        // next header + length

@@ -215,7 +215,7 @@ public class FrameDecoderTests
         Assert.False(p.HasPorts);
         Assert.Equal(UndecodedReason.None, p.Undecoded);
 
-        var many = Enumerable.Range(0, 17).Select(_ => ((byte)60, Ext(60, 8))).ToArray();
+        var many = Enumerable.Range(0, Ipv6.MaxExtensionHeaders + 1).Select(_ => ((byte)60, Ext(60, 8))).ToArray();
         var q = Eth(Ether6(WithExt6(udp, many)));
         Assert.Equal(UndecodedReason.TooManyIpv6ExtensionHeaders, q.Undecoded);
         Assert.Equal(PacketKind.Ip, q.Kind); // addresses are usable
