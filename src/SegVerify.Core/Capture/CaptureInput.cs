@@ -80,8 +80,15 @@ internal sealed class CaptureInput : IDisposable
         return true;
     }
 
+    /// <summary>Bytes left from <see cref="Position"/> to the end of input when the stream can tell; else those buffered.</summary>
+    public long KnownRemaining => _stream.CanSeek ? _stream.Length - Position : Buffered;
+
     private bool Fill(int count)
     {
+        // A seekable input (a file) says up front whether the bytes exist: a damaged length field must not make the
+        // buffer grow to hundreds of MiB only to find the end of the file.
+        if (count > _buf.Length && _stream.CanSeek && _stream.Length - Position < count)
+            return false;
         if (count > _buf.Length - _start)
         {
             // Move the unread tail to the front (or into a larger buffer when one record is bigger than the buffer).

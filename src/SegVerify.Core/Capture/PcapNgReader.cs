@@ -85,7 +85,7 @@ internal sealed class PcapNgReader : ICaptureReader
         string? lenError = CheckLength(len, ShbMinLength);
         if (lenError is not null) return "section header block: " + lenError;
         if (!_in.Ensure((int)len))
-            return $"section header block is truncated: length {len} but only {_in.Buffered} bytes remain";
+            return $"section header block is truncated: length {len} but only {_in.KnownRemaining} bytes remain";
         var block = _in.Peek((int)len);
         if (U32(block.Slice((int)len - BlockTrailerLength)) != len)
             return $"section header block's trailing length {U32(block.Slice((int)len - BlockTrailerLength))} differs from its length {len}";
@@ -134,7 +134,7 @@ internal sealed class PcapNgReader : ICaptureReader
                 continue;
             }
             if (!_in.Ensure((int)len))
-                return SetDamage(offset, $"truncated block (type 0x{type:X8}): length {len} but only {_in.Buffered} bytes remain");
+                return SetDamage(offset, $"truncated block (type 0x{type:X8}): length {len} but only {_in.KnownRemaining} bytes remain");
             var block = _in.Peek((int)len);
             uint trailer = U32(block.Slice((int)len - BlockTrailerLength));
             if (trailer != len)

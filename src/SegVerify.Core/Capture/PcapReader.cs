@@ -83,7 +83,7 @@ internal sealed class PcapReader : ICaptureReader
         int total = _recordHeader + (int)capLen;
         if (!_in.Ensure(total))
             return SetDamage(offset,
-                $"truncated record: captured length {capLen} but only {_in.Buffered - _recordHeader} bytes remain");
+                $"truncated record: captured length {capLen} but only {_in.KnownRemaining - _recordHeader} bytes remain");
         _in.Take(_recordHeader);
         var data = _in.Take((int)capLen);
         long ts = sec * NanosPerSecond + (_nanos ? frac : frac * NanosPerMicro);

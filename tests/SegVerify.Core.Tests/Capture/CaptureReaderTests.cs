@@ -352,4 +352,49 @@ public class CaptureReaderTests
         }
         finally { dir.Delete(true); }
     }
+
+    [Fact]
+    public void PcapNg_huge_non_packet_block_is_skipped_and_a_cut_one_is_damage()
+    {
+        var w = CaptureWriter.PcapNg(false).Idb(1).Epb(0, 1, CaptureWriter.Frame(10, 0));
+        long big = w.Length;
+        w.Other(0x0BAD, 3 << 20).Epb(0, 2, CaptureWriter.Frame(10, 1));
+        var bytes = w.ToArray();
+        var (recs, dmg) = Read(bytes);
+        Assert.Null(dmg);
+        Assert.Equal(2, recs.Count);
+        Assert.Equal(CaptureWriter.Frame(10, 1), recs[1].Data);
+        using (var r = CaptureOpener.Open(new TrickleStream(bytes, 5), "-"))
+        {
+            var got = ReadAllHelper.ReadAll(r);
+            Assert.Null(r.Damage);
+            Assert.Equal(2, got.Count);
+        }
+        var cut = bytes.AsSpan(0, (int)big + (2 << 20)).ToArray();
+        var (recs2, dmg2) = Read(cut);
+        Assert.Single(recs2);
+        Assert.Equal(big, dmg2!.Offset);
+    }
+
+    [Fact]
+    public void Pcap_large_bogus_caplen_in_a_file_does_not_grow_the_buffer()
+    {
+        var dir = Directory.CreateTempSubdirectory("segv-cap-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "bogus.pcap");
+            var bytes = CaptureWriter.Pcap(false, false, 1).Record(1, 0, CaptureWriter.Frame(10, 0))
+                .Record(2, 0, CaptureWriter.Frame(10, 0), capLenField: 200u << 20).ToArray();
+            File.WriteAllBytes(path, bytes);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            using var r = CaptureOpener.Open(path);
+            var recs = ReadAllHelper.ReadAll(r);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Single(recs);
+            Assert.Equal(24 + 16 + 10, r.Damage!.Offset);
+            Assert.Contains("only 10 bytes remain", r.Damage.Reason);
+            Assert.True(allocated < 1 << 20, $"allocated {allocated} bytes");
+        }
+        finally { dir.Delete(true); }
+    }
 }
