@@ -397,4 +397,46 @@ public class CaptureReaderTests
         }
         finally { dir.Delete(true); }
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Mutated_captures_never_throw_anything_but_CaptureFormatException(bool pcapng)
+    {
+        byte[] seed;
+        if (pcapng) seed = RichPcapNg(false);
+        else
+        {
+            var w = CaptureWriter.Pcap(true, true, 1);
+            for (int i = 0; i < 20; i++) w.Record((uint)i, (uint)i, CaptureWriter.Frame(20 + i * 7, (byte)i));
+            seed = w.ToArray();
+        }
+        var rng = new Random(42);
+        int formatErrors = 0, damaged = 0, records = 0;
+        for (int iter = 0; iter < 3000; iter++)
+        {
+            var b = (byte[])seed.Clone();
+            int flips = rng.Next(1, 6);
+            for (int k = 0; k < flips; k++) b[rng.Next(b.Length)] = (byte)rng.Next(256);
+            if (rng.Next(3) == 0) b = b.AsSpan(0, rng.Next(b.Length)).ToArray();
+            try
+            {
+                using var r = CaptureOpener.Open(new MemoryStream(b), "m", ownsStream: true, bufferSize: 256);
+                var p = new SegVerify.Core.Decoding.DecodedPacket();
+                while (r.TryRead(out var rec))
+                {
+                    records++;
+                    Assert.True(rec.Data.Length <= b.Length);
+                    SegVerify.Core.Decoding.FrameDecoder.Decode(rec.LinkType, rec.Data, ref p);
+                }
+                if (r.Damage is not null)
+                {
+                    damaged++;
+                    Assert.InRange(r.Damage.Offset, 0, b.Length);
+                }
+            }
+            catch (CaptureFormatException) { formatErrors++; }
+        }
+        Assert.True(damaged > 0 && records > 0, $"damaged {damaged}, records {records}, format errors {formatErrors}");
+    }
 }

@@ -112,4 +112,40 @@ public class SharedCapturesTests(ITestOutputHelper output)
             Assert.Equal(8, n);
         }
     }
+
+    [SkippableFact]
+    public void Every_shared_capture_reads_the_same_from_a_trickling_pipe_as_from_the_file()
+    {
+        var shared = TestPaths.RequireShared();
+        int files = 0;
+        foreach (var path in CaptureFiles(shared))
+        {
+            List<Rec> fromFile;
+            CaptureDamage? fileDamage;
+            try
+            {
+                using var r = CaptureOpener.Open(path);
+                fromFile = ReadAllHelper.ReadAll(r);
+                fileDamage = r.Damage;
+            }
+            catch (CaptureFormatException e)
+            {
+                var ex = Assert.Throws<CaptureFormatException>(() => CaptureOpener.Open(new TrickleStream(File.ReadAllBytes(path), 3), "-"));
+                Assert.Equal(e.Detail, ex.Detail);
+                continue;
+            }
+            files++;
+            using var s = CaptureOpener.Open(new TrickleStream(File.ReadAllBytes(path), files), "-");
+            var fromPipe = ReadAllHelper.ReadAll(s);
+            Assert.Equal(fromFile.Count, fromPipe.Count);
+            for (int i = 0; i < fromFile.Count; i++)
+            {
+                Assert.Equal(fromFile[i].Offset, fromPipe[i].Offset);
+                Assert.Equal(fromFile[i].Ts, fromPipe[i].Ts);
+                Assert.Equal(fromFile[i].Data, fromPipe[i].Data);
+            }
+            Assert.Equal(fileDamage?.Offset, s.Damage?.Offset);
+        }
+        output.WriteLine($"{files} captures compared file vs pipe");
+    }
 }

@@ -444,4 +444,32 @@ public class FrameDecoderTests
             Assert.True(p.Kind == PacketKind.Undecoded || p.Kind == full.Kind, $"{name}/{len}: kind {p.Kind}");
         }
     }
+
+    [Fact]
+    public void Mutated_frames_decode_without_exception_on_every_link_type()
+    {
+        var rng = new Random(7);
+        int[] links = [LinkTypes.Ethernet, LinkTypes.LinuxSll, LinkTypes.LinuxSll2, LinkTypes.Raw, LinkTypes.Ipv4,
+            LinkTypes.Ipv6, LinkTypes.Null, LinkTypes.Loop, 160];
+        int decoded = 0;
+        foreach (var row in Samples())
+        {
+            var frame = (byte[])row[2];
+            for (int i = 0; i < 400; i++)
+            {
+                var b = (byte[])frame.Clone();
+                for (int k = rng.Next(1, 4); k > 0; k--) b[rng.Next(b.Length)] = (byte)rng.Next(256);
+                var cut = b.AsSpan(0, rng.Next(b.Length + 1)).ToArray();
+                foreach (var lt in links)
+                {
+                    var p = new DecodedPacket();
+                    bool ok = FrameDecoder.Decode(lt, cut, ref p);
+                    Assert.Equal(p.Kind != PacketKind.Undecoded, ok);
+                    if (!ok) Assert.NotEqual(UndecodedReason.None, p.Undecoded);
+                    if (ok) decoded++;
+                }
+            }
+        }
+        Assert.True(decoded > 0);
+    }
 }
