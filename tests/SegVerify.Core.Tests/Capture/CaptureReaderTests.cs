@@ -439,4 +439,25 @@ public class CaptureReaderTests
         }
         Assert.True(damaged > 0 && records > 0, $"damaged {damaged}, records {records}, format errors {formatErrors}");
     }
+
+    [Fact]
+    public void Pcap_modified_kuznetzov_format_has_24_byte_record_headers()
+    {
+        var ms = new MemoryStream();
+        var bw = new BinaryWriter(ms);
+        bw.Write(0xA1B2CD34u); bw.Write((ushort)2); bw.Write((ushort)4); bw.Write(0); bw.Write(0); bw.Write(65535u); bw.Write(1u);
+        for (int i = 0; i < 2; i++)
+        {
+            bw.Write((uint)(100 + i)); bw.Write(5u); bw.Write(12u); bw.Write(60u);
+            bw.Write(3); bw.Write((ushort)0x0800); bw.Write((byte)0); bw.Write((byte)0); // ifindex, protocol, pkt_type, pad
+            bw.Write(CaptureWriter.Frame(12, (byte)i));
+        }
+        var (recs, dmg) = Read(ms.ToArray());
+        Assert.Null(dmg);
+        Assert.Equal(2, recs.Count);
+        Assert.Equal(101_000_005_000L, recs[1].Ts);
+        Assert.Equal(CaptureWriter.Frame(12, 1), recs[1].Data);
+        Assert.Equal(60, recs[1].Orig);
+        Assert.Equal(24 + 24 + 12, recs[1].Offset);
+    }
 }
