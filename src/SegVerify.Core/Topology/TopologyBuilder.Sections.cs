@@ -180,7 +180,7 @@ internal sealed partial class TopologyBuilder
 
             var segNode = Optional(zf, "segments");
             if (segNode is not null) ReadSegments(zone, segNode, ctx, ctxJa);
-            if (zone.Segments.Count == 0 && segNode is null)
+            if (zone.Segments.Count == 0 && !_taintedZones.Contains(zone))
                 Warn(keyNode, $"{ctx}: no segments, so no address belongs to this zone (it can still be named in rules and firewalls)",
                     $"{ctxJa}: セグメントがないため、このゾーンに属するアドレスはありません（ルールとファイアウォールでは参照できます）");
 

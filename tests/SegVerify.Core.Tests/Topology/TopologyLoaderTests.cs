@@ -570,4 +570,48 @@ public class TopologyLoaderTests
         AssertError(Base + "firewalls:\n  fw:\n    interfaces: { eth0: mnn }\n", 28, "mnn", "interface 'eth0': unknown zone 'mnn'", "did you mean 'mn'?");
         AssertError(Base + "firewalls:\n  fw:\n    ifaces: { eth0: mn }\n", 28, "ifaces", "unknown key 'ifaces'");
     }
+
+    // ------------------------------------------------------------ warnings and YAML details
+
+    [Fact]
+    public void ZoneWithoutSegmentsIsAWarning()
+    {
+        var t = Load(Base.Replace("    segments: [172.16.0.0/12]\n", ""));
+        var w = Assert.Single(t.Warnings);
+        Assert.Equal((14, 3), (w.Line, w.Column));
+        Assert.Contains("zone 'wan': no segments", w.Message);
+        Assert.Empty(t.FindZone("wan")!.Segments);
+    }
+
+    [Fact]
+    public void CidrEndpointThatMatchesNothingIsAWarning()
+    {
+        var t = Load(Base + "allow:\n  - { name: r, from: { zone: lg }, to: { cidr: 10.99.0.0/16 } }\n");
+        var w = Assert.Single(t.Warnings);
+        Assert.Equal(27, w.Line);
+        Assert.Contains("10.99.0.0/16 covers no segment", w.Message);
+    }
+
+    [Fact]
+    public void SecondYamlDocumentIsAnError()
+    {
+        var e = Assert.Single(Errors(Base + "---\nsegverify: 1\n"));
+        Assert.Equal(26, e.Line);
+        Assert.Contains("a second YAML document", e.Message);
+    }
+
+    [Fact]
+    public void AnchorsAndAliasesAreResolved()
+    {
+        var text = Base + "services:\n  web: &web [tcp/80, tcp/443]\n  web2: *web\n";
+        var t = Load(text);
+        Assert.Equal(["tcp/80", "tcp/443"], t.Services["web2"].Entries.Select(e => e.ToString()));
+    }
+
+    [Fact]
+    public void SingleValueStandsForAOneItemList()
+    {
+        var t = Load(Base + "  - { name: h, zone: lg, ip: 10.20.0.9, services: https }\n");
+        Assert.Equal("https", Assert.Single(t.FindHost("h")!.Services!).Name);
+    }
 }
