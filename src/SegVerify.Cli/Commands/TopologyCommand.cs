@@ -95,14 +95,23 @@ public static class TopologyCommand
     internal static string Cell(Zone from, Zone to) =>
         from == to ? AllowWord : TierMatrix.Verdict(from.Tier, to.Tier) ?? AllowWord;
 
-    /// <summary>True when some allow rule or sanitisation path adds an exception from zone a to zone b.</summary>
-    private static bool HasException(Topology t, Zone a, Zone b, Dictionary<PolicyRule, (HashSet<Zone> From, HashSet<Zone> To)> reach)
+    /// <summary>Zone pairs (initiator, responder) where some allow rule or sanitisation path adds an exception.</summary>
+    private static HashSet<(Zone, Zone)> ExceptionPairs(Topology t)
     {
-        if (a == b) return false;
-        if ((a.Tier == Tier.MyNumber && b.Tier == Tier.External) || (a.Tier == Tier.External && b.Tier == Tier.MyNumber)) return false;
+        var pairs = new HashSet<(Zone, Zone)>();
         foreach (var r in t.AllRules)
-            if (reach[r].From.Contains(a) && reach[r].To.Contains(b)) return true;
-        return false;
+        {
+            var to = EndpointZones.Of(t, r.To);
+            foreach (var a in EndpointZones.Of(t, r.From))
+            foreach (var b in to)
+            {
+                if (a == b) continue;
+                // mynumber <-> external is never excepted, whatever a rule says.
+                if ((a.Tier == Tier.MyNumber && b.Tier == Tier.External) || (a.Tier == Tier.External && b.Tier == Tier.MyNumber)) continue;
+                pairs.Add((a, b));
+            }
+        }
+        return pairs;
     }
 
     private static string Services(PolicyRule r) => r.Services is null ? "any" : string.Join(", ", r.Services.Select(s => s.Name));
@@ -170,11 +179,11 @@ public static class TopologyCommand
         }
         o.WriteLine();
 
-        var reach = t.AllRules.ToDictionary(r => r, r => (EndpointZones.Of(t, r.From), EndpointZones.Of(t, r.To)));
+        var exceptions = ExceptionPairs(t);
         o.WriteLine(ja
             ? "実効ティア行列（行: 開始側、列: 応答側。* はルールか無害化経路による例外が上乗せされることを示す）:"
             : "Effective tier matrix (rows: initiator, columns: responder; * = allow rules or sanitization paths add exceptions on top):");
-        var cells = t.Zones.Select(a => t.Zones.Select(b => Cell(a, b) + (HasException(t, a, b, reach) ? "*" : "")).ToArray()).ToArray();
+        var cells = t.Zones.Select(a => t.Zones.Select(b => Cell(a, b) + (exceptions.Contains((a, b)) ? "*" : "")).ToArray()).ToArray();
         int rowW = Math.Max(nameW, DisplayWidth(ja ? "開始側＼応答側" : "from \\ to"));
         var colW = t.Zones.Select((z, j) => Math.Max(DisplayWidth(z.Name), cells.Max(r => r[j].Length))).ToArray();
         var header = new StringBuilder("  " + Pad(ja ? "開始側＼応答側" : "from \\ to", rowW));
