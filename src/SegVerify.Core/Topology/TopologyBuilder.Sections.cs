@@ -180,7 +180,7 @@ internal sealed partial class TopologyBuilder
 
             var segNode = Optional(zf, "segments");
             if (segNode is not null) ReadSegments(zone, segNode, ctx, ctxJa);
-            if (zone.Segments.Count == 0 && !_taintedZones.Contains(zone))
+            if (zone.Segments.Count == 0 && !_badSegmentZones.Contains(zone))
                 Warn(keyNode, $"{ctx}: no segments, so no address belongs to this zone (it can still be named in rules and firewalls)",
                     $"{ctxJa}: セグメントがないため、このゾーンに属するアドレスはありません（ルールとファイアウォールでは参照できます）");
 
@@ -205,6 +205,8 @@ internal sealed partial class TopologyBuilder
     private readonly Dictionary<Zone, YNode> _zoneNodes = [];
     /// <summary>Zones whose tier did not parse: rules touching them are not judged (that would only add noise).</summary>
     private readonly HashSet<Zone> _taintedZones = [];
+    /// <summary>Zones with a segment that did not parse: their hosts' addresses are not judged.</summary>
+    private readonly HashSet<Zone> _badSegmentZones = [];
     /// <summary>Host names that were declared but rejected: references to them are not reported again.</summary>
     private readonly HashSet<string> _brokenNames = new(StringComparer.Ordinal);
     private readonly Dictionary<Segment, YNode> _segmentNodes = [];
@@ -221,12 +223,12 @@ internal sealed partial class TopologyBuilder
                 var sf = Fields(item, ctx + ": segment", ctxJa + ": セグメント", SegmentKeys);
                 if (sf is null) continue;
                 var c = Required(sf, "cidr", item, ctx + ": segment", ctxJa + ": セグメント", "an IPv4 or IPv6 prefix such as 10.10.0.0/16", "10.10.0.0/16 のような IPv4/IPv6 プレフィックス");
-                if (c is null) { _taintedZones.Add(zone); continue; }
+                if (c is null) { _badSegmentZones.Add(zone); continue; }
                 cidrNode = c;
                 if (Optional(sf, "vlan") is { } vn)
                 {
                     var v = Integer(vn, ctx + ": vlan", ctxJa + ": vlan", MinVlan, MaxVlan);
-                    if (v is null) { _taintedZones.Add(zone); continue; }
+                    if (v is null) { _badSegmentZones.Add(zone); continue; }
                     vlan = (int)v;
                 }
             }
@@ -237,7 +239,7 @@ internal sealed partial class TopologyBuilder
                 continue;
             }
             var cidr = ParseCidr(cidrNode, ctx + ": segment", ctxJa + ": セグメント");
-            if (cidr is null) { _taintedZones.Add(zone); continue; }
+            if (cidr is null) { _badSegmentZones.Add(zone); continue; }
             var seg = new Segment { Cidr = cidr.Value, Vlan = vlan, Zone = zone, Pos = Pos(cidrNode) };
             zone.Segments.Add(seg);
             _segmentNodes[seg] = cidrNode;
@@ -347,7 +349,7 @@ internal sealed partial class TopologyBuilder
                     continue;
                 }
                 // A zone whose segments did not all parse cannot judge its hosts' addresses without noise.
-                if (!_taintedZones.Contains(zone)) CheckHostAddress(host, ip, ipItem, ctx, ctxJa);
+                if (!_badSegmentZones.Contains(zone)) CheckHostAddress(host, ip, ipItem, ctx, ctxJa);
                 byIp[ip] = host;
                 host.Ips.Add(ip);
             }

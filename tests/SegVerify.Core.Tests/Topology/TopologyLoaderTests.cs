@@ -614,4 +614,15 @@ public class TopologyLoaderTests
         var t = Load(Base + "  - { name: h, zone: lg, ip: 10.20.0.9, services: https }\n");
         Assert.Equal("https", Assert.Single(t.FindHost("h")!.Services!).Name);
     }
+
+    [Fact]
+    public void ABadSegmentDoesNotHideRuleErrors()
+    {
+        var text = Base.Replace("10.10.0.0/16, vlan: 110", "10.10.0.1/16, vlan: 110")
+            + "allow:\n  - { name: x, from: { zone: mn }, to: { zone: external } }\n";
+        var errors = Errors(text);
+        Assert.Equal([7, 27], errors.Select(e => e.Line));
+        Assert.Contains("host bits set", errors[0].Message);
+        Assert.Contains("joins a mynumber zone with 'external'", errors[1].Message);
+    }
 }
