@@ -79,3 +79,34 @@ public class JunitSinkTests
         Assert.Equal("日本😀", JunitSink.Clean("日本😀"));
     }
 }
+
+public class JunitSinkTopologyTests
+{
+    [Fact]
+    public void Takes_sanitisation_paths_and_allow_rules_from_the_topology()
+    {
+        var ext = new SegVerify.Core.Topology.Zone { Name = "external", Tier = SegVerify.Core.Topology.Tier.External, IsImplicitExternal = true };
+        var lg = new SegVerify.Core.Topology.Zone { Name = "lg-office", Tier = SegVerify.Core.Topology.Tier.Lgwan };
+        var topo = new SegVerify.Core.Topology.Topology
+        {
+            SourcePath = "t.yaml", Sha256 = "x", Name = "t", Model = SegVerify.Core.Topology.SeparationModel.Alpha, External = ext,
+        };
+        topo.Sanitization.Add(new SegVerify.Core.Topology.PolicyRule
+        {
+            Name = "screen-transfer", Kind = SegVerify.Core.Topology.RuleKind.Sanitization,
+            From = new SegVerify.Core.Topology.ZoneEndpoint(lg), To = new SegVerify.Core.Topology.ZoneEndpoint(ext),
+        });
+        topo.Allow.Add(new SegVerify.Core.Topology.PolicyRule
+        {
+            Name = "legacy-link", Kind = SegVerify.Core.Topology.RuleKind.Allow,
+            From = new SegVerify.Core.Topology.ZoneEndpoint(lg), To = new SegVerify.Core.Topology.ZoneEndpoint(ext),
+        });
+        var doc = XDocument.Parse(Run(w => new JunitSink(w, "en", topo), [Expired()]));
+        var cases = doc.Root!.Element("testsuite")!.Elements("testcase").ToList();
+        Assert.Equal(10, cases.Count);
+        var st = cases.Single(c => (string?)c.Attribute("name") == "screen-transfer");
+        Assert.Equal(JunitSink.SanitizationClass, (string?)st.Attribute("classname"));
+        Assert.Null(st.Element("failure"));
+        Assert.NotNull(cases.Single(c => (string?)c.Attribute("name") == "legacy-link").Element("failure"));
+    }
+}
