@@ -181,6 +181,7 @@ public sealed class SymbolicWalker
             return res;
         }
         var rem = input;
+        if (input.Count > 0) chain.Reached = true;
         foreach (var rule in chain.Rules)
         {
             if (rem.Count == 0) break;

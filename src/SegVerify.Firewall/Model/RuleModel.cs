@@ -91,6 +91,7 @@ public sealed class FwChain
     /// <summary>The policy pseudo-rule of a base chain (accept unless the config says drop).</summary>
     public FwRule? Policy { get; set; }
     public List<FwRule> Rules { get; } = [];
+    internal bool Reached;
     public bool IsBase => Hook is not null;
     public override string ToString() => $"{Table}/{Name}";
 }
