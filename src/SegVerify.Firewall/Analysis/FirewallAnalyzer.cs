@@ -60,6 +60,16 @@ public sealed class FirewallAnalyzer
 
     public IfaceTable Interfaces => _ifaces;
 
+    private FwRule? _defaultAccept;
+
+    /// <summary>Stands for "no filter chain on the forward hook saw the packet": the kernel forwards it.</summary>
+    private FwRule DefaultAccept => _defaultAccept ??= new FwRule
+    {
+        Pos = new ConfigPos(_rs.File, 1, 1), Text = "(no filter chain on the forward hook for this family: forwarded)", IsPolicy = true,
+        Action = RuleAction.Accept,
+        Chain = new FwChain { Table = "", Name = "", Family = Family.Inet, Pos = new ConfigPos(_rs.File, 1, 1) },
+    };
+
     private void BuildZoneAddresses()
     {
         var all = new List<(Segment S, Zone Z)>();
@@ -221,7 +231,7 @@ public sealed class FirewallAnalyzer
                             {
                                 var x = t.Box.Intersect(r);
                                 if (x is null) continue;
-                                var key = t.Rule!;
+                                var key = t.Rule ?? DefaultAccept;
                                 if (!groups.TryGetValue(key, out var l)) groups[key] = l = [];
                                 l.Add(x);
                             }
