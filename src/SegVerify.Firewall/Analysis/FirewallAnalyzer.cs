@@ -203,6 +203,19 @@ public sealed class FirewallAnalyzer
         return res;
     }
 
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private static readonly bool TimingOn = Environment.GetEnvironmentVariable("SEGVERIFY_FW_TIMING") == "1";
+    private void Timing(string phase) { if (TimingOn) Console.Error.WriteLine($"[timing] {phase}: {_clock.Elapsed.TotalSeconds:F3} s"); }
+    internal static double TraceSeconds, MergeSeconds, WalkSeconds;
+
+    private static List<PacketBox> MergeTimed(List<PacketBox> boxes)
+    {
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        var r = PacketSets.Merge(boxes);
+        MergeSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        return r;
+    }
+
     public AnalysisResult Run()
     {
         var result = new AnalysisResult();
@@ -219,7 +232,9 @@ public sealed class FirewallAnalyzer
                 int inIdx = _ifaces.IndexOf(inName), outIdx = _ifaces.IndexOf(outName);
                 var initial = Initial(inIdx, outIdx, ZoneAddresses(zi), ZoneAddresses(zo));
                 if (initial.Count == 0) continue;
+                long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
                 var acc = walker.WalkHook(hook, initial.Select(b => new TaggedBox(b, null)).ToList()).Accepted;
+                WalkSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds;
                 result.Boxes += acc.Count;
                 if (zi != zo)
                 {
@@ -236,14 +251,17 @@ public sealed class FirewallAnalyzer
                                 l.Add(x);
                             }
                         foreach (var (rule, boxes) in groups)
-                            foreach (var box in PacketSets.Merge(boxes))
+                            foreach (var box in MergeTimed(boxes))
                                 result.Findings.Add(Violation(result, id, by, rule, box, zi, zo, inName, outName));
                     }
                     if (_opt.Required) Required(result, acc, zi, zo, inIdx, outIdx, inName, outName);
                 }
             }
+        Timing($"pairs (walk {WalkSeconds:F3} s, merge {MergeSeconds:F3} s, trace {TraceSeconds:F3} s)");
         Spoofing(result, hook, walker);
+        Timing("spoofing");
         if (_opt.Shadow) Shadowed(result);
+        Timing("shadow");
         return result;
     }
 
@@ -373,7 +391,9 @@ public sealed class FirewallAnalyzer
         var w = Witness(box);
         var verdict = _policy.Judge(zi, w.Src, zo, w.Dst, w.Proto, w.Dport, _opt.NowUtc);
         if (verdict.Rule != id) result.PolicyDisagreements++;
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName));
+        TraceSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds;
         if (trace.Verdict != Verdict.Accept) result.TraceDisagreements++;
         var cls = Describe(box);
         bool ja = _opt.Language == "ja";

@@ -141,8 +141,8 @@ public static class ConcreteTracer
     public static bool Matches(FwRule r, ProbePacket p, ref bool approx)
     {
         if (r.Never) return false;
-        foreach (var f in r.Fields) if (!p.InDim(f.Dim, f.Values)) return false;
         foreach (var i in r.Ifaces) if (!i.Matches(i.In ? p.InIf : p.OutIf)) return false;
+        foreach (var f in r.Fields) if (!p.InDim(f.Dim, f.Values)) return false;
         foreach (var g in r.AnyOf)
         {
             bool one = false;

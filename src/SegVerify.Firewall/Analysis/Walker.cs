@@ -182,9 +182,11 @@ public sealed class SymbolicWalker
         }
         var rem = input;
         if (input.Count > 0) chain.Reached = true;
+        var hull = Hull(input);
         foreach (var rule in chain.Rules)
         {
             if (rem.Count == 0) break;
+            if (hull is not null && !MayMeet(rule.Over, hull)) continue;
             var m = Effective(rule);
             if (_shadowMode && !rule.Hit)
             {
@@ -248,6 +250,32 @@ public sealed class SymbolicWalker
         }
         res.Returned.AddRange(rem);
         return res;
+    }
+
+    /// <summary>The smallest single-interval-per-dimension box holding every input box (a cheap pre-filter).</summary>
+    private static PacketBox? Hull(List<TaggedBox> input)
+    {
+        if (input.Count == 0) return null;
+        var lo = new UInt128[Domains.DimCount];
+        var hi = new UInt128[Domains.DimCount];
+        for (int d = 0; d < lo.Length; d++) { lo[d] = UInt128.MaxValue; hi[d] = UInt128.Zero; }
+        foreach (var t in input)
+            for (int d = 0; d < lo.Length; d++)
+            {
+                var s = t.Box.D[d];
+                if (s.IsEmpty) continue;
+                if (s.Lo(0) < lo[d]) lo[d] = s.Lo(0);
+                if (s.Hi(s.Count - 1) > hi[d]) hi[d] = s.Hi(s.Count - 1);
+            }
+        var dims = new IntervalSet[Domains.DimCount];
+        for (int d = 0; d < dims.Length; d++) dims[d] = IntervalSet.Range(lo[d], hi[d]);
+        return new PacketBox(dims);
+    }
+
+    private static bool MayMeet(List<PacketBox> boxes, PacketBox hull)
+    {
+        foreach (var b in boxes) if (b.Intersects(hull)) return true;
+        return false;
     }
 
     private List<PacketBox> Effective(FwRule r)
