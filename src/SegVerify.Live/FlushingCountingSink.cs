@@ -10,16 +10,19 @@ namespace SegVerify.Live;
 public sealed class FlushingCountingSink(IFindingSink inner, Action? flush) : IFindingSink
 {
     private readonly object _gate = new();
-    private readonly SortedDictionary<string, long> _byRule = new(StringComparer.Ordinal);
     private long _findings;
     private long _violations;
+
+    /// <summary>The run's summary: findings are counted into it (violations, warnings, by rule).</summary>
+    public RunSummary Summary { get; } = new();
 
     public long Findings => Volatile.Read(ref _findings);
     public long Violations => Volatile.Read(ref _violations);
 
+    /// <summary>Findings by rule so far (a copy; safe from any thread).</summary>
     public KeyValuePair<string, long>[] ByRule()
     {
-        lock (_gate) return [.. _byRule];
+        lock (_gate) return [.. Summary.ByRule];
     }
 
     public void Begin(RunInfo info)
@@ -33,7 +36,7 @@ public sealed class FlushingCountingSink(IFindingSink inner, Action? flush) : IF
         inner.OnFinding(finding);
         if (!finding.IsFlowEvent)
         {
-            lock (_gate) _byRule[finding.Rule] = _byRule.GetValueOrDefault(finding.Rule) + 1;
+            lock (_gate) Summary.Count(finding);
             Interlocked.Increment(ref _findings);
             if (finding.Severity == Severity.Violation) Interlocked.Increment(ref _violations);
         }

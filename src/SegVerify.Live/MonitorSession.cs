@@ -128,8 +128,9 @@ public sealed class MonitorSession
             while (_ring.Drain(ref feeder, int.MaxValue) > 0) { }
             PrintNotices();
             _verifier.Flush();
-            var summary = new RunSummary();
+            var summary = _sink.Summary;
             _verifier.FillSummary(summary);
+            summary.TopologySha256 = _o.RunInfo.TopologySha256;
             summary.Captures.Add(new InputFile(_source.Name, null));
             summary.Dropped = Dropped;
             summary.IfDropped = _source.InterfaceDropped;

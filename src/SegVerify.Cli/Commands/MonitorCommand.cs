@@ -136,20 +136,8 @@ public static class MonitorCommand
             }
         }
 
-        Topology topo;
-        try
-        {
-            topo = TopologyLoader.Load(a.Topology);
-        }
-        catch (TopologyException ex)
-        {
-            foreach (var e in ex.Errors) stderr.WriteLine(e.ToString());
-            return ExitCodes.Usage;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return Usage(stderr, L(lang, $"トポロジーファイルを読めません: {a.Topology}: {ex.Message}", $"cannot read the topology {a.Topology}: {ex.Message}"));
-        }
+        var topo = TopologyArgs.TryLoad(a.Topology, stderr, lang);
+        if (topo is null) return ExitCodes.Usage;
 
         var settings = new CaptureSettings { Interface = a.Interface, Bpf = a.Bpf, Snaplen = a.Snaplen, Language = lang };
         PcapSource source;
@@ -192,7 +180,7 @@ public static class MonitorCommand
                     Quiet = a.Quiet,
                     Language = lang,
                     Verifier = new VerifierOptions { EmitFlows = a.Flows, Language = lang },
-                    RunInfo = new RunInfo("monitor", a.Topology, topo.Sha256, lang),
+                    RunInfo = new RunInfo("monitor", topo.SourcePath, topo.Sha256, lang),
                 };
                 MonitorSession session;
                 try
