@@ -63,6 +63,7 @@ public sealed class MonitorSession
                 source.LinkType, source.NanosecondResolution, source.Snaplen,
                 options.Quiet ? null : path => _stderr.WriteLine(Localized.Pick(_o.Language, "証拠 pcap: ", "evidence pcap: ") + path));
             _verifier.Observer = _evidence;
+            _sink.OnFrameViolation = f => _evidence.MarkFrameViolation(f.CommunityId);
         }
     }
 

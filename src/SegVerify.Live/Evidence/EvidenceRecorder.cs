@@ -41,6 +41,8 @@ public sealed class EvidenceRecorder : IPacketObserver, IDisposable
     private readonly Action<string>? _log;
     private readonly Dictionary<ulong, FlowBuffer> _flows = new();
     private readonly Stack<FlowBuffer> _spare = new();
+    private readonly HashSet<string> _frameViolations = new(StringComparer.Ordinal);
+    private const int MaxMarkedFlows = 100_000;
     private long _bufferedBytes;
 
     /// <param name="linkType">LINKTYPE_* of the capture (written into each file).</param>
@@ -104,12 +106,24 @@ public sealed class EvidenceRecorder : IPacketObserver, IDisposable
         fb.Data = bigger;
     }
 
+    /// <summary>
+    /// Called for a frame-level violation (mac-binding, unregistered-device) seen in a flow's packets: the flow's
+    /// evidence is written when it is judged, even if its verdict is clean.
+    /// </summary>
+    public void MarkFrameViolation(string? communityId)
+    {
+        if (string.IsNullOrEmpty(communityId)) return;
+        if (_frameViolations.Count >= MaxMarkedFlows) _frameViolations.Clear(); // ids of frames that belong to no flow
+        _frameViolations.Add(communityId);
+    }
+
     public void OnFlowJudged(ulong flowId, string communityId, IReadOnlyList<Finding> findings)
     {
+        bool marked = _frameViolations.Remove(communityId);
         if (!_flows.Remove(flowId, out var fb)) return;
         try
         {
-            bool violation = false;
+            bool violation = marked;
             foreach (var f in findings)
                 if (!f.IsFlowEvent && f.Severity == Severity.Violation) { violation = true; break; }
             if (violation && fb.Packets > 0) Write(communityId, flowId, fb);
