@@ -61,6 +61,11 @@ public class VethEndToEndTests
             try
             {
                 Assert.True(started.Wait(TimeSpan.FromSeconds(60)), "monitor did not start: " + string.Join("\n", stderrLines));
+                // The monitored interface goes down and comes back: reported, and capture goes on.
+                LiveTool.Must(ip!, "netns", "exec", nsMon, "ip", "link", "set", ifMon, "down");
+                Assert.True(WaitForLine(stderrLines, $"{ifMon}: interface is down"), string.Join("\n", stderrLines));
+                LiveTool.Must(ip!, "netns", "exec", nsMon, "ip", "link", "set", ifMon, "up");
+                Assert.True(WaitForLine(stderrLines, $"{ifMon}: interface is up again"), string.Join("\n", stderrLines));
                 var (rc, o, e) = LiveTool.Exec(ip!, ["netns", "exec", nsGen, tcpreplay!, $"--intf1={ifGen}", "--mbps=50", pcap],
                     TimeSpan.FromSeconds(120));
                 Assert.True(rc == 0, $"tcpreplay failed ({rc}): {e}{o}");
@@ -96,6 +101,17 @@ public class VethEndToEndTests
             LiveTool.Exec(ip!, ["netns", "del", nsMon], TimeSpan.FromSeconds(30));
             LiveTool.Exec(ip!, ["netns", "del", nsGen], TimeSpan.FromSeconds(30));
         }
+    }
+
+    private static bool WaitForLine(List<string> lines, string text)
+    {
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            lock (lines) if (lines.Any(l => l.Contains(text))) return true;
+            Thread.Sleep(100);
+        }
+        return false;
     }
 
     private static (bool, string) TryNetns(string ip, string name)
