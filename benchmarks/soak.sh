@@ -44,7 +44,8 @@ start_monitor() {
   mon_pid=$!
   sleep 3
 }
-stop_monitor() { kill -INT $mon_pid; wait $mon_pid || true; }
+# SIGTERM, not SIGINT: a background job of a non-interactive shell starts with SIGINT ignored.
+stop_monitor() { kill -TERM $mon_pid; wait $mon_pid || true; }
 rss_kb() { awk '/VmRSS/ {print $2}' /proc/$(pgrep -P $mon_pid -n || echo $mon_pid)/status 2>/dev/null || echo 0; }
 summary_field() { tail -1 "$OUT/$1.jsonl" | python3 -c "import json,sys; print(json.load(sys.stdin).get('$2'))"; }
 
