@@ -135,6 +135,7 @@ public sealed class MonitorSession
             summary.Captures.Add(new InputFile(_source.Name, null));
             summary.Dropped = Dropped;
             summary.IfDropped = _source.InterfaceDropped;
+            summary.Extra.Add(new("received", _source.Received));
             summary.Extra.Add(new("kernel_dropped", _source.KernelDropped));
             summary.Extra.Add(new("queue_dropped", _ring.Overflows));
             if (_evidence is not null)
