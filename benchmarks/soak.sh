@@ -7,7 +7,7 @@
 #
 # usage: benchmarks/soak.sh [CAPTURE] [TOPOLOGY]
 #   env: RATES="50 100 200 400 800 1600" (Mbit/s; "top" = --topspeed), LOOPS=20 (tcpreplay --loop per step),
-#        SOAK_MINUTES=10, SEGVERIFY="dotnet src/SegVerify.Cli/bin/Release/net10.0/segverify.dll", OUT=benchmarks/soak-out
+#        SOAK_MINUTES=10, SEGVERIFY="dotnet src/SegVerify.Cli/bin/Release/net10.0/segverify.dll", OUT=/tmp/segverify-soak
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 capture=${1:-$here/../shared/scenarios/sample-city/sample-city.pcap}
@@ -15,7 +15,7 @@ topology=${2:-$here/../shared/scenarios/sample-city/topology.yaml}
 RATES=${RATES:-"50 100 200 400 800 1600 top"}
 LOOPS=${LOOPS:-20}
 SOAK_MINUTES=${SOAK_MINUTES:-10}
-OUT=${OUT:-$here/benchmarks/soak-out}
+OUT=${OUT:-${TMPDIR:-/tmp}/segverify-soak}
 if [[ -z "${SEGVERIFY:-}" ]]; then
   dotnet build -c Release "$here/src/SegVerify.Cli/SegVerify.Cli.csproj" -v q >/dev/null
   SEGVERIFY="dotnet $here/src/SegVerify.Cli/bin/Release/net10.0/segverify.dll"
@@ -49,18 +49,20 @@ stop_monitor() { kill -TERM $mon_pid; wait $mon_pid || true; }
 rss_kb() { awk '/VmRSS/ {print $2}' /proc/$(pgrep -P $mon_pid -n || echo $mon_pid)/status 2>/dev/null || echo 0; }
 summary_field() { tail -1 "$OUT/$1.jsonl" | python3 -c "import json,sys; print(json.load(sys.stdin).get('$2'))"; }
 
-printf "%-6s %10s %10s %8s %8s %8s %10s\n" rate sent_pkts seen_pkts kernel queue ifdrop rss_kb | tee "$OUT/rates.txt"
+printf "%-6s %10s %10s %8s %8s %8s %10s  %s\n" rate sent_pkts seen_pkts kernel queue ifdrop rss_kb "tcpreplay rated" | tee "$OUT/rates.txt"
 best=""
 for r in $RATES; do
   start_monitor "rate-$r"
   if [[ $r == top ]]; then speed=--topspeed; else speed=--mbps=$r; fi
-  sent=$(ip netns exec $nsg tcpreplay --intf1=$ifg $speed --loop=$LOOPS "$capture" 2>&1 | awk '/Successful packets:/ {print $3}')
+  ip netns exec $nsg tcpreplay --intf1=$ifg $speed --loop=$LOOPS "$capture" >"$OUT/tcpreplay-$r.txt" 2>&1 || true
+  sent=$(awk '/Successful packets:/ {print $3}' "$OUT/tcpreplay-$r.txt")
+  rated=$(awk '/Rated:/ {print $4, $5, $6, $7; exit}' "$OUT/tcpreplay-$r.txt")
   sleep 2
   rss=$(rss_kb)
   stop_monitor
   seen=$(summary_field "rate-$r" packets); kd=$(summary_field "rate-$r" kernel_dropped)
   qd=$(summary_field "rate-$r" queue_dropped); ifd=$(summary_field "rate-$r" if_dropped)
-  printf "%-6s %10s %10s %8s %8s %8s %10s\n" $r "$sent" "$seen" "$kd" "$qd" "$ifd" "$rss" | tee -a "$OUT/rates.txt"
+  printf "%-6s %10s %10s %8s %8s %8s %10s  %s\n" $r "$sent" "$seen" "$kd" "$qd" "$ifd" "$rss" "$rated" | tee -a "$OUT/rates.txt"
   if [[ "$kd" == 0 && "$qd" == 0 && "$seen" == "$sent" ]]; then best=$r; fi
 done
 echo "highest rate with zero drops: ${best:-none}" | tee -a "$OUT/rates.txt"
