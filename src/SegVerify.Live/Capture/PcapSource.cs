@@ -264,6 +264,15 @@ public sealed class PcapSource : IDisposable
                 nextStats = now + System.Diagnostics.Stopwatch.Frequency;
             }
 
+            if (!file && NativePcap.Available)
+            {
+                int got = DispatchBatch(dev, ring);
+                if (got > 0) continue;
+                if (got == 0) { WaitReadable(dev); continue; }
+                rcError(dev);
+                continue;
+            }
+
             IntPtr header = IntPtr.Zero, data = IntPtr.Zero;
             int rc;
             try
@@ -309,7 +318,16 @@ public sealed class PcapSource : IDisposable
                 ring.Wake();
                 break;
             }
-            // An error: the interface went down or disappeared. Keep the counters, report, reopen.
+            rcError(dev);
+        }
+        var last = _device;
+        if (last is not null && !file) SampleStats(last);
+    }
+
+    /// <summary>A read failed: the interface went down or disappeared. Keep the counters, report, close for a reopen.</summary>
+    private void rcError(PcapDevice dev)
+    {
+        {
             string reason;
             try { reason = dev.LastError; } catch (Exception) { reason = "?"; }
             SampleStats(dev);
@@ -319,8 +337,56 @@ public sealed class PcapSource : IDisposable
             try { dev.Close(); } catch (Exception) { }
             _device = null;
         }
-        var last = _device;
-        if (last is not null && !file) SampleStats(last);
+    }
+
+    private PacketRing? _dispatchRing;
+
+    /// <summary>Reads what the kernel has buffered with one pcap_dispatch call; the count, 0 for none, -1 on error.</summary>
+    private unsafe int DispatchBatch(PcapDevice dev, PacketRing ring)
+    {
+        _dispatchRing = ring;
+        var self = GCHandle.Alloc(this);
+        try
+        {
+            bool added = false;
+            var handle = dev.Handle;
+            handle.DangerousAddRef(ref added);
+            try
+            {
+                int n = NativePcap.Dispatch(handle.DangerousGetHandle(), -1, &OnNativePacket, GCHandle.ToIntPtr(self));
+                return n < 0 ? -1 : n;
+            }
+            finally
+            {
+                if (added) handle.DangerousRelease();
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            return -1;
+        }
+        finally
+        {
+            self.Free();
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnNativePacket(IntPtr user, IntPtr header, IntPtr data)
+    {
+        var self = (PcapSource)GCHandle.FromIntPtr(user).Target!;
+        self.Enqueue(self._dispatchRing!, header, data, blockWhenFull: false);
+    }
+
+    /// <summary>Waits until the handle is readable or the read timeout passes.</summary>
+    private unsafe void WaitReadable(PcapDevice dev)
+    {
+        int fd;
+        try { fd = NativePcap.SelectableFd(dev.Handle.DangerousGetHandle()); }
+        catch (ObjectDisposedException) { return; }
+        if (fd < 0) { Thread.Sleep(_settings.ReadTimeoutMs); return; }
+        var pfd = new NativePcap.PollFd { Fd = fd, Events = NativePcap.PollIn };
+        NativePcap.Poll(&pfd, 1, _settings.ReadTimeoutMs);
     }
 
     private unsafe void Enqueue(PacketRing ring, IntPtr header, IntPtr data, bool blockWhenFull)
