@@ -133,11 +133,13 @@ public sealed class MonitorSession
             _verifier.FillSummary(summary);
             summary.TopologySha256 = _o.RunInfo.TopologySha256;
             summary.Captures.Add(new InputFile(_source.Name, null));
-            summary.Dropped = Dropped;
+            // At the end, packets the kernel received that were never read count as dropped too.
+            summary.Dropped = Dropped + _source.Unread;
             summary.IfDropped = _source.InterfaceDropped;
             summary.Extra.Add(new("received", _source.Received));
             summary.Extra.Add(new("kernel_dropped", _source.KernelDropped));
             summary.Extra.Add(new("queue_dropped", _ring.Overflows));
+            summary.Extra.Add(new("unread", _source.Unread));
             if (_evidence is not null)
             {
                 summary.Extra.Add(new("evidence_files", _evidence.FilesWritten));

@@ -31,6 +31,7 @@ public sealed class PcapSource : IDisposable
     private const int MinBackoffMs = 250;
     private const int MaxBackoffMs = 10_000;
     private const long StatsIntervalNs = 1_000_000_000;
+    private const long StopDrainSeconds = 5;
     private const int PcapNextOk = 1;
     private const int PcapNextTimeout = 0;
     private const int PcapNextEof = -2;
@@ -45,6 +46,7 @@ public sealed class PcapSource : IDisposable
 
     // Counters written by the capture thread, read by others.
     private long _received;
+    private long _captured;
     private long _kernelDropped;
     private long _ifDropped;
     private WrappingCounter _recvCounter;
@@ -66,6 +68,13 @@ public sealed class PcapSource : IDisposable
     public bool Ended => _ended;
     /// <summary>ps_recv, 64-bit.</summary>
     public long Received => Volatile.Read(ref _received);
+    /// <summary>Packets handed to SegVerify by libpcap.</summary>
+    public long Captured => Volatile.Read(ref _captured);
+    /// <summary>
+    /// Packets the kernel counted as received and not dropped that were never read (left in the buffer at the end):
+    /// ps_recv - ps_drop - captured, never negative. Part of <c>dropped</c>.
+    /// </summary>
+    public long Unread => IsFile ? 0 : Math.Max(0, Received - KernelDropped - Captured);
     /// <summary>ps_drop, 64-bit: dropped by the kernel (no room in the capture buffer).</summary>
     public long KernelDropped => Volatile.Read(ref _kernelDropped);
     /// <summary>ps_ifdrop, 64-bit: dropped by the interface or its driver.</summary>
@@ -321,7 +330,16 @@ public sealed class PcapSource : IDisposable
             rcError(dev);
         }
         var last = _device;
-        if (last is not null && !file) SampleStats(last);
+        if (last is not null && !file)
+        {
+            // Stopping: read what the kernel still holds, so that packets it received are not left unread.
+            if (NativePcap.Available)
+            {
+                var until = System.Diagnostics.Stopwatch.GetTimestamp() + StopDrainSeconds * System.Diagnostics.Stopwatch.Frequency;
+                while (System.Diagnostics.Stopwatch.GetTimestamp() < until && DispatchBatch(last, ring) > 0) { }
+            }
+            SampleStats(last);
+        }
     }
 
     /// <summary>A read failed: the interface went down or disappeared. Keep the counters, report, close for a reopen.</summary>
@@ -413,6 +431,7 @@ public sealed class PcapSource : IDisposable
             len = *(uint*)(h + 12);
         }
         long ts = sec * 1_000_000_000 + (NanosecondResolution ? frac : frac * 1_000);
+        Volatile.Write(ref _captured, _captured + 1);
         var span = new ReadOnlySpan<byte>((void*)data, (int)caplen);
         if (!blockWhenFull)
         {
