@@ -81,21 +81,30 @@ warm() { cat "$@" >/dev/null; }
 warm "$CAP"
 
 # ---------------------------------------------------------------- timing
-# measure NAME CMD...: RUNS pinned runs under GNU time; records median wall, median peak RSS (KB), median CPU.
+# Rows are registered first, then run round-robin (run 1 of every row, then run 2...) so that a change in the
+# machine's load touches every row alike. Each run is pinned and timed by GNU time; per row we keep the median wall
+# time, median peak RSS (KB) and median CPU time (user + system).
 declare -A WALL RSS CPU
+ROW_NAMES=(); ROW_CMDS=()
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-measure() {
-  local name=$1; shift
-  local walls=() rsss=() cpus=() i
-  for ((i = 0; i < RUNS; i++)); do
-    /usr/bin/time -f "%e %M %U %S" -o "$OUT/time.txt" "${PIN[@]}" "$@" >"$OUT/last.out" 2>"$OUT/last.err" || true
-    read -r w m u s < <(tail -1 "$OUT/time.txt")
-    walls+=("$w"); rsss+=("$m"); cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN{print u+s}')")
+row() { ROW_NAMES+=("$1"); ROW_CMDS+=("$2"); }
+run_rows() {
+  local i r name
+  rm -f "$OUT"/times-*.txt
+  for ((r = 0; r < RUNS; r++)); do
+    for i in "${!ROW_NAMES[@]}"; do
+      name=${ROW_NAMES[$i]}
+      eval "/usr/bin/time -f '%e %M %U %S' -o '$OUT/time.txt' ${PIN[*]} ${ROW_CMDS[$i]}" >"$OUT/last.out" 2>"$OUT/last.err" || true
+      tail -1 "$OUT/time.txt" >>"$OUT/times-$name.txt"
+    done
   done
-  WALL[$name]=$(printf '%s\n' "${walls[@]}" | median)
-  RSS[$name]=$(printf '%s\n' "${rsss[@]}" | median)
-  CPU[$name]=$(printf '%s\n' "${cpus[@]}" | median)
-  printf '%-28s wall %8s s  cpu %8s s  rss %8s KB  (runs: %s)\n' "$name" "${WALL[$name]}" "${CPU[$name]}" "${RSS[$name]}" "${walls[*]}" >&2
+  for name in "${ROW_NAMES[@]}"; do
+    WALL[$name]=$(awk '{print $1}' "$OUT/times-$name.txt" | median)
+    RSS[$name]=$(awk '{print $2}' "$OUT/times-$name.txt" | median)
+    CPU[$name]=$(awk '{print $3 + $4}' "$OUT/times-$name.txt" | median)
+    printf '%-28s wall %8s s  cpu %8s s  rss %8s KB  (walls: %s)\n' "$name" "${WALL[$name]}" "${CPU[$name]}" "${RSS[$name]}" \
+      "$(awk '{printf "%s ", $1}' "$OUT/times-$name.txt")" >&2
+  done
 }
 
 # A BPF filter for the cross-zone traffic of sample-city: IP packets whose two addresses are not in the same zone
@@ -108,115 +117,38 @@ F="(ip or ip6) and not ($intra)"
 BPF="($F) or (vlan and ($F))"
 
 SV="$OUT/bin/segverify"
-REPLAY=(replay "$CAP" --topology "$TOPO" --format jsonl --output "$OUT/replay.jsonl")
-measure records-floor "$OUT/recwalk" "$CAP"
-measure segverify-replay "$SV" "${REPLAY[@]}"
-cp "$OUT/replay.jsonl" "$OUT/replay-main.jsonl" 2>/dev/null || true
-DOTNET_TieredPGO=0 measure segverify-replay-nopgo "$SV" "${REPLAY[@]}"
-DOTNET_TieredCompilation=0 measure segverify-replay-notiered "$SV" "${REPLAY[@]}"
-[ "$R2R" = 1 ] && measure segverify-replay-r2r "$OUT/bin-r2r/segverify" "${REPLAY[@]}"
-measure startup-tiny "$SV" replay "$TINY" --topology "$TOPO" --format jsonl --output /dev/null
-[ "$R2R" = 1 ] && measure startup-tiny-r2r "$OUT/bin-r2r/segverify" replay "$TINY" --topology "$TOPO" --format jsonl --output /dev/null
-[ "$HAVE_TCPDUMP" = 1 ] && measure tcpdump-bpf tcpdump -r "$CAP" -w /dev/null "$BPF"
-[ "$HAVE_TCPDUMP" = 1 ] && measure tcpdump-nofilter tcpdump -r "$CAP" -w /dev/null
-[ "$HAVE_ARGUS" = 1 ] && { rm -f "$OUT/argus.out"; measure argus sh -c "rm -f $OUT/argus.out; exec argus -r $CAP -w $OUT/argus.out"; }
-measure naive-dotnet $NAIVE "$CAP" --topology "$TOPO"
+REPLAY="replay $CAP --topology $TOPO --format jsonl --output $OUT/replay.jsonl"
+row records-floor "$OUT/recwalk $CAP"
+row segverify-replay "$SV $REPLAY"
+row segverify-replay-nopgo "env DOTNET_TieredPGO=0 $SV $REPLAY"
+row segverify-replay-notiered "env DOTNET_TieredCompilation=0 $SV $REPLAY"
+[ "$R2R" = 1 ] && row segverify-replay-r2r "$OUT/bin-r2r/segverify $REPLAY"
+row startup-tiny "$SV replay $TINY --topology $TOPO --format jsonl --output /dev/null"
+[ "$R2R" = 1 ] && row startup-tiny-r2r "$OUT/bin-r2r/segverify replay $TINY --topology $TOPO --format jsonl --output /dev/null"
+[ "$HAVE_TCPDUMP" = 1 ] && row tcpdump-bpf "tcpdump -r $CAP -w /dev/null '$BPF'"
+[ "$HAVE_TCPDUMP" = 1 ] && row tcpdump-nofilter "tcpdump -r $CAP -w /dev/null"
+[ "$HAVE_ARGUS" = 1 ] && row argus "sh -c 'rm -f $OUT/argus.out; exec argus -r $CAP -w $OUT/argus.out'"
+row naive-dotnet "$NAIVE $CAP --topology $TOPO"
 if [ "$HAVE_TSHARK" = 1 ]; then
   SLICE=$OUT/city-10pct.pcap
+  [ "$QUICK" = 1 ] && SLICE=$OUT/city-quick-10pct.pcap
   SLICE_PACKETS=$((PACKETS / 10))
   if [ ! -f "$SLICE" ]; then
     if [ "$HAVE_EDITCAP" = 1 ]; then editcap -r "$CAP" "$SLICE" "1-$SLICE_PACKETS" >/dev/null
     else tcpdump -r "$CAP" -w "$SLICE" -c "$SLICE_PACKETS" 2>/dev/null; fi
   fi
   warm "$SLICE"
-  measure tshark-conv-10pct tshark -n -q -r "$SLICE" -z conv,ip
+  row tshark-conv-10pct "tshark -n -q -r $SLICE -z conv,ip"
 fi
 if [ "$BIG" = 1 ]; then
   warm "$BIGCAP"
-  BIGPACKETS=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['packets'])" "$BIGCAP.json")
-  measure segverify-replay-2x "$SV" replay "$BIGCAP" --topology "$TOPO" --format jsonl --output "$OUT/replay-2x.jsonl"
+  row segverify-replay-2x "$SV replay $BIGCAP --topology $TOPO --format jsonl --output $OUT/replay-2x.jsonl"
 fi
+run_rows
+cp "$OUT/replay.jsonl" "$OUT/replay-main.jsonl"
 
-# ---------------------------------------------------------------- sanity: segverify's by_rule vs what was planted
-SANITY=$(python3 - "$OUT/replay-main.jsonl" "$CAP.json" <<'PY'
-import json, sys
-summary = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
-side = json.load(open(sys.argv[2]))
-ok = summary.get("by_rule") == side["expected_by_rule"] and summary.get("flows") == side["flows"]["total"]
-print(("match" if ok else "MISMATCH") + f": segverify flows {summary.get('flows')} by_rule {summary.get('by_rule')}; generator flows {side['flows']['total']} planted {side['expected_by_rule']}")
-PY
-)
-echo "$SANITY" >&2
-
-# ---------------------------------------------------------------- flow memory
-FLOWMEM=$(dotnet run --project benchmarks/SegVerify.Benchmarks -c Release -- --flow-memory 1000000 2>/dev/null | tail -1 || true)
-
-# ---------------------------------------------------------------- RESULTS.md
-python3 - "$OUT" "$PACKETS" "$(stat -c %s "$CAP")" "$SANITY" "$FLOWMEM" "$RUNS" "$CORE" "${NOTES[*]:-}" <<PY > benchmarks/RESULTS.md
-import sys, subprocess, datetime, platform
-out, packets, size, sanity, flowmem, runs, core, notes = sys.argv[1:9]
-packets = int(packets); size = int(size)
-wall = {$(for k in "${!WALL[@]}"; do printf '"%s": %s, ' "$k" "${WALL[$k]}"; done)}
-rss = {$(for k in "${!RSS[@]}"; do printf '"%s": %s, ' "$k" "${RSS[$k]}"; done)}
-cpu = {$(for k in "${!CPU[@]}"; do printf '"%s": %s, ' "$k" "${CPU[$k]}"; done)}
-def sh(c):
-    try: return subprocess.run(c, shell=True, capture_output=True, text=True).stdout.strip()
-    except Exception: return "?"
-model = sh("lscpu | sed -n 's/^Model name: *//p'")
-cores = sh("nproc")
-mem = sh("free -g | awk '/Mem:/ {print \$2\" GiB\"}'")
-kernel = platform.release()
-dotnet = sh("dotnet --version")
-print("# SegVerify throughput results\n")
-print("Generated by \`benchmarks/compare.sh\` (see docs/benchmarks.md). Numbers are medians of %s pinned runs (\`taskset -c %s\`), warm page cache, GNU time for wall time and peak RSS.\n" % (runs, core))
-print("| machine | |\n|---|---|")
-print(f"| CPU | {model} |\n| cores | {cores} |\n| RAM | {mem} |\n| kernel | {kernel} |\n| .NET SDK | {dotnet} |\n| date | {datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M UTC')} |")
-load = sh("cut -d' ' -f1-3 /proc/loadavg")
-print(f"| load average at the end | {load} |\n")
-print(f"Capture: \`{out}/city.pcap\`, {packets:,} packets, {size:,} bytes (generator defaults, seed 20260401).\n")
-print("| row | command | wall s (median) | CPU s | packets/s (wall) | peak RSS MB |\n|---|---|---:|---:|---:|---:|")
-desc = {
- "records-floor": "recwalk FILE (read() + walk record headers)",
- "segverify-replay": "segverify replay FILE --topology sample-city.yaml --format jsonl",
- "segverify-replay-nopgo": "same, DOTNET_TieredPGO=0",
- "segverify-replay-notiered": "same, DOTNET_TieredCompilation=0",
- "segverify-replay-r2r": "same, ReadyToRun publish",
- "startup-tiny": "segverify replay on a 100-packet capture (start-up)",
- "startup-tiny-r2r": "same, ReadyToRun",
- "tcpdump-bpf": "tcpdump -r FILE -w /dev/null '<cross-zone BPF>'",
- "tcpdump-nofilter": "tcpdump -r FILE -w /dev/null",
- "argus": "argus -r FILE -w OUT",
- "naive-dotnet": "SegVerify.NaiveBaseline FILE (SharpPcap + PacketDotNet + Dictionary)",
- "tshark-conv-10pct": "tshark -n -q -r SLICE -z conv,ip (first 10 % of packets)",
- "segverify-replay-2x": "segverify replay on the 2x capture (same flow count)",
-}
-for k in ["records-floor","segverify-replay","segverify-replay-nopgo","segverify-replay-notiered","segverify-replay-r2r","startup-tiny","startup-tiny-r2r","tcpdump-bpf","tcpdump-nofilter","argus","naive-dotnet","tshark-conv-10pct","segverify-replay-2x"]:
-    if k not in wall: continue
-    n = packets // 10 if k == "tshark-conv-10pct" else (None if k.startswith("startup") else packets)
-    if k == "segverify-replay-2x": n = None
-    pps = f"{n / wall[k]:,.0f}" if n and wall[k] > 0 else ""
-    print(f"| {k} | {desc[k]} | {wall[k]:.2f} | {cpu[k]:.2f} | {pps} | {rss[k]/1024:.0f} |")
-print()
-r = wall.get("segverify-replay")
-print("## Targets\n\n| target | measured | met |\n|---|---|---|")
-def row(name, value, ok): print(f"| {name} | {value} | {'yes' if ok else '**no**'} |")
-if r and "tcpdump-bpf" in wall: row("replay <= 0.5x tcpdump (BPF)", f"{r / wall['tcpdump-bpf']:.2f}x", r <= 0.5 * wall['tcpdump-bpf'])
-if r and "records-floor" in wall: row("replay within 3x of the records-only floor", f"{r / wall['records-floor']:.1f}x", r <= 3 * wall['records-floor'])
-if r and "naive-dotnet" in wall: row(">= 6x faster than the naive baseline", f"{wall['naive-dotnet'] / r:.1f}x", wall['naive-dotnet'] >= 6 * r)
-if r: row("peak memory <= 300 MB", f"{rss['segverify-replay']/1024:.0f} MB", rss['segverify-replay'] <= 300 * 1024)
-if r and "segverify-replay-2x" in rss:
-    g = rss['segverify-replay-2x'] / rss['segverify-replay']
-    row("memory flat as the capture grows (2x packets, same flow count)", f"{rss['segverify-replay']/1024:.0f} MB -> {rss['segverify-replay-2x']/1024:.0f} MB ({g:.2f}x)", g <= 1.15)
-print()
-print(f"Sanity check (segverify's summary against the generator's sidecar): {sanity}\n")
-if flowmem:
-    parts = dict(zip(flowmem.split()[0::2], flowmem.split()[1::2]))
-    try:
-        print(f"Memory per live flow (\`SegVerify.Benchmarks --flow-memory 1000000\`): {float(parts['bytes_per_flow']):.0f} bytes managed per live flow "
-              f"(FlowEntry {parts['sizeof_FlowEntry']} B + hash buckets); 1 million live flows cost {int(parts['managed_bytes'])/1e6:.0f} MB managed, "
-              f"{int(parts['rss_growth_bytes'])/1e6:.0f} MB of RSS growth.\n")
-    except Exception:
-        print(f"Flow memory: {flowmem}\n")
-if notes.strip(): print(f"Notes: {notes}\n")
-PY
+# ---------------------------------------------------------------- flow memory and RESULTS.md
+dotnet run --project benchmarks/SegVerify.Benchmarks -c Release -- --flow-memory 1000000 >"$OUT/flowmem.txt" 2>/dev/null || true
+python3 benchmarks/report.py "$OUT" "$CAP" "$RUNS" "$CORE" "${NOTES[@]}" > benchmarks/RESULTS.md
+grep -E "^Sanity" benchmarks/RESULTS.md >&2 || true
 echo "wrote benchmarks/RESULTS.md" >&2
