@@ -64,8 +64,9 @@ public sealed partial class Verifier
         bool special = srcCat == AddressCategory.Special || dstCat == AddressCategory.Special;
 
         string? cid = null;
+        byte icmpType = f.FirstIcmpType, icmpCode = f.FirstIcmpCode;
         string Cid() => cid ??= k.Proto is IpProto.Icmp or IpProto.IcmpV6
-            ? CommunityId.Compute(src, dst, k.Proto, f.FirstIcmpType, f.FirstIcmpCode, false)
+            ? CommunityId.Compute(src, dst, k.Proto, icmpType, icmpCode, false)
             : CommunityId.Compute(src, dst, k.Proto, sport, dport, hasPorts);
 
         if (srcZone is not null && dstZone is not null) _zoneMatrix[srcZone.Index, dstZone.Index]++;
@@ -101,7 +102,7 @@ public sealed partial class Verifier
             var rec = BuildFlowFinding(v, in f, initA, observed, srcZone, dstZone, verdict.By, Cid(), null, isFlowEvent: true);
             _sink.OnFinding(rec);
         }
-        return _flowFindings.Count > 0 || Observer is not null ? Cid() : cid;
+        return Observer is not null ? Cid() : cid;
     }
 
     private void EmitFlowFinding(string rule, in FlowEntry f, bool initA, bool observed, Zone? srcZone, Zone? dstZone,

@@ -1,0 +1,529 @@
+using SegVerify.Core.Engine;
+using SegVerify.Core.Net;
+using SegVerify.Core.Policy;
+using SegVerify.Core.Topology;
+using SegVerify.Firewall.Model;
+
+namespace SegVerify.Firewall.Analysis;
+
+/// <summary>Options of one analysis run.</summary>
+public sealed class AnalysisOptions
+{
+    public bool Required { get; init; }
+    /// <summary>The moment used to decide whether an allow rule has expired.</summary>
+    public DateTime NowUtc { get; init; } = DateTime.UtcNow;
+    public string Language { get; init; } = "en";
+    public bool Shadow { get; init; } = true;
+}
+
+/// <summary>What an analysis found, plus consistency counters the tests assert on.</summary>
+public sealed class AnalysisResult
+{
+    public List<Finding> Findings { get; } = [];
+    /// <summary>Witnesses whose policy verdict (PolicyEngine.Judge) differed from the set-based verdict: must be 0.</summary>
+    public int PolicyDisagreements { get; set; }
+    /// <summary>Witnesses the concrete tracer did not accept although the symbolic walk did: must be 0.</summary>
+    public int TraceDisagreements { get; set; }
+    /// <summary>True when a construct not understood made the accepted set an over-approximation.</summary>
+    public bool OverApproximated { get; set; }
+    public int Boxes { get; set; }
+}
+
+/// <summary>
+/// The packet-set analysis of check-firewall: for every pair of the firewall's interfaces, the NEW connections the
+/// forward hook accepts, minus what the policy permits, split by finding id into classes with witnesses.
+/// </summary>
+public sealed class FirewallAnalyzer
+{
+    private readonly Topology _topo;
+    private readonly FirewallDef _fw;
+    private readonly FwRuleset _rs;
+    private readonly AnalysisOptions _opt;
+    private readonly PolicyEngine _policy;
+    private readonly IfaceTable _ifaces;
+    private readonly Dictionary<Zone, IntervalSet> _zoneAddrs = new();
+    private readonly IntervalSet _families;
+
+    public FirewallAnalyzer(Topology topo, FirewallDef fw, FwRuleset rs, AnalysisOptions opt)
+    {
+        _topo = topo; _fw = fw; _rs = rs; _opt = opt;
+        _policy = new PolicyEngine(topo);
+        _ifaces = IfaceTable.Build(fw.Interfaces.Keys, rs);
+        RuleCompiler.Compile(rs, _ifaces);
+        var fams = rs.Chains.Select(c => c.Family).Distinct().ToList();
+        _families = fams.Count == 0 || fams.Contains(Family.Inet) || (fams.Contains(Family.V4) && fams.Contains(Family.V6))
+            ? Domains.Full[(int)Dim.Src]
+            : SymbolicWalker.FamilySet(fams[0]);
+        if (rs.Dialect == "nft") _families = Domains.Full[(int)Dim.Src];
+        BuildZoneAddresses();
+    }
+
+    public IfaceTable Interfaces => _ifaces;
+
+    private FwRule? _defaultAccept;
+
+    /// <summary>Stands for "no filter chain on the forward hook saw the packet": the kernel forwards it.</summary>
+    private FwRule DefaultAccept => _defaultAccept ??= new FwRule
+    {
+        Pos = new ConfigPos(_rs.File, 1, 1), Text = "(no filter chain on the forward hook for this family: forwarded)", IsPolicy = true,
+        Action = RuleAction.Accept,
+        Chain = new FwChain { Table = "", Name = "", Family = Family.Inet, Pos = new ConfigPos(_rs.File, 1, 1) },
+    };
+
+    private void BuildZoneAddresses()
+    {
+        var all = new List<(Segment S, Zone Z)>();
+        foreach (var z in _topo.Zones) foreach (var s in z.Segments) all.Add((s, z));
+        var covered = IntervalSet.Empty;
+        foreach (var (s, _) in all) covered = covered.Union(Domains.Cidr(s.Cidr));
+        foreach (var z in _topo.Zones)
+        {
+            if (z.IsImplicitExternal || z.Tier == Tier.External && z.Segments.Count == 0)
+            {
+                _zoneAddrs[z] = Domains.Full[(int)Dim.Src].Subtract(covered);
+                continue;
+            }
+            var set = IntervalSet.Empty;
+            foreach (var s in z.Segments)
+            {
+                var own = Domains.Cidr(s.Cidr);
+                foreach (var (t, tz) in all)
+                    if (tz != z && t.Cidr.PrefixLength128 > s.Cidr.PrefixLength128) own = own.Subtract(Domains.Cidr(t.Cidr));
+                set = set.Union(own);
+            }
+            _zoneAddrs[z] = set;
+        }
+    }
+
+    public IntervalSet ZoneAddresses(Zone z) => _zoneAddrs.TryGetValue(z, out var s) ? s : IntervalSet.Empty;
+
+    /// <summary>The boxes of NEW connections entering <paramref name="inIf"/> and leaving <paramref name="outIf"/>.</summary>
+    private List<PacketBox> Initial(int inIf, int outIf, IntervalSet src, IntervalSet dst)
+    {
+        var res = new List<PacketBox>();
+        foreach (var fam in new[] { Domains.V4, Domains.V6 })
+        {
+            var s = src.Intersect(fam).Intersect(_families);
+            var d = dst.Intersect(fam);
+            if (s.IsEmpty || d.IsEmpty) continue;
+            var b = (IntervalSet[])Domains.Full.Clone();
+            b[(int)Dim.InIf] = IntervalSet.Single((UInt128)inIf);
+            b[(int)Dim.OutIf] = IntervalSet.Single((UInt128)outIf);
+            b[(int)Dim.Src] = s;
+            b[(int)Dim.Dst] = d;
+            b[(int)Dim.Ct] = IntervalSet.Single(CtStates.New);
+            b[(int)Dim.Proto] = Domains.PortedProtos;
+            res.Add(new PacketBox((IntervalSet[])b.Clone()));
+            b[(int)Dim.Proto] = Domains.Full[(int)Dim.Proto].Subtract(Domains.PortedProtos);
+            b[(int)Dim.Sport] = Domains.ZeroPort;
+            b[(int)Dim.Dport] = Domains.ZeroPort;
+            res.Add(new PacketBox(b));
+        }
+        return res;
+    }
+
+    private IntervalSet EndpointAddrs(Endpoint e, Zone z) => e switch
+    {
+        HostEndpoint h => IntervalSet.FromRanges(h.Host.Ips.Select(ip => (Domains.ToU(ip), Domains.ToU(ip)))).Intersect(ZoneAddresses(z)),
+        ZoneEndpoint ze => ze.Zone == z ? ZoneAddresses(z) : IntervalSet.Empty,
+        CidrEndpoint c => Domains.Cidr(c.Cidr).Intersect(ZoneAddresses(z)),
+        ListEndpoint l => l.Items.Aggregate(IntervalSet.Empty, (acc, i) => acc.Union(EndpointAddrs(i, z))),
+        _ => IntervalSet.Empty,
+    };
+
+    /// <summary>Proto/port boxes (proto, dport) a rule's services admit; all when the rule lists none.</summary>
+    private static List<(IntervalSet Proto, IntervalSet Dport)> ServiceBoxes(PolicyRule r)
+    {
+        var res = new List<(IntervalSet, IntervalSet)>();
+        if (r.Services is null) { res.Add((Domains.Full[(int)Dim.Proto], Domains.Full[(int)Dim.Dport])); return res; }
+        foreach (var s in r.Services)
+            foreach (var e in s.Entries)
+            {
+                if (e.Protocol == IpProto.Icmp)
+                    res.Add((IntervalSet.FromRanges([(IpProto.Icmp, IpProto.Icmp), (IpProto.IcmpV6, IpProto.IcmpV6)]), Domains.Full[(int)Dim.Dport]));
+                else if (!IpProto.HasPorts(e.Protocol))
+                    res.Add((IntervalSet.Single(e.Protocol), Domains.Full[(int)Dim.Dport]));
+                else
+                    res.Add((IntervalSet.Single(e.Protocol), IntervalSet.Range(e.Low, e.High)));
+            }
+        return res;
+    }
+
+    /// <summary>The packets (any interfaces, any state) a rule or path permits from zone a to zone b.</summary>
+    private List<PacketBox> RuleRegion(PolicyRule r, Zone a, Zone b, bool anyService = false, bool reverse = false)
+    {
+        var res = new List<PacketBox>();
+        var from = EndpointAddrs(reverse ? r.To : r.From, a);
+        var to = EndpointAddrs(reverse ? r.From : r.To, b);
+        if (from.IsEmpty || to.IsEmpty) return res;
+        var svcs = anyService ? [(Domains.Full[(int)Dim.Proto], Domains.Full[(int)Dim.Dport])] : ServiceBoxes(r);
+        foreach (var (p, d) in svcs)
+        {
+            var box = PacketBox.Universe().With(Dim.Src, from).With(Dim.Dst, to).With(Dim.Proto, p).With(Dim.Dport, d);
+            res.Add(box);
+        }
+        return res;
+    }
+
+    private bool Expired(PolicyRule r) =>
+        r.Expires is { } exp && DateOnly.FromDateTime(_opt.NowUtc + PolicyEngine.DateOffset) > exp;
+
+    /// <summary>The forbidden regions of a zone pair, each with its finding id and the rule or path named.</summary>
+    private List<(string Id, PolicyRule? By, List<PacketBox> Region)> Forbidden(Zone a, Zone b)
+    {
+        var res = new List<(string, PolicyRule?, List<PacketBox>)>();
+        var universe = new List<PacketBox> { PacketBox.Universe() };
+        if ((a.Tier == Tier.MyNumber && b.Tier == Tier.External) || (a.Tier == Tier.External && b.Tier == Tier.MyNumber))
+        {
+            res.Add((RuleIds.MynumberInternet, null, universe));
+            return res;
+        }
+        var valid = new List<PacketBox>();
+        foreach (var r in _policy.Rules) if (!Expired(r)) valid.AddRange(RuleRegion(r, a, b));
+        var rest = PacketSets.Subtract(universe, valid);
+        foreach (var r in _policy.Rules)
+        {
+            if (!Expired(r)) continue;
+            var reg = PacketSets.Intersect(rest, RuleRegion(r, a, b));
+            if (reg.Count == 0) continue;
+            res.Add((RuleIds.ExpiredException, r, reg));
+            rest = PacketSets.Subtract(rest, reg);
+        }
+        var m = TierMatrix.Verdict(a.Tier, b.Tier);
+        if (m is null) return res;
+        foreach (var p in _topo.Sanitization)
+        {
+            var reg = PacketSets.Intersect(rest, [.. RuleRegion(p, a, b, true), .. RuleRegion(p, a, b, true, true)]);
+            reg = PacketSets.Disjoint(reg);
+            if (reg.Count == 0) continue;
+            res.Add((RuleIds.SanitizationMisuse, p, reg));
+            rest = PacketSets.Subtract(rest, reg);
+        }
+        if (rest.Count > 0) res.Add((m, null, rest));
+        return res;
+    }
+
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private static readonly bool TimingOn = Environment.GetEnvironmentVariable("SEGVERIFY_FW_TIMING") == "1";
+    private void Timing(string phase) { if (TimingOn) Console.Error.WriteLine($"[timing] {phase}: {_clock.Elapsed.TotalSeconds:F3} s"); }
+    internal static double TraceSeconds, MergeSeconds, WalkSeconds;
+
+    private static List<PacketBox> MergeTimed(List<PacketBox> boxes)
+    {
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        var r = PacketSets.Merge(boxes);
+        MergeSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        return r;
+    }
+
+    public AnalysisResult Run()
+    {
+        var result = new AnalysisResult();
+        result.OverApproximated = _rs.AllRules.Any(r => r.HasUnknown);
+        foreach (var w in _rs.Warnings) result.Findings.Add(WarningFinding(RuleIds.UnsupportedSyntax, w.Pos, w.Message + ": " + w.Text));
+
+        var hook = _rs.ForwardChains();
+        var walker = new SymbolicWalker();
+        var ifs = _fw.Interfaces.ToList();
+        foreach (var (inName, zi) in ifs)
+            foreach (var (outName, zo) in ifs)
+            {
+                if (inName == outName) continue;
+                int inIdx = _ifaces.IndexOf(inName), outIdx = _ifaces.IndexOf(outName);
+                var initial = Initial(inIdx, outIdx, ZoneAddresses(zi), ZoneAddresses(zo));
+                if (initial.Count == 0) continue;
+                long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                var acc = walker.WalkHook(hook, initial.Select(b => new TaggedBox(b, null)).ToList()).Accepted;
+                WalkSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                result.Boxes += acc.Count;
+                if (zi != zo)
+                {
+                    foreach (var (id, by, region) in Forbidden(zi, zo))
+                    {
+                        var groups = new Dictionary<FwRule, List<PacketBox>>();
+                        foreach (var t in acc)
+                            foreach (var r in region)
+                            {
+                                var x = t.Box.Intersect(r);
+                                if (x is null) continue;
+                                var key = t.Rule ?? DefaultAccept;
+                                if (!groups.TryGetValue(key, out var l)) groups[key] = l = [];
+                                l.Add(x);
+                            }
+                        foreach (var (rule, boxes) in groups)
+                            foreach (var box in MergeTimed(boxes))
+                                result.Findings.Add(Violation(result, id, by, rule, box, zi, zo, inName, outName));
+                    }
+                    if (_opt.Required) Required(result, acc, zi, zo, inIdx, outIdx, inName, outName);
+                }
+            }
+        Timing($"pairs (walk {WalkSeconds:F3} s, merge {MergeSeconds:F3} s, trace {TraceSeconds:F3} s)");
+        Spoofing(result, hook, walker);
+        Timing("spoofing");
+        if (_opt.Shadow) Shadowed(result);
+        Timing("shadow");
+        return result;
+    }
+
+    private void Required(AnalysisResult result, List<TaggedBox> acc, Zone zi, Zone zo, int inIdx, int outIdx, string inName, string outName)
+    {
+        var accepted = acc.Select(t => t.Box).ToList();
+        foreach (var r in _policy.Rules)
+        {
+            if (Expired(r)) continue;
+            var region = PacketSets.Intersect(RuleRegion(r, zi, zo), Initial(inIdx, outIdx, ZoneAddresses(zi), ZoneAddresses(zo)));
+            region = PacketSets.Disjoint(region);
+            if (region.Count == 0) continue;
+            var blocked = PacketSets.Subtract(region, accepted);
+            if (blocked.Count == 0) continue;
+            bool fully = PacketSets.Intersect(region, accepted).Count == 0;
+            var w = Witness(PacketSets.Merge(blocked)[0]);
+            var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName));
+            var where = trace.Decider;
+            bool ja = _opt.Language == "ja";
+            var msg = ja
+                ? $"ファイアウォールが許可ルール/無害化経路 '{r.Name}' の通信を{(fully ? "すべて" : "一部")}遮断しています（{inName} → {outName}）{(where is null ? "" : $"：{where.Pos.Full}")}"
+                : $"the ruleset blocks {(fully ? "all" : "part")} of what '{r.Name}' permits ({inName} -> {outName}){(where is null ? "" : $", at {where.Pos.Full}")}";
+            result.Findings.Add(MakeFinding(RuleIds.RequiredBlocked, w, zi, zo, inName, outName, msg, Clause(RuleIds.RequiredBlocked), r.Name,
+                where, PacketSets.Merge(blocked), trace, [new("blocked", fully ? "fully" : "partly")]));
+        }
+    }
+
+    private void Spoofing(AnalysisResult result, List<FwChain> hook, SymbolicWalker walker)
+    {
+        var ifs = _fw.Interfaces.ToList();
+        foreach (var (inName, zi) in ifs)
+        {
+            int inIdx = _ifaces.IndexOf(inName);
+            var foreign = Domains.Full[(int)Dim.Src].Subtract(ZoneAddresses(zi));
+            foreach (var (outName, zo) in ifs)
+            {
+                if (outName == inName || zo == zi) continue;
+                var initial = Initial(inIdx, _ifaces.IndexOf(outName), foreign, ZoneAddresses(zo));
+                var acc = walker.WalkHook(hook, initial.Select(b => new TaggedBox(b, null)).ToList()).Accepted;
+                if (acc.Count == 0) continue;
+                var w = Witness(acc[0].Box);
+                bool ja = _opt.Language == "ja";
+                var msg = ja
+                    ? $"{inName}（{zi.Name}）から入る、{zi.Name} に属さない送信元アドレス（例 {w.Src}）のパケットを遮断していません（なりすまし可能）"
+                    : $"packets entering {inName} ({zi.Name}) with a source address outside {zi.Name} (e.g. {w.Src}) are not dropped (spoofable)";
+                var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName));
+                var f = MakeFinding(RuleIds.SpoofableInterface, w, zi, zo, inName, outName, msg, Clause(RuleIds.SpoofableInterface), null,
+                    acc[0].Rule, null, trace, []);
+                result.Findings.Add(f);
+                break; // one warning per interface
+            }
+        }
+    }
+
+    private void Shadowed(AnalysisResult result)
+    {
+        foreach (var c in _rs.Chains) { c.Reached = false; foreach (var r in c.Rules) r.Hit = false; }
+        var sw = new SymbolicWalker(shadowMode: true);
+        int n = _ifaces.Names.Count;
+        var bases = _rs.Chains.Where(c => c.IsBase && (_rs.Dialect == "nft" || c.Table == "filter")).ToList();
+        foreach (var c in bases)
+        {
+            var fam = SymbolicWalker.FamilySet(c.Family);
+            for (int i = 0; i < n; i++)
+                for (int o = 0; o < n; o++)
+                {
+                    var input = new List<TaggedBox>();
+                    foreach (var f in new[] { Domains.V4, Domains.V6 })
+                    {
+                        var s = f.Intersect(fam);
+                        if (s.IsEmpty) continue;
+                        var b = PacketBox.Universe().With(Dim.InIf, IntervalSet.Single((UInt128)i)).With(Dim.OutIf, IntervalSet.Single((UInt128)o))
+                            .With(Dim.Src, s).With(Dim.Dst, f);
+                        input.Add(new TaggedBox(b.With(Dim.Proto, Domains.PortedProtos), null));
+                        input.Add(new TaggedBox(b.With(Dim.Proto, Domains.Full[(int)Dim.Proto].Subtract(Domains.PortedProtos))
+                            .With(Dim.Sport, Domains.ZeroPort).With(Dim.Dport, Domains.ZeroPort), null));
+                    }
+                    sw.WalkBase(c, input);
+                }
+        }
+        foreach (var c in _rs.Chains)
+        {
+            if (!c.Reached || (_rs.Dialect == "iptables" && c.Table != "filter")) continue;
+            foreach (var r in c.Rules)
+            {
+                if (r.Hit || r.HasUnknown) continue;
+                bool ja = _opt.Language == "ja";
+                var msg = ja ? $"このルールに一致するパケットはありません（前のルールで処理済み）：{r.Text}"
+                             : $"rule can never match (every packet it matches is decided earlier): {r.Text}";
+                result.Findings.Add(WarningFinding(RuleIds.ShadowedRule, r.Pos, msg));
+            }
+        }
+    }
+
+    // ---- witnesses and findings ----
+
+    public readonly record struct WitnessPacket(byte Proto, IpAddr Src, ushort Sport, IpAddr Dst, ushort Dport, MacAddr Mac);
+
+    private static UInt128 Pick(IntervalSet s, UInt128 preferred)
+    {
+        if (s.Contains(preferred)) return preferred;
+        var lo = s.Lo(0); var hi = s.Hi(0);
+        return hi - lo >= 2 ? lo + 1 : lo;
+    }
+
+    public static WitnessPacket Witness(PacketBox b)
+    {
+        var protoSet = b[Dim.Proto];
+        byte proto = (byte)(protoSet.Contains(IpProto.Tcp) ? IpProto.Tcp : protoSet.Contains(IpProto.Udp) ? IpProto.Udp
+            : protoSet.Contains(IpProto.Icmp) ? IpProto.Icmp : protoSet.Contains(IpProto.IcmpV6) ? IpProto.IcmpV6 : (byte)protoSet.First);
+        const ushort ephemeral = 40000;
+        var sport = (ushort)Pick(b[Dim.Sport], ephemeral);
+        var dport = (ushort)b[Dim.Dport].First;
+        if (!Domains.PortedProtos.Contains(proto)) { sport = 0; dport = 0; }
+        var src = Domains.ToIp(Pick(b[Dim.Src], 0));
+        var dst = Domains.ToIp(Pick(b[Dim.Dst], 0));
+        var mac = new MacAddr((ulong)Pick(b[Dim.SrcMac], 0x02_00_00_00_00_01UL));
+        return new WitnessPacket(proto, src, sport, dst, dport, mac);
+    }
+
+    private static ProbePacket ToProbe(WitnessPacket w, string inIf, string outIf) =>
+        new(w.Proto, w.Src, w.Sport, w.Dst, w.Dport, inIf, outIf, w.Mac, CtStates.New);
+
+    private Finding Violation(AnalysisResult result, string id, PolicyRule? by, FwRule acceptRule, PacketBox box,
+                              Zone zi, Zone zo, string inName, string outName)
+    {
+        var w = Witness(box);
+        var verdict = _policy.Judge(zi, w.Src, zo, w.Dst, w.Proto, w.Dport, _opt.NowUtc);
+        if (verdict.Rule != id) result.PolicyDisagreements++;
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName));
+        TraceSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        if (trace.Verdict != Verdict.Accept) result.TraceDisagreements++;
+        var cls = Describe(box);
+        bool ja = _opt.Language == "ja";
+        var msg = ja
+            ? $"ファイアウォールが {zi.Name}（{inName}）から {zo.Name}（{outName}）への禁止された通信を許可しています：{cls}（{acceptRule.Pos.Full}）"
+            : $"the ruleset accepts forbidden NEW connections from {zi.Name} ({inName}) to {zo.Name} ({outName}): {cls} ({acceptRule.Pos.Full})";
+        return MakeFinding(id, w, zi, zo, inName, outName, msg, Clause(id), by?.Name, acceptRule, [box], trace, []);
+    }
+
+    private Finding MakeFinding(string id, WitnessPacket w, Zone zi, Zone zo, string inName, string outName, string msg, string clause,
+                                string? allowedBy, FwRule? at, List<PacketBox>? cls, TraceResult? trace, List<KeyValuePair<string, object?>> more)
+    {
+        var extra = new List<KeyValuePair<string, object?>>
+        {
+            new("in_interface", inName),
+            new("out_interface", outName),
+        };
+        if (cls is not null && cls.Count > 0) extra.Add(new("class", string.Join("; ", cls.Select(Describe))));
+        if (at is not null)
+        {
+            extra.Add(new("config_file", at.Pos.File));
+            extra.Add(new("config_line", at.Pos.Line));
+            extra.Add(new("config_column", at.Pos.Column));
+        }
+        if (trace is not null) extra.Add(new("path", trace.Path.Select(r => r.Pos.ToString()).ToArray()));
+        extra.AddRange(more);
+        bool ported = Domains.PortedProtos.Contains(w.Proto);
+        return new Finding
+        {
+            Rule = id,
+            Protocol = w.Proto,
+            SrcIp = w.Src,
+            SrcPort = ported ? w.Sport : null,
+            DstIp = w.Dst,
+            DstPort = ported ? w.Dport : null,
+            SrcMac = w.Mac,
+            SrcZone = zi.Name,
+            DstZone = zo.Name,
+            SrcTier = TierNames.Id(zi.Tier),
+            DstTier = TierNames.Id(zo.Tier),
+            AllowedBy = allowedBy,
+            Message = msg,
+            Clause = clause,
+            Extra = extra,
+        };
+    }
+
+    private Finding WarningFinding(string id, ConfigPos pos, string msg) => new()
+    {
+        Rule = id,
+        Message = msg,
+        Clause = Clause(id),
+        Extra =
+        [
+            new("config_file", pos.File),
+            new("config_line", pos.Line),
+            new("config_column", pos.Column),
+        ],
+    };
+
+    private string Clause(string id)
+    {
+        bool ja = _opt.Language == "ja";
+        return id switch
+        {
+            RuleIds.MynumberInternet => ja ? "三層の対策: マイナンバー利用事務系とインターネットの分離" : "three-tier: My Number business separated from the Internet",
+            RuleIds.MynumberIsolation => ja ? "三層の対策: マイナンバー利用事務系と他の領域との分離" : "three-tier: My Number business isolated from other zones",
+            RuleIds.LgwanInternetSeparation => ja ? "三層の対策: LGWAN接続系とインターネット接続系の分割" : "three-tier: LGWAN-connected separated from Internet-connected",
+            RuleIds.ZoneCrossing => ja ? "通信経路の限定" : "limit communication paths between zones",
+            RuleIds.SanitizationMisuse => ja ? "無害化通信の経路と方向" : "sanitisation paths: direction and service",
+            RuleIds.ExpiredException => ja ? "例外措置の有効期限" : "exceptions expire",
+            RuleIds.RequiredBlocked => ja ? "許可された業務通信の確保" : "permitted business traffic must pass",
+            RuleIds.SpoofableInterface => ja ? "送信元アドレス詐称の防止" : "drop spoofed source addresses",
+            RuleIds.ShadowedRule => ja ? "設定の不整合の防止" : "no dead or contradictory firewall rules",
+            _ => ja ? "ファイアウォール設定の読み取り" : "firewall configuration read",
+        };
+    }
+
+    /// <summary>The whole class in words, e.g. <c>tcp 10.1.0.0/16 -> 10.2.0.0/16 dport 445</c>.</summary>
+    public static string Describe(PacketBox b)
+    {
+        var sb = new System.Text.StringBuilder();
+        var p = b[Dim.Proto];
+        sb.Append(p.Equals(Domains.Full[(int)Dim.Proto]) ? "any" : string.Join(",", p.Ranges().Take(6).Select(r =>
+            r.Lo == r.Hi ? IpProto.Name((byte)r.Lo) : $"{r.Lo}-{r.Hi}")) + (p.Count > 6 ? ",…" : ""));
+        sb.Append(' ').Append(Addrs(b[Dim.Src])).Append(" -> ").Append(Addrs(b[Dim.Dst]));
+        bool ported = b[Dim.Proto].Subtract(Domains.PortedProtos).IsEmpty;
+        if (ported && !b[Dim.Sport].Equals(Domains.Full[(int)Dim.Sport])) sb.Append(" sport ").Append(Ports(b[Dim.Sport]));
+        if (ported && !b[Dim.Dport].Equals(Domains.Full[(int)Dim.Dport])) sb.Append(" dport ").Append(Ports(b[Dim.Dport]));
+        if (!b[Dim.SrcMac].Equals(Domains.Full[(int)Dim.SrcMac]))
+        {
+            var m = b[Dim.SrcMac];
+            sb.Append(m.Count == 1 && m.Lo(0) == m.Hi(0) ? " mac " + new MacAddr((ulong)m.Lo(0)) : " mac (some)");
+        }
+        return sb.ToString();
+    }
+
+    private static string Ports(IntervalSet s) =>
+        string.Join(",", s.Ranges().Take(8).Select(r => r.Lo == r.Hi ? $"{r.Lo}" : $"{r.Lo}-{r.Hi}")) + (s.Count > 8 ? ",…" : "");
+
+    /// <summary>Addresses as CIDRs (at most a few, then a count).</summary>
+    public static string Addrs(IntervalSet s)
+    {
+        if (s.Equals(Domains.Full[(int)Dim.Src])) return "any";
+        var cidrs = new List<string>();
+        int total = 0;
+        foreach (var (lo, hi) in s.Ranges())
+        {
+            var cur = lo;
+            while (true)
+            {
+                int bits = 0;
+                while (bits < 128)
+                {
+                    var size = UInt128.One << (bits + 1);
+                    if ((cur & (size - 1)) != 0 || cur + (size - 1) > hi || cur + (size - 1) < cur) break;
+                    bits++;
+                }
+                total++;
+                if (cidrs.Count < 4)
+                {
+                    var ip = Domains.ToIp(cur);
+                    int len = ip.IsV4 ? Math.Max(0, 32 - bits) : 128 - bits;
+                    if (ip.IsV4 && bits > 32) cidrs.Add("0.0.0.0/0(+v6)"); else cidrs.Add($"{ip}/{len}");
+                }
+                var last = cur + ((UInt128.One << bits) - 1);
+                if (bits == 128 || last >= hi) break;
+                cur = last + 1;
+            }
+        }
+        return total <= 4 ? string.Join(",", cidrs) : string.Join(",", cidrs) + $",… ({total} prefixes)";
+    }
+}

@@ -1,0 +1,236 @@
+using SegVerify.Core.Engine;
+using SegVerify.Firewall.Analysis;
+using SegVerify.Firewall.Dialects.Iptables;
+using SegVerify.Firewall.Dialects.Nftables;
+using SegVerify.Firewall.Model;
+using SegVerify.Tests.Common;
+using Xunit;
+
+namespace SegVerify.Firewall.Tests;
+
+public class AnalysisTests
+{
+    private static readonly DateTime Now = new(2026, 11, 23, 0, 0, 0, DateTimeKind.Utc);
+
+    internal static AnalysisResult Analyse(FwRuleset rs, bool required = false)
+    {
+        var topo = SampleCity.Build();
+        var a = new FirewallAnalyzer(topo, topo.Firewalls["fw-core"], rs, new AnalysisOptions { Required = required, NowUtc = Now });
+        var r = a.Run();
+        Assert.Equal(0, r.PolicyDisagreements);
+        Assert.Equal(0, r.TraceDisagreements);
+        return r;
+    }
+
+    internal static FwRuleset Ipt(string text) => IptablesParser.Parse("t.rules", text);
+    internal static FwRuleset Nft(string text) => NftParser.Parse("t.nft", text);
+
+    private static object? X(Finding f, string key) => f.Extra!.First(k => k.Key == key).Value;
+
+    private static FwRuleset Sample(string name)
+    {
+        var p = TestPaths.InRepo("topologies", "firewall", name);
+        return name.EndsWith(".nft") ? NftParser.Parse(p, File.ReadAllText(p)) : IptablesParser.Parse(p, File.ReadAllText(p));
+    }
+
+    [Theory]
+    [InlineData("fw-core-compliant.iptables")]
+    [InlineData("fw-core-compliant.nft")]
+    public void CompliantSamplesHaveNoFindings(string name)
+    {
+        var r = Analyse(Sample(name), required: true);
+        Assert.Empty(r.Findings.Select(f => $"{f.Rule}: {f.Message}"));
+    }
+
+    [Theory]
+    [InlineData("fw-core-violating.iptables")]
+    [InlineData("fw-core-violating.nft")]
+    public void ViolatingSamplesReportEachPlantedViolation(string name)
+    {
+        var r = Analyse(Sample(name));
+        var v = r.Findings.Where(f => f.Severity == Severity.Violation).ToList();
+        var ids = v.Select(f => f.Rule).Distinct().OrderBy(x => x).ToList();
+        Assert.Equal(new[] { "expired-exception", "lgwan-internet-separation", "mynumber-internet", "mynumber-isolation", "sanitization-misuse" }, ids);
+        var iso = Assert.Single(v, f => f.Rule == "mynumber-isolation" && f.SrcIp!.Value.IsV4);
+        Assert.Equal("eth0", X(iso, "in_interface"));
+        Assert.Equal("eth1", X(iso, "out_interface"));
+        Assert.Contains(iso.DstPort!.Value, new ushort[] { 139, 445 });
+        Assert.Contains("10.10.0.0/16 -> 10.20.0.0/16 dport", (string)X(iso, "class")!);
+        Assert.Equal("mn-office", iso.SrcZone);
+        Assert.Equal("mynumber", iso.SrcTier);
+        var misuse = Assert.Single(v, f => f.Rule == "sanitization-misuse");
+        Assert.Equal("mail-text", misuse.AllowedBy);
+        Assert.Equal("10.20.0.25", misuse.SrcIp!.Value.ToString());
+        Assert.Equal("10.30.0.25", misuse.DstIp!.Value.ToString());
+        var sep = v.Where(f => f.Rule == "lgwan-internet-separation").ToList();
+        var sep4 = Assert.Single(sep, f => f.SrcIp!.Value.IsV4);
+        Assert.Equal((ushort)80, sep4.DstPort);
+        Assert.Equal("tcp 10.20.0.0/16 -> " + "0.0.0.0/5,8.0.0.0/7,10.0.0.0/13,10.8.0.0/15,… (71 prefixes) dport 80,443", X(sep4, "class"));
+        Assert.All(sep, f => Assert.Equal("external", f.DstZone));
+        var shadow = Assert.Single(r.Findings, f => f.Rule == "shadowed-rule");
+        Assert.Equal(10, (int)X(shadow, "config_line")! - (name.EndsWith(".nft") ? 3 : 0));
+        Assert.Contains(r.Findings, f => f.Rule == "spoofable-interface");
+    }
+
+    private static string Forward(params string[] rules) =>
+        "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n" + string.Concat(rules.Select(r => r + "\n")) + "COMMIT\n";
+
+    [Fact]
+    public void ExactClassAndWitnessForSingleRule()
+    {
+        // line 5: the rule
+        var r = Analyse(Ipt(Forward("-A FORWARD -i eth0 -o eth1 -s 10.10.1.0/24 -p tcp --dport 445 -j ACCEPT")));
+        var f = Assert.Single(r.Findings, x => x.Severity == Severity.Violation);
+        Assert.Equal("mynumber-isolation", f.Rule);
+        Assert.Equal("tcp 10.10.1.0/24 -> 10.20.0.0/16 dport 445", X(f, "class"));
+        Assert.Equal("10.10.1.1", f.SrcIp.ToString());
+        Assert.Equal((ushort)40000, f.SrcPort);
+        Assert.Equal("10.20.0.1", f.DstIp.ToString());
+        Assert.Equal((ushort)445, f.DstPort);
+        Assert.Equal(5, X(f, "config_line"));
+        Assert.Equal(1, X(f, "config_column"));
+        Assert.Equal(new[] { "t.rules:5" }, (string[])X(f, "path")!);
+    }
+
+    [Fact]
+    public void PolicyAcceptReportsPolicyLine()
+    {
+        var r = Analyse(Ipt("*filter\n:FORWARD ACCEPT [0:0]\n-A FORWARD -i eth6 -j DROP\n-A FORWARD -o eth6 -j DROP\nCOMMIT\n"));
+        var f = r.Findings.First(x => x.Rule == "mynumber-isolation");
+        Assert.Equal(2, X(f, "config_line"));
+    }
+
+    [Fact]
+    public void AllowedByRuleSubtractsExactly()
+    {
+        // Accept all https from mn-relay to j-lis: only intermediate-server is permitted (jlis-link).
+        var r = Analyse(Ipt(Forward("-A FORWARD -i eth0 -o eth5 -s 10.10.0.5 -p tcp --dport 443 -j ACCEPT")));
+        var f = Assert.Single(r.Findings, x => x.Severity == Severity.Violation);
+        Assert.Equal("mynumber-isolation", f.Rule);
+        Assert.Equal("tcp 10.10.0.5/32 -> 192.0.2.0/29,192.0.2.8/31,192.0.2.11/32,192.0.2.12/30,… (8 prefixes) dport 443", X(f, "class"));
+        Assert.NotEqual("192.0.2.10", f.DstIp.ToString());
+    }
+
+    [Fact]
+    public void JumpReturnGotoSemantics()
+    {
+        var text = "*filter\n:FORWARD DROP [0:0]\n:A - [0:0]\n:B - [0:0]\n" +
+                   "-A FORWARD -i eth0 -j A\n" +          // 5
+                   "-A FORWARD -i eth0 -o eth1 -p tcp --dport 22 -j ACCEPT\n" + // 6
+                   "-A A -p tcp --dport 22 -j RETURN\n" +  // 7
+                   "-A A -p tcp -g B\n" +                  // 8
+                   "-A A -j ACCEPT\n" +                    // 9 never reached for tcp
+                   "-A B -p tcp --dport 80 -j ACCEPT\n" +  // 10
+                   "COMMIT\n";
+        var rs = Ipt(text);
+        var t = ConcreteTracer.Trace(rs, Probe("tcp 10.10.0.9:1000 -> 10.20.0.9:22 in eth0 out eth1"));
+        Assert.Equal(Verdict.Accept, t.Verdict);
+        Assert.Equal(new[] { 5, 7, 6 }, t.Path.Select(p => p.Pos.Line));
+        t = ConcreteTracer.Trace(rs, Probe("tcp 10.10.0.9:1000 -> 10.20.0.9:81 in eth0 out eth1"));
+        Assert.Equal(Verdict.Drop, t.Verdict); // goto B falls off -> back to FORWARD's caller: policy
+        Assert.Equal(new[] { 5, 8, 2 }, t.Path.Select(p => p.Pos.Line));
+        t = ConcreteTracer.Trace(rs, Probe("udp 10.10.0.9:1000 -> 10.20.0.9:53 in eth0 out eth1"));
+        Assert.Equal(new[] { 5, 9 }, t.Path.Select(p => p.Pos.Line));
+        var r = Analyse(rs);
+        var v = r.Findings.Where(x => x.Severity == Severity.Violation).Select(x => (string)X(x, "class")! + "@" + X(x, "config_line")).OrderBy(x => x).ToList();
+        Assert.Contains("tcp 10.10.0.0/16 -> 10.20.0.0/16 dport 22@6", v);
+        Assert.Contains("tcp 10.10.0.0/16 -> 10.20.0.0/16 dport 80@10", v);
+    }
+
+    internal static ProbePacket Probe(string s)
+    {
+        Assert.True(ProbePacket.TryParse(s, out var p, out var err), err);
+        return p!;
+    }
+
+    [Fact]
+    public void EstablishedRulesDoNotAdmitNewConnections()
+    {
+        var r = Analyse(Ipt(Forward("-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT", "-A FORWARD -m state --state INVALID -j ACCEPT")));
+        Assert.DoesNotContain(r.Findings, f => f.Severity == Severity.Violation);
+        r = Analyse(Ipt(Forward("-A FORWARD -m conntrack ! --ctstate ESTABLISHED -i eth0 -o eth1 -j ACCEPT")));
+        Assert.Contains(r.Findings, f => f.Rule == "mynumber-isolation");
+    }
+
+    [Fact]
+    public void UnknownMatchOverApproximatesAcceptAndWarns()
+    {
+        var r = Analyse(Ipt(Forward("-A FORWARD -i eth0 -o eth1 -m time --timestart 09:00 -j ACCEPT")));
+        var w = Assert.Single(r.Findings, f => f.Rule == "unsupported-syntax");
+        Assert.Equal(5, X(w, "config_line"));
+        Assert.Equal(36, X(w, "config_column"));
+        Assert.True(r.OverApproximated);
+        Assert.Contains(r.Findings, f => f.Rule == "mynumber-isolation");
+        // A drop with an unknown match is taken not to match.
+        r = Analyse(Ipt(Forward("-A FORWARD -m recent --rcheck -j DROP", "-A FORWARD -i eth0 -o eth1 -j ACCEPT")));
+        Assert.Contains(r.Findings, f => f.Rule == "mynumber-isolation");
+    }
+
+    [Fact]
+    public void RequiredBlockedFullyAndPartly()
+    {
+        var r = Analyse(Ipt(Forward(
+            "-A FORWARD -i eth1 -o eth2 -d 10.30.0.50 -p tcp --dport 3389 -j ACCEPT", // screen-transfer partly (udp missing)
+            "-A FORWARD -i eth1 -o eth3 -j ACCEPT")), required: true);
+        var rb = r.Findings.Where(f => f.Rule == "required-blocked").ToDictionary(f => f.AllowedBy!);
+        Assert.Equal("partly", X(rb["screen-transfer"], "blocked"));
+        Assert.Equal("udp", Core.Net.IpProto.Name(rb["screen-transfer"].Protocol!.Value));
+        Assert.Equal(3, X(rb["screen-transfer"], "config_line")); // the FORWARD policy
+        Assert.Equal("fully", X(rb["mail-text"], "blocked"));
+        Assert.Equal("fully", X(rb["jlis-link"], "blocked"));
+        Assert.False(rb.ContainsKey("legacy-link")); // expired: not required
+    }
+
+    [Fact]
+    public void SpoofableInterfaceWarning()
+    {
+        var r = Analyse(Ipt(Forward("-A FORWARD -i eth1 -o eth3 -j ACCEPT")));
+        var w = Assert.Single(r.Findings, f => f.Rule == "spoofable-interface");
+        Assert.Equal("eth1", X(w, "in_interface"));
+        r = Analyse(Ipt(Forward("-A FORWARD -i eth1 -o eth3 -s 10.20.0.0/16 -j ACCEPT")));
+        Assert.DoesNotContain(r.Findings, f => f.Rule == "spoofable-interface");
+    }
+
+    [Fact]
+    public void ShadowedRules()
+    {
+        var r = Analyse(Ipt(Forward(
+            "-A FORWARD -p tcp -j DROP",
+            "-A FORWARD -p tcp --dport 80 -j ACCEPT",         // 6 shadowed
+            "-A FORWARD -p udp -m multiport --dports 1:100 -j DROP",
+            "-A FORWARD -p udp --dport 53 -j LOG",           // 8 shadowed (non-terminating too)
+            "-A FORWARD -p udp --dport 101 -j DROP")));      // 9 fine
+        var lines = r.Findings.Where(f => f.Rule == "shadowed-rule").Select(f => (int)X(f, "config_line")!).ToList();
+        Assert.Equal(new[] { 6, 8 }, lines);
+    }
+
+    [Fact]
+    public void NftMultipleBaseChainsAllMustAccept()
+    {
+        var text = """
+            table inet a {
+            	chain fwd {
+            		type filter hook forward priority 0; policy accept;
+            		iifname "eth0" oifname "eth1" tcp dport 445 accept
+            	}
+            }
+            table ip b {
+            	chain fwd2 {
+            		type filter hook forward priority 10; policy accept;
+            		tcp dport 445 drop
+            	}
+            }
+            """;
+        var rs = Nft(text);
+        var t = ConcreteTracer.Trace(rs, Probe("tcp 10.10.0.9:1000 -> 10.20.0.9:445 in eth0 out eth1"));
+        Assert.Equal(Verdict.Drop, t.Verdict);
+        Assert.Equal(new[] { 4, 10 }, t.Path.Select(p => p.Pos.Line));
+        // IPv6 is not seen by table ip b: accepted by a.
+        t = ConcreteTracer.Trace(rs, Probe("tcp [fd00:10::9]:1000 -> [fd00:20::9]:445 in eth0 out eth1"));
+        Assert.Equal(Verdict.Accept, t.Verdict);
+        var r = Analyse(rs);
+        var iso = r.Findings.Where(f => f.Rule == "mynumber-isolation" && (string)X(f, "in_interface")! == "eth0" && (string)X(f, "out_interface")! == "eth1").ToList();
+        Assert.All(iso, f => Assert.False(f.SrcIp!.Value.IsV4 && f.DstPort == 445));
+        Assert.Contains(iso, f => !f.SrcIp!.Value.IsV4 && f.DstPort == 445);
+    }
+}

@@ -1,0 +1,44 @@
+using SegVerify.Firewall.Analysis;
+using SegVerify.Firewall.Dialects;
+using SegVerify.Firewall.Dialects.Iptables;
+using SegVerify.Firewall.Dialects.Nftables;
+using SegVerify.Tests.Common;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace SegVerify.Firewall.Tests;
+
+/// <summary>Every iptables/nft ruleset under ../shared/firewall is read and analysed against sample-city without a crash.</summary>
+public class SharedCorpusTests(ITestOutputHelper output)
+{
+    public static IEnumerable<object[]> Files()
+    {
+        var shared = TestPaths.Shared;
+        if (shared is null) { yield return [""]; yield break; }
+        foreach (var f in Directory.EnumerateFiles(Path.Combine(shared, "firewall"), "*", SearchOption.AllDirectories).Order())
+            yield return [Path.GetRelativePath(shared, f)];
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Files))]
+    public void EveryRulesetIsReadWithoutCrash(string rel)
+    {
+        var shared = TestPaths.RequireShared();
+        var path = Path.Combine(shared, rel);
+        var text = File.ReadAllText(path);
+        var d = DialectGuess.Guess(text);
+        if (d is null)
+        {
+            var reason = $"{rel}: not an iptables-save or nft ruleset (Cisco/ASA config, Aerleon policy, JSON, licence...)";
+            output.WriteLine("SKIP: " + reason);
+            Console.WriteLine("SKIP: " + reason);
+            Skip.If(true, reason);
+        }
+        var rs = d == "nft" ? NftParser.Parse(path, text) : IptablesParser.Parse(path, text);
+        var topo = SampleCity.Build();
+        var r = new FirewallAnalyzer(topo, topo.Firewalls["fw-core"], rs, new AnalysisOptions()).Run();
+        output.WriteLine($"{rel}: {d}, {rs.AllRules.Count()} rules, {rs.Warnings.Count} warnings, {r.Findings.Count} findings");
+        Assert.Equal(0, r.PolicyDisagreements);
+        Assert.Equal(0, r.TraceDisagreements);
+    }
+}
