@@ -23,6 +23,7 @@ ORDER = [
     ("segverify-replay-nopgo", "same, `DOTNET_TieredPGO=0`"),
     ("segverify-replay-notiered", "same, `DOTNET_TieredCompilation=0`"),
     ("segverify-replay-r2r", "same, ReadyToRun publish (`-p:PublishReadyToRun=true -r linux-x64`)"),
+    ("segverify-replay-tuned", "ReadyToRun + `DOTNET_TieredPGO=0 DOTNET_TC_CallCountingDelayMs=0`"),
     ("startup-tiny", "`segverify replay` of a 100-packet capture (start-up cost)"),
     ("startup-tiny-r2r", "same, ReadyToRun"),
     ("tcpdump-bpf", "`tcpdump -r FILE -w /dev/null '<cross-zone BPF>'`"),
@@ -143,3 +144,7 @@ if os.path.exists(fm_path):
           "growth (the table doubles while growing).\n")
 if notes:
     p(f"Notes: {notes}\n")
+
+analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results-analysis.md")
+if os.path.exists(analysis):
+    p(open(analysis).read())
