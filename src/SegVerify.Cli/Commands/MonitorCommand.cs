@@ -1,13 +1,254 @@
 using System.CommandLine;
+using System.Net;
+using System.Runtime.InteropServices;
+using SegVerify.Core.Engine;
+using SegVerify.Core.Output;
+using SegVerify.Core.Topology;
+using SegVerify.Live;
+using SegVerify.Live.Capture;
+using SegVerify.Live.Metrics;
 
 namespace SegVerify.Cli.Commands;
 
+/// <summary>
+/// <c>segverify monitor --interface IF --topology FILE</c>: live verification on a mirror (SPAN) port. Same engine as
+/// replay; findings stream as they happen; statistics to standard error; summary at SIGINT, SIGTERM or --duration.
+/// </summary>
 public static class MonitorCommand
 {
+    private const int DefaultStatsIntervalSeconds = 10;
+    private const int DefaultEvidenceMaxPackets = 1000;
+
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var cmd = new Command("monitor", "(in progress)");
-        cmd.SetAction(_ => { stderr.WriteLine("segverify monitor: not built yet"); return ExitCodes.Internal; });
+        var common = new CommonOptions();
+        var iface = new Option<string>("--interface", "-i") { Description = "Interface to capture from (the mirror/SPAN port)", Required = true };
+        var topology = new Option<string>("--topology", "-t") { Description = "Topology file (YAML)", Required = true };
+        var bpf = new Option<string?>("--bpf") { Description = "Capture filter in tcpdump syntax (e.g. 'not port 22')" };
+        var snaplen = new Option<int>("--snaplen") { Description = "Bytes kept of each packet", DefaultValueFactory = _ => CaptureSettings.DefaultSnaplen };
+        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until SIGINT/SIGTERM)" };
+        var statsInterval = new Option<double>("--stats-interval") { Description = "Seconds between statistics lines on standard error (0: none)", DefaultValueFactory = _ => DefaultStatsIntervalSeconds };
+        var evidence = new Option<string?>("--evidence") { Description = "Directory for a pcap of each violating flow, named by its Community ID" };
+        var evidenceMax = new Option<int>("--evidence-max-packets") { Description = "Packets kept per flow for --evidence", DefaultValueFactory = _ => DefaultEvidenceMaxPackets };
+        var metrics = new Option<string?>("--metrics") { Description = "Serve Prometheus metrics at ADDRESS:PORT (loopback, e.g. 127.0.0.1:9464)" };
+        var metricsRemote = new Option<bool>("--metrics-allow-remote") { Description = "Allow --metrics on a non-loopback address" };
+        var flows = new Option<bool>("--flows") { Description = "Also write an \"event\":\"flow\" record for every flow" };
+        var readFile = new Option<string?>("--read-file") { Description = "Read a capture file through the live pipeline instead of an interface (testing)", Hidden = true };
+
+        var cmd = new Command("monitor", "Capture live from an interface and report findings as they happen");
+        cmd.Options.Add(iface);
+        cmd.Options.Add(topology);
+        cmd.Options.Add(bpf);
+        cmd.Options.Add(snaplen);
+        cmd.Options.Add(duration);
+        cmd.Options.Add(statsInterval);
+        cmd.Options.Add(evidence);
+        cmd.Options.Add(evidenceMax);
+        cmd.Options.Add(metrics);
+        cmd.Options.Add(metricsRemote);
+        cmd.Options.Add(flows);
+        cmd.Options.Add(readFile);
+        common.AddTo(cmd);
+
+        cmd.SetAction(parse =>
+        {
+            string lang = CommonOptions.ResolveLanguage(parse.GetValue(common.Lang));
+            var args = new Args
+            {
+                Interface = parse.GetValue(iface)!,
+                Topology = parse.GetValue(topology)!,
+                Bpf = parse.GetValue(bpf),
+                Snaplen = parse.GetValue(snaplen),
+                Duration = parse.GetValue(duration),
+                StatsInterval = parse.GetValue(statsInterval),
+                Evidence = parse.GetValue(evidence),
+                EvidenceMaxPackets = parse.GetValue(evidenceMax),
+                Metrics = parse.GetValue(metrics),
+                MetricsAllowRemote = parse.GetValue(metricsRemote),
+                Flows = parse.GetValue(flows),
+                ReadFile = parse.GetValue(readFile),
+                Format = parse.GetValue(common.Format),
+                Output = parse.GetValue(common.Output),
+                Quiet = parse.GetValue(common.Quiet),
+                Lang = lang,
+            };
+            return Run(args, stdout, stderr, CancellationToken.None);
+        });
         return cmd;
     }
+
+    internal sealed class Args
+    {
+        public required string Interface;
+        public required string Topology;
+        public string? Bpf;
+        public int Snaplen = CaptureSettings.DefaultSnaplen;
+        public double? Duration;
+        public double StatsInterval = DefaultStatsIntervalSeconds;
+        public string? Evidence;
+        public int EvidenceMaxPackets = DefaultEvidenceMaxPackets;
+        public string? Metrics;
+        public bool MetricsAllowRemote;
+        public bool Flows;
+        public string? ReadFile;
+        public string? Format;
+        public string? Output;
+        public bool Quiet;
+        public string Lang = "en";
+    }
+
+    private static string L(string lang, string ja, string en) => lang == "ja" ? ja : en;
+
+    private static int Usage(TextWriter stderr, string message)
+    {
+        stderr.WriteLine("segverify monitor: " + message);
+        return ExitCodes.Usage;
+    }
+
+    internal static int Run(Args a, TextWriter stdout, TextWriter stderr, CancellationToken external)
+    {
+        string lang = a.Lang;
+        // Arguments first: cheap checks before touching libpcap.
+        if (a.Snaplen is < 64 or > 262144)
+            return Usage(stderr, L(lang, $"--snaplen は 64 から 262144 の範囲で指定してください: {a.Snaplen}", $"--snaplen must be between 64 and 262144: {a.Snaplen}"));
+        if (a.Duration is { } dur && !(dur > 0))
+            return Usage(stderr, L(lang, $"--duration は正の秒数で指定してください: {dur}", $"--duration must be a positive number of seconds: {dur}"));
+        if (a.StatsInterval < 0)
+            return Usage(stderr, L(lang, "--stats-interval は 0 以上で指定してください", "--stats-interval must be 0 or more"));
+        if (a.EvidenceMaxPackets < 1)
+            return Usage(stderr, L(lang, "--evidence-max-packets は 1 以上で指定してください", "--evidence-max-packets must be 1 or more"));
+        string format = a.Format ?? (a.Output is null && !Console.IsOutputRedirected ? "text" : "jsonl");
+        if (format is not ("jsonl" or "text"))
+            return Usage(stderr, L(lang, $"monitor は結果を逐次出力するため --format jsonl か text のみ使えます: {format}",
+                $"monitor streams its findings: --format must be jsonl or text, not {format}"));
+        IPEndPoint? metricsEp = null;
+        if (a.Metrics is not null)
+        {
+            metricsEp = MetricsServer.ParseEndPoint(a.Metrics, a.MetricsAllowRemote, lang, out var err);
+            if (metricsEp is null) return Usage(stderr, err!);
+        }
+        if (a.Evidence is not null)
+        {
+            try { Directory.CreateDirectory(a.Evidence); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return Usage(stderr, L(lang, $"--evidence のディレクトリを作れません: {a.Evidence}: {ex.Message}", $"cannot create the --evidence directory {a.Evidence}: {ex.Message}"));
+            }
+        }
+
+        Topology topo;
+        try
+        {
+            topo = TopologyLoader.Load(a.Topology);
+        }
+        catch (TopologyException ex)
+        {
+            foreach (var e in ex.Errors) stderr.WriteLine(e.ToString());
+            return ExitCodes.Usage;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return Usage(stderr, L(lang, $"トポロジーファイルを読めません: {a.Topology}: {ex.Message}", $"cannot read the topology {a.Topology}: {ex.Message}"));
+        }
+
+        var settings = new CaptureSettings { Interface = a.Interface, Bpf = a.Bpf, Snaplen = a.Snaplen, Language = lang };
+        PcapSource source;
+        try
+        {
+            source = a.ReadFile is not null ? PcapSource.OpenFile(a.ReadFile, settings) : PcapSource.OpenLive(settings);
+        }
+        catch (MonitorStartException ex)
+        {
+            return Usage(stderr, ex.Message);
+        }
+
+        using (source)
+        {
+            TextWriter output;
+            bool ownOutput = false;
+            try
+            {
+                if (a.Output is null) output = stdout;
+                else
+                {
+                    output = new StreamWriter(a.Output, append: false, new System.Text.UTF8Encoding(false)) { AutoFlush = false };
+                    ownOutput = true;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return Usage(stderr, L(lang, $"出力ファイルを開けません: {a.Output}: {ex.Message}", $"cannot open the output file {a.Output}: {ex.Message}"));
+            }
+            try
+            {
+                using var sink = SinkFactory(format, output, lang);
+                var options = new MonitorSessionOptions
+                {
+                    Duration = a.Duration is { } d ? TimeSpan.FromSeconds(d) : null,
+                    StatsInterval = a.StatsInterval > 0 ? TimeSpan.FromSeconds(a.StatsInterval) : null,
+                    EvidenceDir = a.Evidence,
+                    EvidenceMaxPacketsPerFlow = a.EvidenceMaxPackets,
+                    Metrics = metricsEp,
+                    Quiet = a.Quiet,
+                    Language = lang,
+                    Verifier = new VerifierOptions { EmitFlows = a.Flows, Language = lang },
+                    RunInfo = new RunInfo("monitor", a.Topology, topo.Sha256, lang),
+                };
+                MonitorSession session;
+                try
+                {
+                    session = new MonitorSession(options, source, topo, sink, output.Flush, stderr);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    return Usage(stderr, ex.Message);
+                }
+                if (!a.Quiet)
+                    stderr.WriteLine(L(lang,
+                        $"segverify monitor: {source.Name} で取り込み中 (リンク種別 {source.LinkType})。Ctrl-C で終了し、まとめを出力します",
+                        $"segverify monitor: capturing on {source.Name} (link type {source.LinkType}); Ctrl-C to stop and write the summary"));
+
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(external);
+                using var sigint = TryRegister(PosixSignal.SIGINT, cts);
+                using var sigterm = TryRegister(PosixSignal.SIGTERM, cts);
+                RunSummary summary;
+                try
+                {
+                    summary = session.Run(cts.Token);
+                }
+                catch (System.Net.Sockets.SocketException ex)
+                {
+                    return Usage(stderr, L(lang, $"--metrics {a.Metrics} で待ち受けできません: {ex.Message}", $"cannot listen on --metrics {a.Metrics}: {ex.Message}"));
+                }
+                output.Flush();
+                return summary.Violations > 0 ? ExitCodes.Violations : ExitCodes.Ok;
+            }
+            finally
+            {
+                if (ownOutput) output.Dispose();
+            }
+        }
+    }
+
+    private static PosixSignalRegistration? TryRegister(PosixSignal signal, CancellationTokenSource cts)
+    {
+        try
+        {
+            return PosixSignalRegistration.Create(signal, ctx =>
+            {
+                ctx.Cancel = true; // stop cleanly: judge open flows and write the summary
+                cts.Cancel();
+            });
+        }
+        catch (PlatformNotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The streaming sink for a format (jsonl or text). Set by tests; otherwise the project's sinks.</summary>
+    internal static Func<string, TextWriter, string, IFindingSink> SinkFactory { get; set; } = DefaultSink;
+
+    private static IFindingSink DefaultSink(string format, TextWriter writer, string lang) =>
+        throw new NotSupportedException("sinks not merged yet");
 }

@@ -1,13 +1,141 @@
 using System.CommandLine;
+using System.Diagnostics;
+using SegVerify.Core.Capture;
+using SegVerify.Core.Engine;
+using SegVerify.Core.Localization;
+using SegVerify.Core.Output;
 
 namespace SegVerify.Cli.Commands;
 
+/// <summary><c>segverify replay CAPTURE... --topology FILE</c>: judge every flow of pcap/pcapng captures.</summary>
 public static class ReplayCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var cmd = new Command("replay", "(in progress)");
-        cmd.SetAction(_ => { stderr.WriteLine("segverify replay: not built yet"); return ExitCodes.Internal; });
+        var captures = new Argument<string[]>("capture")
+        {
+            Description = "pcap or pcapng files, directories (every capture in them), or - for standard input",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var topology = new Option<string>("--topology", "-t") { Description = "Topology file (YAML, format v1)", Required = true };
+        var flows = new Option<bool>("--flows") { Description = "Also write one \"flow\" event per flow" };
+        var maxFlows = new Option<int>("--max-flows") { Description = "Cap on live flows (oldest evicted and judged)", DefaultValueFactory = _ => 1_000_000 };
+        var tcpIdle = new Option<double>("--tcp-idle-timeout") { Description = "Seconds of silence that end a TCP flow", DefaultValueFactory = _ => 300 };
+        var udpIdle = new Option<double>("--idle-timeout") { Description = "Seconds of silence that end a UDP/ICMP/other flow", DefaultValueFactory = _ => 60 };
+        var common = new CommonOptions();
+
+        var cmd = new Command("replay", "Read pcap/pcapng captures and judge every flow against the topology")
+        {
+            captures, topology, flows, maxFlows, tcpIdle, udpIdle,
+        };
+        common.AddTo(cmd);
+        cmd.SetAction(pr =>
+        {
+            string lang = CommonOptions.ResolveLanguage(pr.GetValue(common.Lang));
+            string? output = pr.GetValue(common.Output);
+            string format = CommonOptions.ResolveFormat(pr.GetValue(common.Format), output);
+            var topo = TopologyArgs.TryLoad(pr.GetValue(topology)!, stderr, lang);
+            if (topo is null) return ExitCodes.Usage;
+
+            IReadOnlyList<string> inputs;
+            try
+            {
+                inputs = CaptureOpener.Expand(pr.GetValue(captures)!);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"segverify: {ex.Message}");
+                return ExitCodes.Usage;
+            }
+            if (inputs.Count == 0)
+            {
+                stderr.WriteLine(lang == "ja" ? "segverify: キャプチャファイルがありません" : "segverify: no capture files found");
+                return ExitCodes.Usage;
+            }
+
+            var sw = Stopwatch.StartNew();
+            bool unreadable = false;
+            var summary = new RunSummary { TopologySha256 = topo.Sha256 };
+            using var sink = SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList());
+            sink.Begin(new RunInfo("replay", topo.SourcePath, topo.Sha256, lang));
+            var counting = new CountingSink(sink, summary);
+            var verifier = new Verifier(topo, counting, new VerifierOptions
+            {
+                EmitFlows = pr.GetValue(flows),
+                MaxFlows = pr.GetValue(maxFlows),
+                TcpIdleTimeoutNs = (long)(pr.GetValue(tcpIdle) * 1e9),
+                UdpIdleTimeoutNs = (long)(pr.GetValue(udpIdle) * 1e9),
+                OtherIdleTimeoutNs = (long)(pr.GetValue(udpIdle) * 1e9),
+                Language = lang,
+            });
+
+            foreach (var input in inputs)
+            {
+                string name = input == CaptureOpener.StdinName ? "-" : input;
+                HashingStream? hashing = null;
+                try
+                {
+                    Stream raw = input == CaptureOpener.StdinName ? Console.OpenStandardInput() : OpenFile(input);
+                    hashing = new HashingStream(raw);
+                    using var reader = CaptureOpener.Open(hashing, name);
+                    verifier.CurrentCapture = name;
+                    while (reader.TryRead(out var rec)) verifier.Process(in rec);
+                    if (reader.Damage is { } d)
+                        counting.OnFinding(DamageFinding(d, lang));
+                    summary.Captures.Add(new InputFile(name, hashing.Finish()));
+                }
+                catch (CaptureFormatException ex)
+                {
+                    unreadable = true;
+                    stderr.WriteLine(lang == "ja" ? $"segverify: キャプチャとして読めません: {ex.Message}" : $"segverify: not a readable capture: {ex.Message}");
+                    summary.Captures.Add(new InputFile(name, hashing?.Finish()));
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    unreadable = true;
+                    stderr.WriteLine($"segverify: {name}: {ex.Message}");
+                }
+                finally
+                {
+                    hashing?.Dispose();
+                }
+            }
+            verifier.Flush();
+            verifier.FillSummary(summary);
+            summary.ElapsedSeconds = sw.Elapsed.TotalSeconds;
+            sink.End(summary);
+            if (unreadable) return ExitCodes.Usage;
+            return summary.Violations > 0 ? ExitCodes.Violations : ExitCodes.Ok;
+        });
         return cmd;
     }
+
+    private static FileStream OpenFile(string path) =>
+        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+
+    private static Finding DamageFinding(CaptureDamage d, string lang)
+    {
+        var ctx = new MessageContext(d.File, "", "", "", "", "", "", Detail: d.Offset.ToString());
+        return new Finding
+        {
+            Rule = RuleIds.CaptureDamaged,
+            Capture = d.File,
+            Offset = d.Offset,
+            Message = Messages.Message(RuleIds.CaptureDamaged, lang, in ctx) + " (" + d.Reason + ")",
+            Clause = Messages.Clause(RuleIds.CaptureDamaged, lang),
+        };
+    }
+}
+
+/// <summary>Counts findings into the summary on their way to the real sink.</summary>
+public sealed class CountingSink(IFindingSink inner, RunSummary summary) : IFindingSink
+{
+    public void Begin(RunInfo info) => inner.Begin(info);
+    public void OnFinding(Finding finding)
+    {
+        summary.Count(finding);
+        inner.OnFinding(finding);
+    }
+    public void End(RunSummary s) => inner.End(s);
+    public void Dispose() { }
 }

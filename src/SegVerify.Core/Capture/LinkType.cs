@@ -13,4 +13,7 @@ public static class LinkTypes
     public const int Ipv4 = 228;
     public const int Ipv6 = 229;
     public const int LinuxSll2 = 276;
+
+    /// <summary>Link types whose frames start directly with an IPv4 or IPv6 header (version nibble decides).</summary>
+    public static bool IsRawIp(int linkType) => linkType is Raw or RawDlt12 or RawDlt14;
 }

@@ -37,6 +37,11 @@ public enum UndecodedReason : byte
     TruncatedIcmpHeader,
     UnsupportedEthertype,
     Other,
+    // ---- added by the capture/decoding work (appended: values above keep their numbers) ----
+    TruncatedSctpHeader,
+    TruncatedPppoeHeader,
+    /// <summary>An IPv4 authentication header (protocol 51) cut short.</summary>
+    TruncatedAuthHeader,
 }
 
 public static class UndecodedReasons
@@ -85,6 +90,8 @@ public struct DecodedPacket
     public MacAddr ArpSenderMac;
     public IpAddr ArpSenderIp;
     public IpAddr ArpTargetIp;
+    /// <summary>Target hardware address (zero in a request).</summary>
+    public MacAddr ArpTargetMac;
 
     // ---- IP (Kind == Ip) ----
     /// <summary>4 or 6.</summary>
@@ -117,6 +124,13 @@ public struct DecodedPacket
 
     /// <summary>Bytes of IP payload after all IP headers as declared (for statistics only).</summary>
     public int L4Length;
+
+    /// <summary>
+    /// True when the IP header was read (<see cref="Kind"/> is <see cref="PacketKind.Ip"/>: addresses and protocol are
+    /// usable) but a later header was cut short or malformed (<see cref="Undecoded"/> says which); fields of the cut header are
+    /// then not claimed (no ports; for an ICMP echo cut before its identifier, type and code are kept). Such frames are counted in the summary's <c>undecoded</c> like undecoded ones.
+    /// </summary>
+    public readonly bool IsPartial => Kind != PacketKind.Undecoded && Undecoded != UndecodedReason.None;
 
     public const byte TcpFin = 0x01, TcpSyn = 0x02, TcpRst = 0x04, TcpPsh = 0x08, TcpAck = 0x10;
 }

@@ -1,18 +1,275 @@
+using System.Runtime.CompilerServices;
 using SegVerify.Core.Capture;
+using SegVerify.Core.Classification;
+using SegVerify.Core.Decoding;
+using SegVerify.Core.Flows;
+using SegVerify.Core.Localization;
+using SegVerify.Core.Net;
 using SegVerify.Core.Output;
+using SegVerify.Core.Policy;
+using SegVerify.Core.Topology;
 
 namespace SegVerify.Core.Engine;
 
 public sealed partial class Verifier
 {
-    // Implementation in progress (lead). Signatures are stable.
-    public Verifier(Topology.Topology topology, IFindingSink sink, VerifierOptions options) => throw new NotImplementedException();
+    private const byte SideA = 1, SideB = 2;
+
+    private readonly Topology.Topology _topology;
+    private readonly IFindingSink _sink;
+    private readonly VerifierOptions _options;
+    private readonly ZoneClassifier _classifier;
+    private readonly PolicyEngine _policy;
+    private readonly FlowTable _flows;
+    private readonly FrameChecks _frameChecks;
+    private readonly FragmentTable _fragments = new();
+    private readonly bool[] _servicePortTcp = new bool[65536];
+    private readonly bool[] _servicePortUdp = new bool[65536];
+    private readonly Dictionary<IpAddr, Host> _hostByIp = new();
+    private readonly HashSet<IpAddr> _reportedUnclassified = new();
+    private readonly long[,] _zoneMatrix;
+    private readonly List<Finding> _flowFindings = new(4);
+    private DecodedPacket _pkt;
+    private long _now = long.MinValue;
+    private ulong _nextFlowId = 1;
+
+    public Verifier(Topology.Topology topology, IFindingSink sink, VerifierOptions options)
+    {
+        _topology = topology;
+        _sink = sink;
+        _options = options;
+        _classifier = new ZoneClassifier(topology);
+        _policy = new PolicyEngine(topology);
+        _flows = new FlowTable(options.MaxFlows);
+        _zoneMatrix = new long[topology.Zones.Count, topology.Zones.Count];
+        foreach (var h in topology.Hosts)
+            foreach (var ip in h.Ips)
+                _hostByIp.TryAdd(ip, h);
+        _frameChecks = new FrameChecks(topology, _classifier, _hostByIp, this);
+        // "Well-known" ports for the mid-stream rule: below 1024, or in any built-in or declared service.
+        for (int p = 0; p < 1024; p++) _servicePortTcp[p] = _servicePortUdp[p] = true;
+        foreach (var s in topology.Services.Values)
+            foreach (var e in s.Entries)
+            {
+                if (e.Protocol == IpProto.Tcp) for (int p = e.Low; p <= e.High; p++) _servicePortTcp[p] = true;
+                if (e.Protocol == IpProto.Udp) for (int p = e.Low; p <= e.High; p++) _servicePortUdp[p] = true;
+            }
+    }
+
+    internal string Language => _options.Language;
+    internal ZoneClassifier Classifier => _classifier;
+    public PolicyEngine Policy => _policy;
+
     /// <summary>Decodes and accounts one capture record.</summary>
-    public void Process(in CaptureRecord record) => throw new NotImplementedException();
+    public void Process(in CaptureRecord record)
+    {
+        Stats.Packets++;
+        Stats.Bytes += record.OriginalLength;
+        long ts = record.TimestampNs;
+        if (ts > _now) AdvanceClock(ts);
+
+        bool decoded = FrameDecoder.Decode(record.LinkType, record.Data, ref _pkt);
+        // A frame whose IP header was read but whose transport header is cut is counted as undecoded by its
+        // reason, and still joins its flow by addresses (IsPartial).
+        if (_pkt.Undecoded != UndecodedReason.None) Stats.Undecoded[(int)_pkt.Undecoded]++;
+        if (!decoded)
+        {
+            Observer?.OnPacket(0, record);
+            return;
+        }
+        switch (_pkt.Kind)
+        {
+            case PacketKind.Arp:
+                if (_pkt.HasMac) _frameChecks.Check(in _pkt, _pkt.ArpSenderIp, in record);
+                Observer?.OnPacket(0, record);
+                return;
+            case PacketKind.Ip:
+                if (_pkt.HasMac) _frameChecks.Check(in _pkt, _pkt.SrcIp, in record);
+                ulong id = UpdateFlow(in record);
+                Observer?.OnPacket(id, record);
+                return;
+            default:
+                Observer?.OnPacket(0, record);
+                return;
+        }
+    }
+
+    /// <summary>Updates (or opens) the packet's flow; returns the flow's id, or 0 when the packet joins no flow.</summary>
+    private ulong UpdateFlow(in CaptureRecord record)
+    {
+        ref var p = ref _pkt;
+        ushort sport = 0, dport = 0;
+        if (p.IsFragment)
+        {
+            if (p.FragmentOffset > 0)
+            {
+                // later fragments join the flow their first fragment opened
+                if (!_fragments.TryGet(p.SrcIp, p.DstIp, p.Protocol, p.FragmentId, out sport, out dport)) { Stats.OrphanFragments++; return 0; }
+            }
+            else if (p.HasPorts)
+            {
+                sport = p.SrcPort; dport = p.DstPort;
+                _fragments.Put(p.SrcIp, p.DstIp, p.Protocol, p.FragmentId, sport, dport, record.TimestampNs);
+            }
+        }
+        else if (p.HasPorts) { sport = p.SrcPort; dport = p.DstPort; }
+        else if (p.HasIcmp && IsEcho(p.Protocol, p.IcmpType)) { sport = dport = p.IcmpEchoId; }
+
+        FlowKey key;
+        bool fromA = p.SrcIp < p.DstIp || (p.SrcIp == p.DstIp && sport <= dport);
+        if (fromA) { key.A = p.SrcIp; key.B = p.DstIp; key.PortA = sport; key.PortB = dport; }
+        else { key.A = p.DstIp; key.B = p.SrcIp; key.PortA = dport; key.PortB = sport; }
+        key.Vlan = p.OuterVlan;
+        key.Proto = p.Protocol;
+
+        bool isTcp = p.Protocol == IpProto.Tcp;
+        byte flags = p.TcpFlags;
+        bool pureSyn = isTcp && (flags & (DecodedPacket.TcpSyn | DecodedPacket.TcpAck)) == DecodedPacket.TcpSyn;
+
+        int i = _flows.Find(in key);
+        if (i >= 0 && pureSyn && (_flows[i].Flags & FlowFlags.Closing) != 0)
+        {
+            // a new connection on the ports of a closed one
+            FinishFlow(i);
+            i = -1;
+        }
+        if (i < 0)
+        {
+            if (_flows.IsFull) EvictOldest();
+            i = _flows.Add(in key, isTcp ? FlowTable.ListTcp : FlowTable.ListOther);
+            ref var n = ref _flows[i];
+            n.FlowId = _nextFlowId++;
+            n.FirstTs = record.TimestampNs;
+            n.InnerVlan = p.InnerVlan;
+            if (fromA) n.Flags |= FlowFlags.FirstFromA;
+            if (record.NanosecondResolution) n.Flags |= FlowFlags.Nanos;
+            if (p.HasMac) n.Flags |= FlowFlags.HasMac;
+            if (p.HasIcmp) { n.FirstIcmpType = p.IcmpType; n.FirstIcmpCode = p.IcmpCode; }
+            Stats.Flows++;
+            Stats.LiveFlows = _flows.Count;
+        }
+
+        ref var f = ref _flows[i];
+        f.LastTs = record.TimestampNs;
+        byte side = fromA ? SideA : SideB;
+        if (fromA)
+        {
+            f.PacketsAB++; f.BytesAB += record.OriginalLength;
+            if ((f.Flags & FlowFlags.SeenA) == 0) { f.Flags |= FlowFlags.SeenA; f.MacASrc = p.SrcMac; f.MacADst = p.DstMac; }
+        }
+        else
+        {
+            f.PacketsBA++; f.BytesBA += record.OriginalLength;
+            if ((f.Flags & FlowFlags.SeenB) == 0) { f.Flags |= FlowFlags.SeenB; f.MacBSrc = p.SrcMac; f.MacBDst = p.DstMac; }
+        }
+
+        if (isTcp)
+        {
+            if (pureSyn) { if (f.SynSide == 0) f.SynSide = side; }
+            else if ((flags & (DecodedPacket.TcpSyn | DecodedPacket.TcpAck)) == (DecodedPacket.TcpSyn | DecodedPacket.TcpAck))
+            { if (f.SynAckSide == 0) f.SynAckSide = side; }
+            if ((flags & DecodedPacket.TcpFin) != 0) f.Flags |= fromA ? FlowFlags.FinA : FlowFlags.FinB;
+            if ((flags & DecodedPacket.TcpRst) != 0) f.Flags |= FlowFlags.Rst;
+            if ((f.Flags & FlowFlags.Closing) == 0 &&
+                ((f.Flags & FlowFlags.Rst) != 0 || (f.Flags & (FlowFlags.FinA | FlowFlags.FinB)) == (FlowFlags.FinA | FlowFlags.FinB)))
+            {
+                f.Flags |= FlowFlags.Closing;
+                f.CloseTs = record.TimestampNs;
+                _flows.Touch(i, FlowTable.ListClosing);
+            }
+            else if ((f.Flags & FlowFlags.Closing) == 0) _flows.Touch(i, FlowTable.ListTcp);
+        }
+        else
+        {
+            if (p.HasIcmp && IsEcho(p.Protocol, p.IcmpType))
+            {
+                if (IsEchoRequest(p.Protocol, p.IcmpType)) { if (f.EchoRequestSide == 0) f.EchoRequestSide = side; }
+                else if (f.EchoReplySide == 0) f.EchoReplySide = side;
+            }
+            _flows.Touch(i, FlowTable.ListOther);
+        }
+        return f.FlowId;
+    }
+
+    private static bool IsEcho(byte proto, byte type) =>
+        proto == IpProto.Icmp ? type is 0 or 8 : proto == IpProto.IcmpV6 && type is 128 or 129;
+
+    private static bool IsEchoRequest(byte proto, byte type) => proto == IpProto.Icmp ? type == 8 : type == 128;
+
     /// <summary>Expires flows idle at capture/wall time <paramref name="nowNs"/> (monitor calls this when no packet arrives).</summary>
-    public void AdvanceClock(long nowNs) => throw new NotImplementedException();
+    public void AdvanceClock(long nowNs)
+    {
+        if (nowNs > _now) _now = nowNs;
+        ExpireList(FlowTable.ListClosing, _options.TcpCloseLingerNs, useClose: true);
+        ExpireList(FlowTable.ListTcp, _options.TcpIdleTimeoutNs, useClose: false);
+        ExpireList(FlowTable.ListOther, _options.UdpIdleTimeoutNs, useClose: false);
+        _fragments.Expire(_now);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ExpireList(byte list, long timeout, bool useClose)
+    {
+        int h;
+        while ((h = _flows.Head(list)) >= 0)
+        {
+            ref var f = ref _flows[h];
+            long t = useClose ? f.CloseTs : f.LastTs;
+            if (_now - t <= timeout) break;
+            FinishFlow(h);
+        }
+    }
+
+    private void EvictOldest()
+    {
+        int best = -1;
+        long bestTs = long.MaxValue;
+        for (byte l = 0; l < FlowTable.ListCount; l++)
+        {
+            int h = _flows.Head(l);
+            if (h >= 0 && _flows[h].LastTs < bestTs) { best = h; bestTs = _flows[h].LastTs; }
+        }
+        if (best >= 0)
+        {
+            Stats.Evicted++;
+            FinishFlow(best);
+        }
+    }
+
     /// <summary>Judges and reports every live flow (end of input).</summary>
-    public void Flush() => throw new NotImplementedException();
+    public void Flush()
+    {
+        for (byte l = 0; l < FlowTable.ListCount; l++)
+        {
+            int h;
+            while ((h = _flows.Head(l)) >= 0) FinishFlow(h);
+        }
+    }
+
     /// <summary>Copies counters and the zone matrix into the summary.</summary>
-    public void FillSummary(RunSummary summary) => throw new NotImplementedException();
+    public void FillSummary(RunSummary summary)
+    {
+        summary.Packets += Stats.Packets;
+        summary.Bytes += Stats.Bytes;
+        summary.Flows += Stats.Flows;
+        for (int r = 1; r < Stats.Undecoded.Length; r++)
+            if (Stats.Undecoded[r] > 0)
+            {
+                var name = UndecodedReasons.Name((UndecodedReason)r);
+                summary.Undecoded[name] = summary.Undecoded.GetValueOrDefault(name) + Stats.Undecoded[r];
+            }
+        if (summary.ZoneNames.Count == 0) summary.ZoneNames.AddRange(_topology.Zones.Select(z => z.Name));
+        for (int a = 0; a < _topology.Zones.Count; a++)
+            for (int b = 0; b < _topology.Zones.Count; b++)
+                if (_zoneMatrix[a, b] > 0)
+                {
+                    var k = (_topology.Zones[a].Name, _topology.Zones[b].Name);
+                    summary.ZoneMatrix[k] = summary.ZoneMatrix.GetValueOrDefault(k) + _zoneMatrix[a, b];
+                }
+    }
+
+    internal void Emit(Finding f)
+    {
+        Stats.Findings++;
+        _sink.OnFinding(f);
+    }
 }

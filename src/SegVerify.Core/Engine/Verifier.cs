@@ -28,6 +28,8 @@ public sealed class VerifierStats
     public long LiveFlows;
     public long Findings;
     public long Evicted;
+    /// <summary>Non-first IP fragments whose first fragment was never seen (not attributed to a flow).</summary>
+    public long OrphanFragments;
     public readonly long[] Undecoded = new long[32];
 }
 

@@ -233,6 +233,9 @@ public sealed class Topology
     public Limits Limits { get; set; } = new();
     public Dictionary<string, FirewallDef> Firewalls { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Things the loader noticed that are legal but probably unintended (file order). Additive.</summary>
+    public List<TopologyError> Warnings { get; } = [];
+
     /// <summary>The zone that global addresses outside every segment belong to.</summary>
     public required Zone External { get; init; }
 

@@ -1,0 +1,32 @@
+using System.Buffers.Binary;
+using SegVerify.Core.Net;
+
+namespace SegVerify.Core.Decoding;
+
+/// <summary>Ethernet II / 802.3 (LINKTYPE_ETHERNET): destination MAC, source MAC, type/length.</summary>
+internal static class Ethernet
+{
+    public const int HeaderLength = 14;
+    private const int DstOffset = 0, SrcOffset = 6, TypeOffset = 12;
+
+    public static void Decode(ReadOnlySpan<byte> frame, ref DecodedPacket p)
+    {
+        if (frame.Length < HeaderLength)
+        {
+            FrameDecoder.Fail(ref p, UndecodedReason.TruncatedLinkHeader);
+            return;
+        }
+        p.HasMac = true;
+        p.DstMac = MacAddr.FromBytes(frame.Slice(DstOffset));
+        p.SrcMac = MacAddr.FromBytes(frame.Slice(SrcOffset));
+        ushort type = BinaryPrimitives.ReadUInt16BigEndian(frame.Slice(TypeOffset));
+        if (type < EtherTypes.MinEtherType)
+        {
+            // IEEE 802.3 length field: an LLC frame (STP, CDP, NetBIOS...). Well-formed, not IP.
+            p.EtherType = type;
+            p.Kind = PacketKind.OtherL2;
+            return;
+        }
+        EtherTypeDispatch.Decode(type, frame.Slice(HeaderLength), ref p);
+    }
+}

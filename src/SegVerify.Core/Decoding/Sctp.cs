@@ -1,0 +1,21 @@
+using System.Buffers.Binary;
+
+namespace SegVerify.Core.Decoding;
+
+/// <summary>SCTP (RFC 9260) common header: ports, once the 12-byte header is present.</summary>
+internal static class Sctp
+{
+    public const int CommonHeaderLength = 12;
+
+    public static void Decode(ReadOnlySpan<byte> b, ref DecodedPacket p)
+    {
+        if (b.Length < CommonHeaderLength)
+        {
+            FrameDecoder.Fail(ref p, UndecodedReason.TruncatedSctpHeader);
+            return;
+        }
+        p.SrcPort = BinaryPrimitives.ReadUInt16BigEndian(b);
+        p.DstPort = BinaryPrimitives.ReadUInt16BigEndian(b.Slice(2));
+        p.HasPorts = true;
+    }
+}

@@ -1,0 +1,21 @@
+using System.Buffers.Binary;
+
+namespace SegVerify.Core.Decoding;
+
+/// <summary>UDP (RFC 768): ports, once the 8-byte header is present.</summary>
+internal static class Udp
+{
+    public const int HeaderLength = 8;
+
+    public static void Decode(ReadOnlySpan<byte> b, ref DecodedPacket p)
+    {
+        if (b.Length < HeaderLength)
+        {
+            FrameDecoder.Fail(ref p, UndecodedReason.TruncatedUdpHeader);
+            return;
+        }
+        p.SrcPort = BinaryPrimitives.ReadUInt16BigEndian(b);
+        p.DstPort = BinaryPrimitives.ReadUInt16BigEndian(b.Slice(2));
+        p.HasPorts = true;
+    }
+}

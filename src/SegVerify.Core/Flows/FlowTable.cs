@@ -1,0 +1,211 @@
+using System.Runtime.CompilerServices;
+using SegVerify.Core.Net;
+
+namespace SegVerify.Core.Flows;
+
+/// <summary>A flow's identity: protocol, both endpoints in canonical order (A is the lower), outer VLAN.</summary>
+public struct FlowKey : IEquatable<FlowKey>
+{
+    public IpAddr A, B;
+    public ushort PortA, PortB;
+    public ushort Vlan;
+    public byte Proto;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Equals(FlowKey o) =>
+        A.Lo == o.A.Lo && B.Lo == o.B.Lo && A.Hi == o.A.Hi && B.Hi == o.B.Hi &&
+        PortA == o.PortA && PortB == o.PortB && Vlan == o.Vlan && Proto == o.Proto;
+
+    public override bool Equals(object? obj) => obj is FlowKey k && Equals(k);
+
+    /// <summary>A symmetric-input hash (the key is already canonical) mixed with a multiply-xorshift.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly override int GetHashCode()
+    {
+        ulong h = A.Lo * 0x9E3779B97F4A7C15UL ^ B.Lo;
+        h ^= (A.Hi ^ (B.Hi << 1)) * 0xC2B2AE3D27D4EB4FUL;
+        h ^= ((ulong)PortA << 32 | (ulong)PortB << 16 | Vlan) * 0x165667B19E3779F9UL ^ Proto;
+        h ^= h >> 29;
+        h *= 0xBF58476D1CE4E5B9UL;
+        h ^= h >> 32;
+        return (int)h;
+    }
+}
+
+[Flags]
+public enum FlowFlags : ushort
+{
+    None = 0,
+    FirstFromA = 1 << 0,
+    SeenA = 1 << 1,
+    SeenB = 1 << 2,
+    FinA = 1 << 3,
+    FinB = 1 << 4,
+    Rst = 1 << 5,
+    Closing = 1 << 6,
+    Nanos = 1 << 7,
+    HasMac = 1 << 8,
+}
+
+/// <summary>Per-flow state kept in the table (a struct in one array: no object per flow).</summary>
+public struct FlowEntry
+{
+    public FlowKey Key;
+    public ulong FlowId;
+    public long FirstTs, LastTs, CloseTs;
+    public long PacketsAB, PacketsBA, BytesAB, BytesBA;
+    public FlowFlags Flags;
+    /// <summary>Side (1 = A, 2 = B) that sent the first SYN without ACK, SYN+ACK, ICMP echo request and reply.</summary>
+    public byte SynSide, SynAckSide, EchoRequestSide, EchoReplySide;
+    public byte FirstIcmpType, FirstIcmpCode;
+    public ushort InnerVlan;
+    /// <summary>Source and destination MAC of the first frame in each direction.</summary>
+    public MacAddr MacASrc, MacADst, MacBSrc, MacBDst;
+    // table links
+    internal int HashNext, Prev, Next;
+    internal byte List;
+    internal bool InUse;
+}
+
+/// <summary>
+/// A bounded bidirectional flow table: open hashing with chains in an index array, entries in one struct array,
+/// and three intrusive lists ordered by activity (TCP, other protocols, closing TCP) so idle expiry and eviction
+/// look only at list heads. Grows by doubling up to <see cref="MaxFlows"/>; never allocates per packet.
+/// </summary>
+public sealed class FlowTable
+{
+    public const byte ListTcp = 0, ListOther = 1, ListClosing = 2, ListCount = 3;
+
+    private FlowEntry[] _entries;
+    private int[] _buckets;
+    private int _mask;
+    private int _used;     // high-water mark of slots handed out
+    private int _free = -1;
+    private int _count;
+    private readonly int[] _head = [-1, -1, -1];
+    private readonly int[] _tail = [-1, -1, -1];
+
+    public int MaxFlows { get; }
+    public int Count => _count;
+    public int Capacity => _entries.Length;
+
+    public FlowTable(int maxFlows, int initialCapacity = 4096)
+    {
+        MaxFlows = Math.Max(16, maxFlows);
+        int cap = Math.Min(MaxFlows, Math.Max(16, initialCapacity));
+        _entries = new FlowEntry[cap];
+        _buckets = NewBuckets(cap, out _mask);
+    }
+
+    private static int[] NewBuckets(int capacity, out int mask)
+    {
+        int n = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity * 2);
+        mask = n - 1;
+        var b = new int[n];
+        Array.Fill(b, -1);
+        return b;
+    }
+
+    public ref FlowEntry this[int index] => ref _entries[index];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Find(in FlowKey key)
+    {
+        int i = _buckets[key.GetHashCode() & _mask];
+        var entries = _entries;
+        while (i >= 0)
+        {
+            ref var e = ref entries[i];
+            if (e.Key.Equals(key)) return i;
+            i = e.HashNext;
+        }
+        return -1;
+    }
+
+    /// <summary>True when adding one more flow needs an eviction first.</summary>
+    public bool IsFull => _count >= MaxFlows;
+
+    /// <summary>Adds a new flow (the caller has checked it is absent and made room) and returns its slot.</summary>
+    public int Add(in FlowKey key, byte list)
+    {
+        if (_free < 0 && _used == _entries.Length) Grow();
+        int i;
+        if (_free >= 0) { i = _free; _free = _entries[i].HashNext; }
+        else i = _used++;
+        ref var e = ref _entries[i];
+        e = default;
+        e.Key = key;
+        e.InUse = true;
+        int b = key.GetHashCode() & _mask;
+        e.HashNext = _buckets[b];
+        _buckets[b] = i;
+        e.List = list;
+        LinkTail(i, list);
+        _count++;
+        return i;
+    }
+
+    private void Grow()
+    {
+        int cap = Math.Min(MaxFlows, _entries.Length * 2);
+        if (cap <= _entries.Length) cap = _entries.Length + 1; // only if MaxFlows was lowered: stay correct
+        Array.Resize(ref _entries, cap);
+        _buckets = NewBuckets(cap, out _mask);
+        for (int i = 0; i < _used; i++)
+        {
+            ref var e = ref _entries[i];
+            if (!e.InUse) continue;
+            int b = e.Key.GetHashCode() & _mask;
+            e.HashNext = _buckets[b];
+            _buckets[b] = i;
+        }
+    }
+
+    public void Remove(int i)
+    {
+        ref var e = ref _entries[i];
+        int b = e.Key.GetHashCode() & _mask;
+        int p = -1, j = _buckets[b];
+        while (j != i) { p = j; j = _entries[j].HashNext; }
+        if (p < 0) _buckets[b] = e.HashNext; else _entries[p].HashNext = e.HashNext;
+        Unlink(i);
+        e.InUse = false;
+        e.HashNext = _free;
+        _free = i;
+        _count--;
+    }
+
+    /// <summary>Marks activity: moves the flow to the tail of <paramref name="list"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Touch(int i, byte list)
+    {
+        ref var e = ref _entries[i];
+        if (e.List == list && _tail[list] == i) return;
+        Unlink(i);
+        e.List = list;
+        LinkTail(i, list);
+    }
+
+    public int Head(byte list) => _head[list];
+
+    private void LinkTail(int i, byte list)
+    {
+        ref var e = ref _entries[i];
+        e.Prev = _tail[list];
+        e.Next = -1;
+        if (_tail[list] >= 0) _entries[_tail[list]].Next = i; else _head[list] = i;
+        _tail[list] = i;
+    }
+
+    private void Unlink(int i)
+    {
+        ref var e = ref _entries[i];
+        byte l = e.List;
+        if (e.Prev >= 0) _entries[e.Prev].Next = e.Next; else _head[l] = e.Next;
+        if (e.Next >= 0) _entries[e.Next].Prev = e.Prev; else _tail[l] = e.Prev;
+        e.Prev = e.Next = -1;
+    }
+
+    /// <summary>Approximate bytes held per slot (for the memory figures).</summary>
+    public static int BytesPerSlot => Unsafe.SizeOf<FlowEntry>() + 2 * sizeof(int);
+}

@@ -1,0 +1,50 @@
+using SegVerify.Core.Engine;
+using SegVerify.Core.Output;
+
+namespace SegVerify.Live;
+
+/// <summary>
+/// Wraps monitor's sink: counts findings by rule (for the statistics and /metrics, read from other threads) and
+/// flushes the output after every finding so that each one reaches the file, pipe or SIEM as it happens.
+/// </summary>
+public sealed class FlushingCountingSink(IFindingSink inner, Action? flush) : IFindingSink
+{
+    private readonly object _gate = new();
+    private readonly SortedDictionary<string, long> _byRule = new(StringComparer.Ordinal);
+    private long _findings;
+    private long _violations;
+
+    public long Findings => Volatile.Read(ref _findings);
+    public long Violations => Volatile.Read(ref _violations);
+
+    public KeyValuePair<string, long>[] ByRule()
+    {
+        lock (_gate) return [.. _byRule];
+    }
+
+    public void Begin(RunInfo info)
+    {
+        inner.Begin(info);
+        flush?.Invoke();
+    }
+
+    public void OnFinding(Finding finding)
+    {
+        inner.OnFinding(finding);
+        if (!finding.IsFlowEvent)
+        {
+            lock (_gate) _byRule[finding.Rule] = _byRule.GetValueOrDefault(finding.Rule) + 1;
+            Interlocked.Increment(ref _findings);
+            if (finding.Severity == Severity.Violation) Interlocked.Increment(ref _violations);
+        }
+        flush?.Invoke();
+    }
+
+    public void End(RunSummary summary)
+    {
+        inner.End(summary);
+        flush?.Invoke();
+    }
+
+    public void Dispose() => inner.Dispose();
+}

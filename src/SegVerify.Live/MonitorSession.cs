@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using SegVerify.Core.Capture;
+using SegVerify.Core.Engine;
+using SegVerify.Core.Output;
+using SegVerify.Live.Capture;
+using SegVerify.Live.Evidence;
+using SegVerify.Live.Metrics;
+
+namespace SegVerify.Live;
+
+/// <summary>What a monitor run does besides capturing.</summary>
+public sealed class MonitorSessionOptions
+{
+    /// <summary>Stop after this long (null: until cancelled).</summary>
+    public TimeSpan? Duration { get; init; }
+    /// <summary>Statistics to standard error every so often (null or zero: never).</summary>
+    public TimeSpan? StatsInterval { get; init; } = TimeSpan.FromSeconds(10);
+    public string? EvidenceDir { get; init; }
+    public int EvidenceMaxPacketsPerFlow { get; init; } = 1000;
+    public long EvidenceMaxBytes { get; init; } = 256L * 1024 * 1024;
+    public IPEndPoint? Metrics { get; init; }
+    public bool Quiet { get; init; }
+    public string Language { get; init; } = "en";
+    /// <summary>Size of the queue between the capture thread and the engine.</summary>
+    public int QueueBytes { get; init; } = 64 * 1024 * 1024;
+    public required VerifierOptions Verifier { get; init; }
+    public required RunInfo RunInfo { get; init; }
+}
+
+/// <summary>
+/// One monitor run: the capture thread fills a <see cref="PacketRing"/>; this (engine) thread owns the
+/// <see cref="Verifier"/>, drains the ring, advances the idle clock every second, prints statistics, serves metrics,
+/// and at the end (cancelled, duration over, or a savefile's end) judges every open flow and writes the summary.
+/// </summary>
+public sealed class MonitorSession
+{
+    private const int DrainBatch = 512;
+    private const int IdleWaitMs = 50;
+    private const long ClockTickNs = 1_000_000_000;
+
+    private readonly MonitorSessionOptions _o;
+    private readonly PcapSource _source;
+    private readonly FlushingCountingSink _sink;
+    private readonly Verifier _verifier;
+    private readonly TextWriter _stderr;
+    private readonly PacketRing _ring;
+    private readonly EvidenceRecorder? _evidence;
+
+    public MonitorSession(MonitorSessionOptions options, PcapSource source, SegVerify.Core.Topology.Topology topology,
+        IFindingSink sink, Action? flushOutput, TextWriter stderr)
+    {
+        _o = options;
+        _source = source;
+        _stderr = stderr;
+        _sink = new FlushingCountingSink(sink, flushOutput);
+        _ring = new PacketRing(options.QueueBytes);
+        _verifier = new Verifier(topology, _sink, options.Verifier);
+        if (options.EvidenceDir is not null)
+        {
+            _evidence = new EvidenceRecorder(options.EvidenceDir, options.EvidenceMaxPacketsPerFlow, options.EvidenceMaxBytes,
+                source.LinkType, source.NanosecondResolution, source.Snaplen,
+                options.Quiet ? null : path => _stderr.WriteLine(Localized.Pick(_o.Language, "証拠 pcap: ", "evidence pcap: ") + path));
+            _verifier.Observer = _evidence;
+        }
+    }
+
+    public VerifierStats Stats => _verifier.Stats;
+    /// <summary>Packets the engine never saw: kernel drops plus queue overflows.</summary>
+    public long Dropped => _source.KernelDropped + _ring.Overflows;
+    public EvidenceRecorder? Evidence => _evidence;
+
+    private struct Feeder(Verifier verifier, int linkType, bool nanos) : PacketRing.IHandler
+    {
+        public long LastTimestampNs;
+        public void OnPacket(ReadOnlySpan<byte> data, int originalLength, long timestampNs)
+        {
+            var rec = new CaptureRecord(data, timestampNs, originalLength, linkType, nanos, 0);
+            verifier.Process(in rec);
+            LastTimestampNs = timestampNs;
+        }
+    }
+
+    /// <summary>Runs until cancelled, the duration ends, or the source ends. Returns the summary written.</summary>
+    public RunSummary Run(CancellationToken cancel)
+    {
+        var started = Stopwatch.StartNew();
+        bool live = !IsFileSource;
+        MetricsServer? metrics = null;
+        if (_o.Metrics is not null) metrics = MetricsServer.Start(_o.Metrics, Snapshot);
+        _sink.Begin(_o.RunInfo);
+        try
+        {
+            var feeder = new Feeder(_verifier, _source.LinkType, _source.NanosecondResolution);
+            _source.Start(_ring);
+            long nextTick = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
+            var statsEvery = _o.StatsInterval is { } si && si > TimeSpan.Zero ? si : (TimeSpan?)null;
+            long nextStats = statsEvery is { } se ? Stopwatch.GetTimestamp() + (long)(se.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+            long deadline = _o.Duration is { } d ? Stopwatch.GetTimestamp() + (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+            while (!cancel.IsCancellationRequested)
+            {
+                int n = _ring.Drain(ref feeder, DrainBatch);
+                long now = Stopwatch.GetTimestamp();
+                if (n == 0)
+                {
+                    if (_source.Ended && _ring.Pending == 0) break;
+                    if (live && now >= nextTick)
+                    {
+                        // Nothing queued is older than now: expire idle flows on wall-clock time.
+                        _verifier.AdvanceClock(WallClockNs());
+                        nextTick = now + Stopwatch.Frequency;
+                    }
+                    PrintNotices();
+                    if (now >= deadline) break;
+                    _ring.WaitForData(IdleWaitMs);
+                    continue;
+                }
+                if (now >= nextTick) { PrintNotices(); nextTick = now + Stopwatch.Frequency; }
+                if (now >= nextStats)
+                {
+                    PrintStats();
+                    nextStats = now + (long)(statsEvery!.Value.TotalSeconds * Stopwatch.Frequency);
+                }
+                if (now >= deadline) break;
+            }
+            _source.Stop();
+            while (_ring.Drain(ref feeder, int.MaxValue) > 0) { }
+            PrintNotices();
+            _verifier.Flush();
+            var summary = new RunSummary();
+            _verifier.FillSummary(summary);
+            summary.Captures.Add(new InputFile(_source.Name, null));
+            summary.Dropped = Dropped;
+            summary.IfDropped = _source.InterfaceDropped;
+            summary.Extra.Add(new("kernel_dropped", _source.KernelDropped));
+            summary.Extra.Add(new("queue_dropped", _ring.Overflows));
+            if (_evidence is not null)
+            {
+                summary.Extra.Add(new("evidence_files", _evidence.FilesWritten));
+                summary.Extra.Add(new("evidence_packets_not_kept", _evidence.PacketsNotKept));
+            }
+            summary.ElapsedSeconds = started.Elapsed.TotalSeconds;
+            if (statsEvery is not null) PrintStats();
+            _sink.End(summary);
+            return summary;
+        }
+        finally
+        {
+            _source.Stop();
+            metrics?.Dispose();
+            _evidence?.Dispose();
+        }
+    }
+
+    private bool IsFileSource => _source.IsFile;
+
+    private static long WallClockNs() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+
+    private void PrintNotices()
+    {
+        while (_source.Notices.TryDequeue(out var msg)) _stderr.WriteLine("segverify monitor: " + msg);
+    }
+
+    /// <summary>The statistics line for standard error.</summary>
+    public string StatsLine()
+    {
+        var s = _verifier.Stats;
+        var c = CultureInfo.InvariantCulture;
+        long kernel = _source.KernelDropped, queue = _ring.Overflows;
+        return Localized.Pick(_o.Language,
+            string.Format(c, "segverify monitor: パケット {0}, バイト {1}, 稼働中フロー {2}, 検出 {3}, 取りこぼし {4} (カーネル {5}, キュー {6}), インターフェースでの取りこぼし {7}",
+                s.Packets, s.Bytes, s.LiveFlows, _sink.Findings, kernel + queue, kernel, queue, _source.InterfaceDropped),
+            string.Format(c, "segverify monitor: packets {0}, bytes {1}, live flows {2}, findings {3}, dropped {4} (kernel {5}, queue {6}), interface dropped {7}",
+                s.Packets, s.Bytes, s.LiveFlows, _sink.Findings, kernel + queue, kernel, queue, _source.InterfaceDropped));
+    }
+
+    private void PrintStats()
+    {
+        if (_o.Quiet) return;
+        _stderr.WriteLine(StatsLine());
+    }
+
+    /// <summary>The counters for /metrics (called on the metrics thread).</summary>
+    public MetricsSnapshot Snapshot()
+    {
+        var s = _verifier.Stats;
+        return new MetricsSnapshot
+        {
+            Packets = Volatile.Read(ref s.Packets),
+            Bytes = Volatile.Read(ref s.Bytes),
+            LiveFlows = Volatile.Read(ref s.LiveFlows),
+            FindingsByRule = _sink.ByRule(),
+            Dropped = Dropped,
+            IfDropped = _source.InterfaceDropped,
+            QueueDropped = _ring.Overflows,
+        };
+    }
+}
