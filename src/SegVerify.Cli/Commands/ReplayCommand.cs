@@ -56,7 +56,7 @@ public static class ReplayCommand
             var sw = Stopwatch.StartNew();
             bool unreadable = false;
             var summary = new RunSummary { TopologySha256 = topo.Sha256 };
-            using var sink = SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList());
+            using var sink = SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo);
             sink.Begin(new RunInfo("replay", topo.SourcePath, topo.Sha256, lang));
             var counting = new CountingSink(sink, summary);
             var verifier = new Verifier(topo, counting, new VerifierOptions

@@ -10,7 +10,7 @@ public static class SinkFactory
     /// A sink for --format writing to --output (or standard output). Text gets colour only on a terminal.
     /// <paramref name="ruleNames"/> are the topology's allow rules and sanitisation paths (JUnit test cases).
     /// </summary>
-    public static IFindingSink Create(string format, string? outputFile, TextWriter stdout, string lang, IReadOnlyList<string>? ruleNames = null)
+    public static IFindingSink Create(string format, string? outputFile, TextWriter stdout, string lang, IReadOnlyList<string>? ruleNames = null, SegVerify.Core.Topology.Topology? topology = null)
     {
         if (format == "jsonl")
         {
@@ -19,7 +19,9 @@ public static class SinkFactory
         }
         bool toTerminal = outputFile is null && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
         TextWriter writer = outputFile is null ? stdout : new StreamWriter(File.Create(outputFile), new System.Text.UTF8Encoding(false));
-        var sink = ForWriter(format, writer, lang, ruleNames, color: toTerminal && Environment.GetEnvironmentVariable("NO_COLOR") is null);
+        var sink = format == "junit" && topology is not null
+            ? new JunitSink(writer, lang, topology)
+            : ForWriter(format, writer, lang, ruleNames, color: toTerminal && Environment.GetEnvironmentVariable("NO_COLOR") is null);
         return outputFile is null ? sink : new OwningSink(sink, writer);
     }
 
