@@ -14,6 +14,7 @@ using SegVerify.Core.Topology;
 //   --profile FILE     times Verifier.Process over FILE (held in memory) with a Stopwatch: packets/s without I/O
 if (args.Length >= 2 && args[0] == "--flow-memory") return FlowMemory(int.Parse(args[1]));
 if (args.Length >= 2 && args[0] == "--profile") return Profile(args[1]);
+if (args.Length >= 2 && args[0] == "--steady") return Steady(double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
 
 bool quick = args.Contains("--quick");
 var rest = args.Where(a => a != "--quick").ToArray();
@@ -48,6 +49,18 @@ static int FlowMemory(int n)
     long rssAfter = Process.GetCurrentProcess().WorkingSet64;
     Console.WriteLine($"live_flows {v.Stats.LiveFlows} managed_bytes {after - before} bytes_per_flow {(after - before) / (double)Math.Max(1, v.Stats.LiveFlows):F1} rss_growth_bytes {rssAfter - rssBefore} sizeof_FlowEntry {System.Runtime.CompilerServices.Unsafe.SizeOf<SegVerify.Core.Flows.FlowEntry>()}");
     GC.KeepAlive(v);
+    return 0;
+}
+
+// VerifierBench.SteadyState in a loop for a given time (for perf record): updates of 1,024 established flows.
+static int Steady(double seconds)
+{
+    var b = new VerifierBench();
+    b.Setup();
+    var sw = Stopwatch.StartNew();
+    long ops = 0;
+    while (sw.Elapsed.TotalSeconds < seconds) { b.SteadyState(); ops += 1024; }
+    Console.WriteLine($"steady: {ops} packets in {sw.Elapsed.TotalSeconds:F2} s = {sw.Elapsed.TotalNanoseconds / ops:F0} ns/packet");
     return 0;
 }
 

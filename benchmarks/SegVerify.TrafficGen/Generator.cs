@@ -229,9 +229,12 @@ public sealed class Generator
             _ => 0,
         };
 
-        bool tagged = _rng.Unit() < _o.TaggedFlowRate;
-        LinkLayer(a, b, tagged, out f.SrcMacAB, out f.DstMacAB, out f.VlanAB);
-        LinkLayer(b, a, tagged, out f.SrcMacBA, out f.DstMacBA, out f.VlanBA);
+        ushort vlan = 0;
+        if (_rng.Unit() < _o.TaggedFlowRate)
+            vlan = a.Mac != 0 && AddressPlan.VlanOf(a.Zone) != 0 ? AddressPlan.VlanOf(a.Zone) : AddressPlan.VlanOf(b.Zone);
+        f.VlanAB = f.VlanBA = vlan;
+        LinkLayer(a, b, vlan, out f.SrcMacAB, out f.DstMacAB);
+        LinkLayer(b, a, vlan, out f.SrcMacBA, out f.DstMacBA);
     }
 
     private (Endpoint, Endpoint, ushort, App) DnsFlow()
@@ -273,23 +276,27 @@ public sealed class Generator
 
     /// <summary>
     /// The link layer of a frame from <paramref name="s"/> to <paramref name="d"/> as a mirror port of the core switch
-    /// sees it: an office machine sends with its own MAC (to its gateway when the flow leaves its zone); a machine
-    /// behind the router arrives with the receiving zone's gateway MAC. A tagged flow carries the sender's zone VLAN,
-    /// else the receiver's.
+    /// sees it. Untagged: an office machine sends with its own MAC (to its gateway when the flow leaves its zone); a
+    /// machine behind the router arrives with the receiving zone's gateway MAC. A tagged flow keeps one VLAN both ways
+    /// (the initiator's zone VLAN, else the responder's: segverify keys flows on the outer VLAN), and a frame from
+    /// outside that VLAN's zone is forwarded into it by that zone's gateway.
     /// </summary>
-    private static void LinkLayer(in Endpoint s, in Endpoint d, bool tagged, out ulong srcMac, out ulong dstMac, out ushort vlan)
+    private static void LinkLayer(in Endpoint s, in Endpoint d, ushort vlan, out ulong srcMac, out ulong dstMac)
     {
         bool sameZone = s.Zone == d.Zone;
+        if (vlan != 0)
+        {
+            ZoneId vz = AddressPlan.VlanOf(s.Zone) == vlan ? s.Zone : d.Zone;
+            bool sInside = s.Zone == vz && s.Mac != 0;
+            srcMac = sInside ? s.Mac : AddressPlan.GatewayMacOf(vz);
+            dstMac = d.Zone == vz && d.Mac != 0 && (sameZone || !sInside) ? d.Mac : AddressPlan.GatewayMacOf(vz);
+            return;
+        }
         srcMac = s.Mac != 0 ? s.Mac : AddressPlan.GatewayMacOf(d.Zone);
         dstMac = sameZone && d.Mac != 0 ? d.Mac
             : s.Mac != 0 ? AddressPlan.GatewayMacOf(s.Zone)
             : d.Mac != 0 ? d.Mac
             : AddressPlan.CoreRouterPeerMac;
-        vlan = 0;
-        if (!tagged) return;
-        ushort sv = AddressPlan.VlanOf(s.Zone);
-        if (sv != 0 && s.Mac != 0) vlan = sv;
-        else if (s.Mac == 0) vlan = AddressPlan.VlanOf(d.Zone);
     }
 
     // ---------------------------------------------------------------- packets

@@ -3,6 +3,7 @@ using SegVerify.Firewall.Analysis;
 using SegVerify.Firewall.Dialects.Iptables;
 using SegVerify.Firewall.Dialects.Nftables;
 using SegVerify.Firewall.Model;
+using SegVerify.Firewall.Dialects.Iptables;
 using SegVerify.Tests.Common;
 using Xunit;
 
@@ -68,7 +69,7 @@ public class AnalysisTests
         Assert.Equal("tcp 10.20.0.0/16 -> " + "0.0.0.0/5,8.0.0.0/7,10.0.0.0/13,10.8.0.0/15,… (71 prefixes) dport 80,443", X(sep4, "class"));
         Assert.All(sep, f => Assert.Equal("external", f.DstZone));
         var shadow = Assert.Single(r.Findings, f => f.Rule == "shadowed-rule");
-        Assert.Equal(10, (int)X(shadow, "config_line")! - (name.EndsWith(".nft") ? 3 : 0));
+        Assert.Equal(name.EndsWith(".nft") ? 17 : 14, (int)X(shadow, "config_line")!);
         Assert.Contains(r.Findings, f => f.Rule == "spoofable-interface");
     }
 
@@ -232,5 +233,108 @@ public class AnalysisTests
         var iso = r.Findings.Where(f => f.Rule == "mynumber-isolation" && (string)X(f, "in_interface")! == "eth0" && (string)X(f, "out_interface")! == "eth1").ToList();
         Assert.All(iso, f => Assert.False(f.SrcIp!.Value.IsV4 && f.DstPort == 445));
         Assert.Contains(iso, f => !f.SrcIp!.Value.IsV4 && f.DstPort == 445);
+    }
+}
+
+public class ParserTests
+{
+    [Fact]
+    public void IptablesConstructsAndPositions()
+    {
+        var rs = AnalysisTests.Ipt("*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 80 -j DNAT --to-destination 10.0.0.1\nCOMMIT\n" +
+            "*filter\n:FORWARD DROP [0:0]\n:USR - [0:0]\n" +
+            "[5:100] -A FORWARD -i eth+ ! -o eth9 -s 10.0.0.0/255.255.0.0 ! -d 10.1.0.0/16 -p udp -m udp ! --sport 1:1023 -m multiport --dports 53,100:200 -m comment --comment \"a b\" -j USR\n" +
+            "-A USR -m iprange --src-range 10.0.0.5-10.0.0.9 -m conntrack --ctstate NEW -m mac --mac-source 02:00:00:00:00:01 -p 6 -j REJECT --reject-with tcp-reset\n" +
+            "-A USR -m set --match-set blk src -j DROP\n" +
+            "-A USR -m multiport -p tcp --ports 22 -g USR2\n" +
+            "COMMIT\n");
+        var fwd = rs.Chains.Single(c => c.Table == "filter" && c.Name == "FORWARD");
+        Assert.Equal(RuleAction.Drop, fwd.Policy!.Action);
+        Assert.Equal(6, fwd.Policy.Pos.Line);
+        var r = fwd.Rules.Single();
+        Assert.Equal(8, r.Pos.Line);
+        Assert.Equal(9, r.Pos.Column);
+        Assert.Equal(RuleAction.Jump, r.Action);
+        Assert.Equal("USR", r.TargetChain!.Name);
+        Assert.Equal(new[] { "eth*" }, r.Ifaces[0].Patterns);
+        Assert.True(r.Ifaces[1].Negated);
+        Assert.False(r.HasUnknown);
+        Assert.True(ConcreteTracer.Matches(r, AnalysisTests.Probe("udp 10.0.3.4:2000 -> 10.2.0.1:150 in eth3 out eth1"), ref Unused));
+        Assert.False(ConcreteTracer.Matches(r, AnalysisTests.Probe("udp 10.0.3.4:1000 -> 10.2.0.1:150 in eth3 out eth1"), ref Unused));
+        Assert.False(ConcreteTracer.Matches(r, AnalysisTests.Probe("udp 10.0.3.4:2000 -> 10.2.0.1:201 in eth3 out eth1"), ref Unused));
+        Assert.False(ConcreteTracer.Matches(r, AnalysisTests.Probe("udp 10.0.3.4:2000 -> 10.2.0.1:150 in eth3 out eth9"), ref Unused));
+        Assert.False(ConcreteTracer.Matches(r, AnalysisTests.Probe("udp 10.0.3.4:2000 -> 10.1.0.1:150 in eth3 out eth1"), ref Unused));
+        var usr = rs.Chains.Single(c => c.Name == "USR");
+        Assert.Equal(RuleAction.Reject, usr.Rules[0].Action);
+        Assert.True(ConcreteTracer.Matches(usr.Rules[0], AnalysisTests.Probe("tcp 10.0.0.9:1 -> 10.2.0.1:2 in a out b mac 02:00:00:00:00:01"), ref Unused));
+        Assert.False(ConcreteTracer.Matches(usr.Rules[0], AnalysisTests.Probe("tcp 10.0.0.10:1 -> 10.2.0.1:2 in a out b mac 02:00:00:00:00:01"), ref Unused));
+        Assert.False(ConcreteTracer.Matches(usr.Rules[0], AnalysisTests.Probe("tcp 10.0.0.9:1 -> 10.2.0.1:2 in a out b mac 02:00:00:00:00:01 state established"), ref Unused));
+        Assert.True(usr.Rules[1].HasUnknown); // set without --ipset contents
+        Assert.Equal(RuleAction.Continue, usr.Rules[2].Action); // goto unknown chain -> no-op with a warning
+        Assert.Contains(rs.Warnings, w => w.Text.Contains("USR2"));
+        Assert.True(ConcreteTracer.Matches(usr.Rules[2], AnalysisTests.Probe("tcp 1.1.1.1:22 -> 2.2.2.2:9 in a out b"), ref Unused));
+        Assert.True(ConcreteTracer.Matches(usr.Rules[2], AnalysisTests.Probe("tcp 1.1.1.1:9 -> 2.2.2.2:22 in a out b"), ref Unused));
+        Assert.False(ConcreteTracer.Matches(usr.Rules[2], AnalysisTests.Probe("tcp 1.1.1.1:9 -> 2.2.2.2:23 in a out b"), ref Unused));
+    }
+
+    private static bool Unused;
+
+    [Fact]
+    public void IpsetContents()
+    {
+        var sets = IpsetParser.Parse("create blk hash:net family inet hashsize 1024 maxelem 65536\nadd blk 10.9.0.0/16\nadd blk 10.8.0.1\n");
+        var rs = IptablesParser.Parse("x", "*filter\n:FORWARD ACCEPT [0:0]\n-A FORWARD -m set ! --match-set blk src -j DROP\nCOMMIT\n", sets);
+        var r = rs.Chains[0].Rules[0];
+        Assert.False(r.HasUnknown);
+        Assert.False(ConcreteTracer.Matches(r, AnalysisTests.Probe("tcp 10.9.1.1:1 -> 10.2.0.1:2 in a out b"), ref Unused));
+        Assert.False(ConcreteTracer.Matches(r, AnalysisTests.Probe("tcp 10.8.0.1:1 -> 10.2.0.1:2 in a out b"), ref Unused));
+        Assert.True(ConcreteTracer.Matches(r, AnalysisTests.Probe("tcp 10.8.0.2:1 -> 10.2.0.1:2 in a out b"), ref Unused));
+    }
+
+    [Fact]
+    public void NftConstructsAndPositions()
+    {
+        var text = "table inet t {\n" +                                   // 1
+                   "\tset s4 {\n\t\ttype inet_service\n\t\tflags interval\n\t\telements = { 0-1024, 8080-8082 }\n\t}\n" + // 2-6
+                   "\tset a4 {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { 10.0.0.0-10.0.0.255,\n\t\t\t     192.168.1.0/24 }\n\t}\n" + // 7-12
+                   "\tchain fwd {\n\t\ttype filter hook forward priority filter + 5; policy drop;\n" + // 13-14
+                   "\t\tct state established,related counter packets 1 bytes 2 accept\n" + // 15
+                   "\t\tiifname \"eth*\" oifname != { \"eth1\", \"eth2\" } ip saddr @a4 tcp dport @s4 log prefix \"x \" accept comment \"c\"\n" + // 16
+                   "\t\tmeta l4proto udp th dport { 53, 67-68 } ether saddr 02:00:00:00:00:01 jump sub\n" + // 17
+                   "\t\tip6 daddr fd00::/8 icmpv6 type echo-request accept\n" + // 18
+                   "\t}\n\tchain sub {\n\t\tudp dport 53 return\n\t\tcontinue\n\t\tip protocol udp reject with icmp type admin-prohibited\n\t}\n}\n" + // 19-25
+                   "table bridge b {\n\tchain c {\n\t\ttype filter hook forward priority 0;\n\t}\n}\n";
+        var rs = AnalysisTests.Nft(text);
+        var fwd = rs.Chains.Single(c => c.Name == "fwd");
+        Assert.Equal("forward", fwd.Hook);
+        Assert.Equal(5, fwd.Priority);
+        Assert.Equal(RuleAction.Drop, fwd.Policy!.Action);
+        Assert.Equal(14, fwd.Policy.Pos.Line);
+        Assert.Equal(new[] { 15, 16, 17, 18 }, fwd.Rules.Select(r => r.Pos.Line));
+        Assert.Equal(3, fwd.Rules[0].Pos.Column);
+        bool u = false;
+        var r16 = fwd.Rules[1];
+        Assert.False(r16.HasUnknown);
+        Assert.True(ConcreteTracer.Matches(r16, AnalysisTests.Probe("tcp 10.0.0.255:5 -> 1.1.1.1:8081 in eth7 out eth3"), ref u));
+        Assert.False(ConcreteTracer.Matches(r16, AnalysisTests.Probe("tcp 10.0.1.0:5 -> 1.1.1.1:8081 in eth7 out eth3"), ref u));
+        Assert.False(ConcreteTracer.Matches(r16, AnalysisTests.Probe("tcp 10.0.0.5:5 -> 1.1.1.1:8083 in eth7 out eth3"), ref u));
+        Assert.False(ConcreteTracer.Matches(r16, AnalysisTests.Probe("tcp 10.0.0.5:5 -> 1.1.1.1:80 in eth7 out eth2"), ref u));
+        Assert.False(ConcreteTracer.Matches(r16, AnalysisTests.Probe("tcp 10.0.0.5:5 -> 1.1.1.1:80 in lo out eth3"), ref u));
+        var r17 = fwd.Rules[2];
+        Assert.Equal(RuleAction.Jump, r17.Action);
+        Assert.True(ConcreteTracer.Matches(r17, AnalysisTests.Probe("udp 1.1.1.1:5 -> 2.2.2.2:68 in a out b mac 02:00:00:00:00:01"), ref u));
+        Assert.False(ConcreteTracer.Matches(r17, AnalysisTests.Probe("udp 1.1.1.1:5 -> 2.2.2.2:69 in a out b mac 02:00:00:00:00:01"), ref u));
+        var r18 = fwd.Rules[3];
+        Assert.True(r18.HasUnknown);
+        Assert.Contains(rs.Warnings, w => w.Pos.Line == 18 && w.Text.Contains("icmpv6"));
+        Assert.Contains(rs.Warnings, w => w.Message.Contains("bridge"));
+        var sub = rs.Chains.Single(c => c.Name == "sub");
+        Assert.Equal(new[] { RuleAction.Return, RuleAction.Continue, RuleAction.Reject }, sub.Rules.Select(r => r.Action));
+        var t = ConcreteTracer.Trace(rs, AnalysisTests.Probe("udp 1.1.1.1:5 -> 2.2.2.2:53 in a out b mac 02:00:00:00:00:01"));
+        Assert.Equal(Verdict.Drop, t.Verdict);
+        Assert.Equal(new[] { 17, 21, 14 }, t.Path.Select(r => r.Pos.Line));
+        t = ConcreteTracer.Trace(rs, AnalysisTests.Probe("udp 1.1.1.1:5 -> 2.2.2.2:67 in a out b mac 02:00:00:00:00:01"));
+        Assert.Equal(Verdict.Reject, t.Verdict);
+        Assert.Equal(new[] { 17, 22, 23 }, t.Path.Select(r => r.Pos.Line));
     }
 }

@@ -40,5 +40,11 @@ public class SharedCorpusTests(ITestOutputHelper output)
         output.WriteLine($"{rel}: {d}, {rs.AllRules.Count()} rules, {rs.Warnings.Count} warnings, {r.Findings.Count} findings");
         Assert.Equal(0, r.PolicyDisagreements);
         Assert.Equal(0, r.TraceDisagreements);
+        // And through the command line with the bundled topology file: exit 0, 1 or 2, never an internal error.
+        var o = new StringWriter(); var e = new StringWriter();
+        int code = SegVerify.Cli.Program.Run(["check-firewall", "--topology", TestPaths.InRepo("topologies", "sample-city.yaml"),
+            "--config", path, "--format", "jsonl", "--no-shadow"], o, e);
+        Assert.True(code is 0 or 1 or 2, $"exit {code}: {e}");
+        Assert.Contains("\"event\":\"summary\"", o.ToString());
     }
 }

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using SegVerify.Core.Engine;
 using SegVerify.Core.Net;
+using SegVerify.Core.Output;
 using SegVerify.Core.Topology;
 using SegVerify.Firewall.Analysis;
 using SegVerify.Firewall.Dialects;
@@ -68,7 +69,8 @@ public static class CheckFirewallCommand
 
             TextWriter output = stdout;
             StreamWriter? fileWriter = null;
-            if (outFile is not null) output = fileWriter = new StreamWriter(outFile, false, new UTF8Encoding(false));
+            bool ownWriter = outFile is not null && (CommonOptions.ResolveFormat(pr.GetValue(common.Format), outFile) == "text" || pr.GetValue(probe) is { Length: > 0 } || pr.GetValue(probeFile) is not null);
+            if (ownWriter) output = fileWriter = new StreamWriter(outFile!, false, new UTF8Encoding(false));
             try
             {
                 var probes = new List<string>(pr.GetValue(probe) ?? []);
@@ -113,11 +115,25 @@ public static class CheckFirewallCommand
                 });
                 var result = analyzer.Run();
                 sw.Stop();
-                if (format is not ("text" or "jsonl"))
-                    stderr.WriteLine($"segverify: format '{format}' for check-firewall is written as jsonl until the shared sinks land");
-                var writer = new FindingWriter(output, format == "text", ja);
-                foreach (var f in result.Findings) writer.Write(f);
-                writer.Summary(cfgPath, text, topo, result, sw.Elapsed.TotalSeconds);
+                if (format == "text")
+                {
+                    var writer = new FindingWriter(output, true, ja);
+                    foreach (var f in result.Findings) writer.Write(f);
+                    writer.Summary(cfgPath, text, topo, result, sw.Elapsed.TotalSeconds);
+                }
+                else
+                {
+                    // The shared sinks (jsonl, sarif, junit, html): SARIF takes its location from config_file/line/column.
+                    output.Flush();
+                    using var sink = SinkFactory.Create(format, outFile, stdout, lang, topo.AllRules.Select(r => r.Name).ToList());
+                    sink.Begin(new RunInfo("check-firewall", topo.SourcePath, topo.Sha256, lang));
+                    var summary = new RunSummary { TopologySha256 = topo.Sha256, ElapsedSeconds = sw.Elapsed.TotalSeconds };
+                    summary.Captures.Add(new InputFile(cfgPath, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))));
+                    foreach (var f in result.Findings) { sink.OnFinding(f); summary.Count(f); }
+                    summary.Extra.Add(new("over_approximated", result.OverApproximated));
+                    summary.Extra.Add(new("dialect", rs.Dialect));
+                    sink.End(summary);
+                }
                 return result.Findings.Any(f => f.Severity == Severity.Violation) ? ExitCodes.Violations : ExitCodes.Ok;
             }
             finally
@@ -150,7 +166,7 @@ public static class CheckFirewallCommand
             else
             {
                 using var ms = new MemoryStream();
-                using (var j = new Utf8JsonWriter(ms))
+                using (var j = new Utf8JsonWriter(ms, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
                 {
                     j.WriteStartObject();
                     j.WriteString("event", "probe");

@@ -73,22 +73,26 @@ public static class ReplayCommand
             {
                 string name = input == CaptureOpener.StdinName ? "-" : input;
                 HashingStream? hashing = null;
+                bool stdin = input == CaptureOpener.StdinName;
+                // A file's evidence hash is computed on another thread from its own read of the file, so it overlaps
+                // with the analysis; standard input can be read once only, so it is hashed as it streams through.
+                Task<string?>? fileHash = stdin ? null : Task.Run(() => HashFile(input));
                 try
                 {
-                    Stream raw = input == CaptureOpener.StdinName ? Console.OpenStandardInput() : OpenFile(input);
-                    hashing = new HashingStream(raw);
-                    using var reader = CaptureOpener.Open(hashing, name);
+                    Stream raw = stdin ? Console.OpenStandardInput() : OpenFile(input);
+                    if (stdin) raw = hashing = new HashingStream(raw);
+                    using var reader = CaptureOpener.Open(raw, name);
                     verifier.CurrentCapture = name;
                     while (reader.TryRead(out var rec)) verifier.Process(in rec);
                     if (reader.Damage is { } d)
                         counting.OnFinding(DamageFinding(d, lang));
-                    summary.Captures.Add(new InputFile(name, hashing.Finish()));
+                    summary.Captures.Add(new InputFile(name, hashing?.Finish() ?? fileHash!.GetAwaiter().GetResult()));
                 }
                 catch (CaptureFormatException ex)
                 {
                     unreadable = true;
                     stderr.WriteLine(lang == "ja" ? $"segverify: キャプチャとして読めません: {ex.Message}" : $"segverify: not a readable capture: {ex.Message}");
-                    summary.Captures.Add(new InputFile(name, input == CaptureOpener.StdinName ? null : HashFile(input)));
+                    summary.Captures.Add(new InputFile(name, fileHash?.GetAwaiter().GetResult()));
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
@@ -117,11 +121,11 @@ public static class ReplayCommand
             using var fs = File.OpenRead(path);
             return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(fs));
         }
-        catch (IOException) { return null; }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return null; }
     }
 
     private static FileStream OpenFile(string path) =>
-        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
 
     private static Finding DamageFinding(CaptureDamage d, string lang)
     {

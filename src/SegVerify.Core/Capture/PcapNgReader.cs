@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 
 namespace SegVerify.Core.Capture;
@@ -103,6 +104,7 @@ internal sealed class PcapNgReader : ICaptureReader
         return null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryRead(out CaptureRecord record)
     {
         record = default;

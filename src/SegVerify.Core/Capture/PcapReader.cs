@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 
 namespace SegVerify.Core.Capture;
@@ -63,6 +64,7 @@ internal sealed class PcapReader : ICaptureReader
     private uint U32(ReadOnlySpan<byte> b) =>
         _bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(b) : BinaryPrimitives.ReadUInt32LittleEndian(b);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryRead(out CaptureRecord record)
     {
         record = default;

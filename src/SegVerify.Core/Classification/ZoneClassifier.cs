@@ -79,7 +79,7 @@ public sealed class ZoneClassifier
     }
 
     /// <summary>Index into <see cref="Segments"/> of the most specific segment holding the address, or -1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public int FindSegment(IpAddr a)
     {
         if (a.IsV4)
@@ -110,7 +110,7 @@ public sealed class ZoneClassifier
     /// Classifies an address: its zone (declared, or the implicit external zone) and category.
     /// <paramref name="asDestination"/> also treats the directed broadcast address of its segment as special.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public AddressCategory Classify(IpAddr a, bool asDestination, out Zone? zone, out int segment)
     {
         zone = null;

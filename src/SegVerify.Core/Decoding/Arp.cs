@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using SegVerify.Core.Net;
 
@@ -13,6 +14,7 @@ internal static class Arp
     private const byte MacLength = 6, Ipv4Length = 4;
     private const int SenderMacOffset = 8, SenderIpOffset = 14, TargetMacOffset = 18, TargetIpOffset = 24;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Decode(ReadOnlySpan<byte> b, ref DecodedPacket p)
     {
         if (b.Length < FixedLength)

@@ -1,8 +1,10 @@
+using System.Runtime.CompilerServices;
 namespace SegVerify.Core.Decoding;
 
 /// <summary>Chooses the layer after a link header (Ethernet, VLAN tag, SLL, PPPoE) by its ethertype.</summary>
 internal static class EtherTypeDispatch
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Decode(ushort etherType, ReadOnlySpan<byte> payload, ref DecodedPacket p)
     {
         p.EtherType = etherType;

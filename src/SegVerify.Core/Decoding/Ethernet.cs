@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using SegVerify.Core.Net;
 
@@ -9,6 +10,7 @@ internal static class Ethernet
     public const int HeaderLength = 14;
     private const int DstOffset = 0, SrcOffset = 6, TypeOffset = 12;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Decode(ReadOnlySpan<byte> frame, ref DecodedPacket p)
     {
         if (frame.Length < HeaderLength)

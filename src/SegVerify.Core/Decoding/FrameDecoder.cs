@@ -21,6 +21,7 @@ public static class FrameDecoder
 {
     /// <summary>Resets <paramref name="p"/>, decodes <paramref name="frame"/> of the given LINKTYPE into it, and
     /// returns true when <see cref="DecodedPacket.Kind"/> is not <see cref="PacketKind.Undecoded"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Decode(int linkType, ReadOnlySpan<byte> frame, ref DecodedPacket p)
     {
         p = default;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 
 namespace SegVerify.Core.Decoding;
@@ -20,6 +21,7 @@ internal static class Icmp
     public static void DecodeV6(ReadOnlySpan<byte> b, ref DecodedPacket p) =>
         Decode(b, ref p, isEcho: b.Length >= 1 && b[0] is V6EchoRequest or V6EchoReply);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Decode(ReadOnlySpan<byte> b, ref DecodedPacket p, bool isEcho)
     {
         if (b.Length < HeaderLength)

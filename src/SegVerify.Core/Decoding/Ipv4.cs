@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using SegVerify.Core.Net;
 
@@ -18,6 +19,7 @@ internal static class Ipv4
     private const ushort FragmentOffsetMask = 0x1FFF;
     private const int FragmentOffsetUnit = 8;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Decode(ReadOnlySpan<byte> b, ref DecodedPacket p)
     {
         if (b.IsEmpty)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using SegVerify.Core.Net;
 
@@ -27,6 +28,7 @@ internal static class Ipv6
     private const ushort FragmentOffsetMask = 0xFFF8;
     private const ushort MoreFragmentsFlag = 0x0001;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Decode(ReadOnlySpan<byte> b, ref DecodedPacket p)
     {
         if (b.IsEmpty)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using SegVerify.Core.Net;
 
@@ -16,6 +17,7 @@ internal static class LinuxSll
     private const ushort ArphrdNetlink = 824;
     private const int MacLength = 6;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Decode(ReadOnlySpan<byte> frame, ref DecodedPacket p)
     {
         if (frame.Length < SllHeaderLength)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 
 namespace SegVerify.Core.Decoding;
@@ -10,6 +11,7 @@ internal static class PppoeSession
     private const ushort PppIpv4 = 0x0021;
     private const ushort PppIpv6 = 0x0057;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Decode(ReadOnlySpan<byte> b, ref DecodedPacket p)
     {
         if (b.Length < HeaderLength + PppProtocolLength)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace SegVerify.Core.Decoding;
 
 /// <summary>Raw IP link types (LINKTYPE_RAW 101, DLT_RAW 12 and 14): the version nibble says IPv4 or IPv6.</summary>
@@ -5,6 +6,7 @@ internal static class RawIp
 {
     private const int Ipv4Version = 4, Ipv6Version = 6;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Decode(ReadOnlySpan<byte> frame, ref DecodedPacket p)
     {
         if (frame.IsEmpty)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 
 namespace SegVerify.Core.Decoding;
@@ -9,6 +10,7 @@ internal static class Tcp
     private const int DataOffsetUnit = 4;
     private const int DataOffsetByte = 12, FlagsByte = 13;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Decode(ReadOnlySpan<byte> b, ref DecodedPacket p)
     {
         if (b.Length < MinHeaderLength)

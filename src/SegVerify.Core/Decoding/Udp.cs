@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 
 namespace SegVerify.Core.Decoding;
@@ -7,6 +8,7 @@ internal static class Udp
 {
     public const int HeaderLength = 8;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Decode(ReadOnlySpan<byte> b, ref DecodedPacket p)
     {
         if (b.Length < HeaderLength)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 
 namespace SegVerify.Core.Decoding;
@@ -13,6 +14,7 @@ internal static class Vlan
     public const int MaxTags = 8;
     private const ushort VlanIdMask = 0x0FFF;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Decode(ReadOnlySpan<byte> payload, ref DecodedPacket p)
     {
         int tags = p.VlanCount;

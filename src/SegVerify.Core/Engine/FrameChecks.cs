@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SegVerify.Core.Capture;
 using SegVerify.Core.Classification;
 using SegVerify.Core.Decoding;
@@ -69,6 +70,7 @@ internal sealed class FrameChecks
     }
 
     /// <summary>Checks one frame whose network-layer source is <paramref name="srcIp"/> (ARP: the sender address).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Check(in DecodedPacket p, IpAddr srcIp, in CaptureRecord record)
     {
         var mac = p.SrcMac;

@@ -61,6 +61,7 @@ public sealed partial class Verifier
     public PolicyEngine Policy => _policy;
 
     /// <summary>Decodes and accounts one capture record.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Process(in CaptureRecord record)
     {
         Stats.Packets++;
@@ -95,6 +96,7 @@ public sealed partial class Verifier
     }
 
     /// <summary>Updates (or opens) the packet's flow; returns the flow's id, or 0 when the packet joins no flow.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ulong UpdateFlow(in CaptureRecord record)
     {
         ref var p = ref _pkt;
@@ -197,6 +199,7 @@ public sealed partial class Verifier
     private static bool IsEchoRequest(byte proto, byte type) => proto == IpProto.Icmp ? type == 8 : type == 128;
 
     /// <summary>Expires flows idle at capture/wall time <paramref name="nowNs"/> (monitor calls this when no packet arrives).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AdvanceClock(long nowNs)
     {
         if (nowNs > _now) _now = nowNs;
@@ -206,7 +209,7 @@ public sealed partial class Verifier
         _fragments.Expire(_now);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private void ExpireList(byte list, long timeout, bool useClose)
     {
         int h;

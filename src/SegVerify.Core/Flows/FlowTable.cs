@@ -108,7 +108,7 @@ public sealed class FlowTable
 
     public ref FlowEntry this[int index] => ref _entries[index];
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public int Find(in FlowKey key)
     {
         int i = _buckets[key.GetHashCode() & _mask];
@@ -126,6 +126,7 @@ public sealed class FlowTable
     public bool IsFull => _count >= MaxFlows;
 
     /// <summary>Adds a new flow (the caller has checked it is absent and made room) and returns its slot.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Add(in FlowKey key, byte list)
     {
         if (_free < 0 && _used == _entries.Length) Grow();
@@ -176,7 +177,7 @@ public sealed class FlowTable
     }
 
     /// <summary>Marks activity: moves the flow to the tail of <paramref name="list"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public void Touch(int i, byte list)
     {
         ref var e = ref _entries[i];
@@ -188,6 +189,7 @@ public sealed class FlowTable
 
     public int Head(byte list) => _head[list];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LinkTail(int i, byte list)
     {
         ref var e = ref _entries[i];
@@ -197,6 +199,7 @@ public sealed class FlowTable
         _tail[list] = i;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Unlink(int i)
     {
         ref var e = ref _entries[i];

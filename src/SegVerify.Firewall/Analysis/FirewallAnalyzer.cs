@@ -206,15 +206,6 @@ public sealed class FirewallAnalyzer
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private static readonly bool TimingOn = Environment.GetEnvironmentVariable("SEGVERIFY_FW_TIMING") == "1";
     private void Timing(string phase) { if (TimingOn) Console.Error.WriteLine($"[timing] {phase}: {_clock.Elapsed.TotalSeconds:F3} s"); }
-    internal static double TraceSeconds, MergeSeconds, WalkSeconds;
-
-    private static List<PacketBox> MergeTimed(List<PacketBox> boxes)
-    {
-        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-        var r = PacketSets.Merge(boxes);
-        MergeSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds;
-        return r;
-    }
 
     public AnalysisResult Run()
     {
@@ -225,39 +216,43 @@ public sealed class FirewallAnalyzer
         var hook = _rs.ForwardChains();
         var walker = new SymbolicWalker();
         var ifs = _fw.Interfaces.ToList();
+        var pairs = new List<(string InName, Zone Zi, string OutName, Zone Zo)>();
         foreach (var (inName, zi) in ifs)
             foreach (var (outName, zo) in ifs)
+                if (inName != outName) pairs.Add((inName, zi, outName, zo));
+        // Interface pairs are independent: analysed in parallel, reported in pair order.
+        var perPair = new List<Finding>[pairs.Count];
+        Parallel.For(0, pairs.Count, k =>
+        {
+            var (inName, zi, outName, zo) = pairs[k];
+            var local = perPair[k] = [];
+            int inIdx = _ifaces.IndexOf(inName), outIdx = _ifaces.IndexOf(outName);
+            var initial = Initial(inIdx, outIdx, ZoneAddresses(zi), ZoneAddresses(zo));
+            if (initial.Count == 0) return;
+            var acc = walker.WalkHook(hook, initial.Select(b => new TaggedBox(b, null)).ToList()).Accepted;
+            lock (result) result.Boxes += acc.Count;
+            if (zi == zo) return;
+            foreach (var (id, by, region) in Forbidden(zi, zo))
             {
-                if (inName == outName) continue;
-                int inIdx = _ifaces.IndexOf(inName), outIdx = _ifaces.IndexOf(outName);
-                var initial = Initial(inIdx, outIdx, ZoneAddresses(zi), ZoneAddresses(zo));
-                if (initial.Count == 0) continue;
-                long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-                var acc = walker.WalkHook(hook, initial.Select(b => new TaggedBox(b, null)).ToList()).Accepted;
-                WalkSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds;
-                result.Boxes += acc.Count;
-                if (zi != zo)
-                {
-                    foreach (var (id, by, region) in Forbidden(zi, zo))
+                var groups = new Dictionary<FwRule, List<PacketBox>>();
+                var order = new List<FwRule>();
+                foreach (var t in acc)
+                    foreach (var r in region)
                     {
-                        var groups = new Dictionary<FwRule, List<PacketBox>>();
-                        foreach (var t in acc)
-                            foreach (var r in region)
-                            {
-                                var x = t.Box.Intersect(r);
-                                if (x is null) continue;
-                                var key = t.Rule ?? DefaultAccept;
-                                if (!groups.TryGetValue(key, out var l)) groups[key] = l = [];
-                                l.Add(x);
-                            }
-                        foreach (var (rule, boxes) in groups)
-                            foreach (var box in MergeTimed(boxes))
-                                result.Findings.Add(Violation(result, id, by, rule, box, zi, zo, inName, outName));
+                        var x = t.Box.Intersect(r);
+                        if (x is null) continue;
+                        var key = t.Rule ?? DefaultAccept;
+                        if (!groups.TryGetValue(key, out var l)) { groups[key] = l = []; order.Add(key); }
+                        l.Add(x);
                     }
-                    if (_opt.Required) Required(result, acc, zi, zo, inIdx, outIdx, inName, outName);
-                }
+                foreach (var rule in order)
+                    foreach (var box in PacketSets.Merge(groups[rule]))
+                        local.Add(Violation(result, id, by, rule, box, zi, zo, inName, outName));
             }
-        Timing($"pairs (walk {WalkSeconds:F3} s, merge {MergeSeconds:F3} s, trace {TraceSeconds:F3} s)");
+            if (_opt.Required) Required(result, local, acc, zi, zo, inIdx, outIdx, inName, outName);
+        });
+        foreach (var l in perPair) if (l is not null) result.Findings.AddRange(l);
+        Timing("pairs");
         Spoofing(result, hook, walker);
         Timing("spoofing");
         if (_opt.Shadow) Shadowed(result);
@@ -265,7 +260,7 @@ public sealed class FirewallAnalyzer
         return result;
     }
 
-    private void Required(AnalysisResult result, List<TaggedBox> acc, Zone zi, Zone zo, int inIdx, int outIdx, string inName, string outName)
+    private void Required(AnalysisResult result, List<Finding> sink, List<TaggedBox> acc, Zone zi, Zone zo, int inIdx, int outIdx, string inName, string outName)
     {
         var accepted = acc.Select(t => t.Box).ToList();
         foreach (var r in _policy.Rules)
@@ -284,7 +279,7 @@ public sealed class FirewallAnalyzer
             var msg = ja
                 ? $"ファイアウォールが許可ルール/無害化経路 '{r.Name}' の通信を{(fully ? "すべて" : "一部")}遮断しています（{inName} → {outName}）{(where is null ? "" : $"：{where.Pos.Full}")}"
                 : $"the ruleset blocks {(fully ? "all" : "part")} of what '{r.Name}' permits ({inName} -> {outName}){(where is null ? "" : $", at {where.Pos.Full}")}";
-            result.Findings.Add(MakeFinding(RuleIds.RequiredBlocked, w, zi, zo, inName, outName, msg, Clause(RuleIds.RequiredBlocked), r.Name,
+            sink.Add(MakeFinding(RuleIds.RequiredBlocked, w, zi, zo, inName, outName, msg, Clause(RuleIds.RequiredBlocked), r.Name,
                 where, PacketSets.Merge(blocked), trace, [new("blocked", fully ? "fully" : "partly")]));
         }
     }
@@ -325,9 +320,9 @@ public sealed class FirewallAnalyzer
         foreach (var c in bases)
         {
             var fam = SymbolicWalker.FamilySet(c.Family);
-            for (int i = 0; i < n; i++)
-                for (int o = 0; o < n; o++)
+            Parallel.For(0, n * n, io =>
                 {
+                    int i = io / n, o = io % n;
                     var input = new List<TaggedBox>();
                     foreach (var f in new[] { Domains.V4, Domains.V6 })
                     {
@@ -340,7 +335,7 @@ public sealed class FirewallAnalyzer
                             .With(Dim.Sport, Domains.ZeroPort).With(Dim.Dport, Domains.ZeroPort), null));
                     }
                     sw.WalkBase(c, input);
-                }
+                });
         }
         foreach (var c in _rs.Chains)
         {
@@ -390,11 +385,9 @@ public sealed class FirewallAnalyzer
     {
         var w = Witness(box);
         var verdict = _policy.Judge(zi, w.Src, zo, w.Dst, w.Proto, w.Dport, _opt.NowUtc);
-        if (verdict.Rule != id) result.PolicyDisagreements++;
-        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (verdict.Rule != id) lock (result) result.PolicyDisagreements++;
         var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName));
-        TraceSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds;
-        if (trace.Verdict != Verdict.Accept) result.TraceDisagreements++;
+        if (trace.Verdict != Verdict.Accept) lock (result) result.TraceDisagreements++;
         var cls = Describe(box);
         bool ja = _opt.Language == "ja";
         var msg = ja

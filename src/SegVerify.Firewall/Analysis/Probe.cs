@@ -114,7 +114,7 @@ public static class ConcreteTracer
     private static (Verdict? V, FwRule? Rule) Run(FwChain chain, ProbePacket p, List<FwRule> path, int depth, ref bool approx)
     {
         if (depth > MaxDepth) return (null, null);
-        foreach (var r in chain.Rules)
+        foreach (var r in RulesFor(chain, p.InIf, p.OutIf))
         {
             if (!Matches(r, p, ref approx)) continue;
             path.Add(r);
@@ -136,6 +136,21 @@ public static class ConcreteTracer
             }
         }
         return (null, null);
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<FwChain, Dictionary<(string, string), FwRule[]>> ByIfaces = new();
+
+    /// <summary>The rules of a chain whose interface matches can hold for this in/out pair (cached per pair).</summary>
+    private static FwRule[] RulesFor(FwChain chain, string inIf, string outIf)
+    {
+        var map = ByIfaces.GetOrCreateValue(chain);
+        lock (map)
+        {
+            if (map.TryGetValue((inIf, outIf), out var rules)) return rules;
+            rules = chain.Rules.Where(r => r.Ifaces.All(i => i.Matches(i.In ? inIf : outIf))).ToArray();
+            map[(inIf, outIf)] = rules;
+            return rules;
+        }
     }
 
     public static bool Matches(FwRule r, ProbePacket p, ref bool approx)

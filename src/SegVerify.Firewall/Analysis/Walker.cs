@@ -33,7 +33,7 @@ public sealed class IfaceTable
             foreach (var c in r.Ifaces)
                 foreach (var p in c.Patterns)
                 {
-                    if (p.Length > 0 && (p[^1] == '+' || p[^1] == '*')) t.Add(p[..^1] + "\u2026");
+                    if (p.Length > 0 && p[^1] == '*') t.Add(p[..^1] + "\u2026");
                     else t.Add(p);
                 }
         t.Add(OtherName);

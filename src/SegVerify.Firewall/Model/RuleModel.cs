@@ -18,7 +18,10 @@ public enum Family : byte { V4, V6, Inet }
 /// <summary>The set of values a packet's dimension must take (negation already applied).</summary>
 public sealed record FieldConstraint(Dim Dim, IntervalSet Values);
 
-/// <summary>An interface match: names where a trailing '+' (iptables) or '*' (nftables) is a prefix wildcard.</summary>
+/// <summary>
+/// An interface match: names where a trailing '*' is a prefix wildcard (nftables' "eth*"; the iptables parser turns
+/// iptables' "eth+" into "eth*"; in nftables a '+' is an ordinary character).
+/// </summary>
 public sealed record IfaceConstraint(bool In, IReadOnlyList<string> Patterns, bool Negated)
 {
     public bool Matches(string name)
@@ -31,7 +34,7 @@ public sealed record IfaceConstraint(bool In, IReadOnlyList<string> Patterns, bo
 
     public static bool PatternMatches(string pattern, string name)
     {
-        if (pattern.Length > 0 && (pattern[^1] == '+' || pattern[^1] == '*'))
+        if (pattern.Length > 0 && pattern[^1] == '*')
             return name.StartsWith(pattern.AsSpan(0, pattern.Length - 1), StringComparison.Ordinal);
         return pattern == name;
     }

@@ -203,7 +203,9 @@ public sealed class IptablesParser
                 case "-o": case "--out-interface":
                     {
                         var a = Arg();
-                        r.Ifaces.Add(new IfaceConstraint(o is "-i" or "--in-interface", [a], neg));
+                        // iptables' wildcard is a trailing '+'; the model's is '*'.
+                        var pat = a.EndsWith('+') ? a[..^1] + "*" : a;
+                        r.Ifaces.Add(new IfaceConstraint(o is "-i" or "--in-interface", [pat], neg));
                         break;
                     }
                 case "-m": case "--match":
