@@ -68,9 +68,12 @@ public sealed partial class Verifier
         long ts = record.TimestampNs;
         if (ts > _now) AdvanceClock(ts);
 
-        if (!FrameDecoder.Decode(record.LinkType, record.Data, ref _pkt))
+        bool decoded = FrameDecoder.Decode(record.LinkType, record.Data, ref _pkt);
+        // A frame whose IP header was read but whose transport header is cut is counted as undecoded by its
+        // reason, and still joins its flow by addresses (IsPartial).
+        if (_pkt.Undecoded != UndecodedReason.None) Stats.Undecoded[(int)_pkt.Undecoded]++;
+        if (!decoded)
         {
-            Stats.Undecoded[(int)_pkt.Undecoded]++;
             Observer?.OnPacket(0, record);
             return;
         }
