@@ -126,4 +126,19 @@ public class TopologyCommandTests
             Assert.True(exit == 0, f + ": " + err);
         }
     }
+
+    [Fact]
+    public void OutputOptionWritesTheFile()
+    {
+        var outPath = Path.Combine(Path.GetTempPath(), $"segverify-out-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            var (exit, stdout, _) = Run("topology", "validate", Sample, "--format", "jsonl", "--output", outPath);
+            Assert.Equal(0, exit);
+            Assert.Equal("", stdout);
+            var last = File.ReadAllLines(outPath)[^1];
+            Assert.StartsWith("{\"event\":\"topology\",\"valid\":true,", last);
+        }
+        finally { File.Delete(outPath); }
+    }
 }

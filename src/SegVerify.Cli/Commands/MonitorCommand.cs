@@ -249,6 +249,10 @@ public static class MonitorCommand
     /// <summary>The streaming sink for a format (jsonl or text). Set by tests; otherwise the project's sinks.</summary>
     internal static Func<string, TextWriter, string, IFindingSink> SinkFactory { get; set; } = DefaultSink;
 
-    private static IFindingSink DefaultSink(string format, TextWriter writer, string lang) =>
-        throw new NotSupportedException("sinks not merged yet");
+    private static IFindingSink DefaultSink(string format, TextWriter writer, string lang)
+    {
+        var sink = Commands.SinkFactory.ForWriter(format, writer, lang);
+        if (sink is JsonlSink j) j.AutoFlush = true;
+        return sink;
+    }
 }

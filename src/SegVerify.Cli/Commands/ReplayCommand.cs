@@ -88,7 +88,7 @@ public static class ReplayCommand
                 {
                     unreadable = true;
                     stderr.WriteLine(lang == "ja" ? $"segverify: キャプチャとして読めません: {ex.Message}" : $"segverify: not a readable capture: {ex.Message}");
-                    summary.Captures.Add(new InputFile(name, hashing?.Finish()));
+                    summary.Captures.Add(new InputFile(name, input == CaptureOpener.StdinName ? null : HashFile(input)));
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
@@ -108,6 +108,16 @@ public static class ReplayCommand
             return summary.Violations > 0 ? ExitCodes.Violations : ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    private static string? HashFile(string path)
+    {
+        try
+        {
+            using var fs = File.OpenRead(path);
+            return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(fs));
+        }
+        catch (IOException) { return null; }
     }
 
     private static FileStream OpenFile(string path) =>

@@ -1,3 +1,4 @@
+using SegVerify.Core.Engine;
 using SegVerify.Core.Output;
 
 namespace SegVerify.Cli.Commands;
@@ -5,15 +6,34 @@ namespace SegVerify.Cli.Commands;
 /// <summary>Creates the output sink for --format/--output.</summary>
 public static class SinkFactory
 {
+    /// <summary>
+    /// A sink for --format writing to --output (or standard output). Text gets colour only on a terminal.
+    /// <paramref name="ruleNames"/> are the topology's allow rules and sanitisation paths (JUnit test cases).
+    /// </summary>
     public static IFindingSink Create(string format, string? outputFile, TextWriter stdout, string lang, IReadOnlyList<string>? ruleNames = null)
     {
-        Stream stream = outputFile is null ? OpenStdout(stdout) : File.Create(outputFile);
-        return format switch
+        if (format == "jsonl")
         {
-            "jsonl" => new JsonlSink(stream, ownsStream: outputFile is not null),
-            _ => new JsonlSink(stream, ownsStream: outputFile is not null),
-        };
+            Stream stream = outputFile is null ? OpenStdout(stdout) : File.Create(outputFile);
+            return new JsonlSink(stream, ownsStream: outputFile is not null);
+        }
+        bool toTerminal = outputFile is null && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
+        TextWriter writer = outputFile is null ? stdout : new StreamWriter(File.Create(outputFile), new System.Text.UTF8Encoding(false));
+        var sink = ForWriter(format, writer, lang, ruleNames, color: toTerminal && Environment.GetEnvironmentVariable("NO_COLOR") is null);
+        return outputFile is null ? sink : new OwningSink(sink, writer);
     }
+
+    /// <summary>A sink over a TextWriter (jsonl too), e.g. for monitor and tests.</summary>
+    public static IFindingSink ForWriter(string format, TextWriter writer, string lang, IReadOnlyList<string>? ruleNames = null, bool color = false) =>
+        format switch
+        {
+            "jsonl" => new JsonlSink(new TextWriterStream(writer)),
+            "text" => new TextSink(writer, lang, color),
+            "sarif" => new SarifSink(writer, lang),
+            "junit" => new JunitSink(writer, lang, ruleNames),
+            "html" => new HtmlSink(writer, lang),
+            _ => throw new ArgumentException($"unknown format '{format}'"),
+        };
 
     /// <summary>The process's standard output as a stream, or a stream over the given writer (tests run in-process).</summary>
     private static Stream OpenStdout(TextWriter stdout) =>
@@ -45,5 +65,18 @@ internal sealed class TextWriterStream(TextWriter writer) : Stream
             writer.Write(chars.Slice(0, n));
             buffer = buffer.Slice(take);
         }
+    }
+}
+
+/// <summary>Disposes the file writer after the sink it feeds.</summary>
+internal sealed class OwningSink(IFindingSink inner, TextWriter writer) : IFindingSink
+{
+    public void Begin(RunInfo info) => inner.Begin(info);
+    public void OnFinding(Finding finding) => inner.OnFinding(finding);
+    public void End(RunSummary summary) => inner.End(summary);
+    public void Dispose()
+    {
+        inner.Dispose();
+        writer.Dispose();
     }
 }

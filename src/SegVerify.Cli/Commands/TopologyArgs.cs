@@ -9,7 +9,7 @@ public static class TopologyArgs
     {
         try
         {
-            return TopologyLoader.Load(path);
+            return TopologyLoader.Load(path, lang);
         }
         catch (TopologyException ex)
         {
