@@ -309,7 +309,7 @@ table.heat td.bad{outline:3px solid #d22;outline-offset:-3px;font-weight:700}tab
 .mark{display:inline-block;margin-left:4px;background:#d22;color:#fff;border-radius:50%;width:16px;height:16px;line-height:16px;font-size:11px}
 .controls{margin:6px 0 8px}.controls input{width:320px;padding:5px 8px}.controls select{padding:4px}
 table.list{width:100%;font-size:12.5px}table.list th,table.list td{border-bottom:1px solid #e3e6eb;padding:5px 7px;text-align:left;vertical-align:top}
-table.list th{background:#eef1f5;position:sticky;top:0}table.list td.mono{white-space:nowrap}#ftable th{cursor:pointer;user-select:none;white-space:nowrap}
+table.list th{background:#eef1f5;position:sticky;top:0}#ftable th{cursor:pointer;user-select:none;white-space:nowrap}
 #ftable th.asc::after{content:" \25B2"}#ftable th.desc::after{content:" \25BC"}
 td.num{text-align:right}.sev{border-radius:4px;padding:1px 6px;font-weight:600;white-space:nowrap}.sev.violation{background:#d22;color:#fff}
 .sev.warning{background:#f2b705;color:#3a2a00}.clause{color:#667;font-size:11.5px;margin-top:2px}.msg{min-width:280px}

@@ -42,6 +42,15 @@ public sealed class JunitSink : IFindingSink
             foreach (var n in ruleNames) _ruleCases.Add((n, AllowClass));
     }
 
+    /// <param name="allowRules">The topology's allow rules (class <see cref="AllowClass"/>).</param>
+    /// <param name="sanitizationPaths">The topology's sanitisation paths (class <see cref="SanitizationClass"/>).</param>
+    public JunitSink(TextWriter writer, string language, IEnumerable<string> allowRules, IEnumerable<string> sanitizationPaths)
+        : this(writer, language)
+    {
+        foreach (var n in sanitizationPaths) _ruleCases.Add((n, SanitizationClass));
+        foreach (var n in allowRules) _ruleCases.Add((n, AllowClass));
+    }
+
     /// <summary>Takes the test cases of the rules from a loaded topology (sanitisation paths, then allow rules).</summary>
     public JunitSink(TextWriter writer, string language, Topology.Topology topology) : this(writer, language)
     {

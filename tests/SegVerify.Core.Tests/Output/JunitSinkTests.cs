@@ -109,4 +109,13 @@ public class JunitSinkTopologyTests
         Assert.Null(st.Element("failure"));
         Assert.NotNull(cases.Single(c => (string?)c.Attribute("name") == "legacy-link").Element("failure"));
     }
+
+    [Fact]
+    public void Takes_allow_rules_and_sanitisation_paths_as_two_lists()
+    {
+        var doc = XDocument.Parse(Run(w => new JunitSink(w, "en", ["jlis-link"], ["screen-transfer"]), []));
+        var cases = doc.Root!.Element("testsuite")!.Elements("testcase").Skip(8)
+            .Select(c => ((string?)c.Attribute("classname"), (string?)c.Attribute("name"))).ToList();
+        Assert.Equal([(JunitSink.SanitizationClass, "screen-transfer"), (JunitSink.AllowClass, "jlis-link")], cases);
+    }
 }
