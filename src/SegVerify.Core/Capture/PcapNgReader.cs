@@ -22,8 +22,7 @@ internal sealed class PcapNgReader : ICaptureReader
     private const int MinBlockLength = BlockHeaderLength + BlockTrailerLength;
     private const int ShbMinLength = 28;         // header, BOM, versions, section length, trailer
     private const int IdbFixedLength = 8;        // link type, reserved, snap length
-    private const int EpbFixedLength = 20;       // interface, ts high, ts low, captured, original
-    private const int OpbFixedLength = 20;       // interface(2), drops(2), ts high, ts low, captured, original
+    private const int EpbFixedLength = 20;       // interface, ts high, ts low, captured, original (OPB: interface(2), drops(2), ...)
     private const int SpbFixedLength = 4;        // original length
 
     private const ushort OptEndOfOpt = 0;
@@ -155,13 +154,13 @@ internal sealed class PcapNgReader : ICaptureReader
                     continue;
                 }
                 case BlockEpb:
-                    if (!ReadEpb(body, offset, out record)) return false;
+                    if (!ReadPacketBlock(body, offset, obsolete: false, out record)) return false;
                     break;
                 case BlockSpb:
                     if (!ReadSpb(body, offset, out record)) return false;
                     break;
                 case BlockOpb:
-                    if (!ReadOpb(body, offset, out record)) return false;
+                    if (!ReadPacketBlock(body, offset, obsolete: true, out record)) return false;
                     break;
             }
             // The record's span points into the buffer; consuming the block does not move the bytes.
@@ -209,40 +208,27 @@ internal sealed class PcapNgReader : ICaptureReader
         return null;
     }
 
-    private bool ReadEpb(ReadOnlySpan<byte> body, long offset, out CaptureRecord record)
+    /// <summary>
+    /// An enhanced packet block, or the obsolete packet block that has the same layout except for a 16-bit
+    /// interface id followed by a 16-bit drops count.
+    /// </summary>
+    private bool ReadPacketBlock(ReadOnlySpan<byte> body, long offset, bool obsolete, out CaptureRecord record)
     {
+        const int fixedLength = EpbFixedLength; // the obsolete block: interface(2) + drops(2) in the same 4 bytes
+        string kind = obsolete ? "packet block" : "enhanced packet block";
         record = default;
-        if (body.Length < EpbFixedLength)
-            return SetDamage(offset, $"enhanced packet block body is {body.Length} bytes, shorter than {EpbFixedLength}");
-        uint ifId = U32(body);
+        if (body.Length < fixedLength)
+            return SetDamage(offset, $"{kind} body is {body.Length} bytes, shorter than {fixedLength}");
+        uint ifId = obsolete ? U16(body) : U32(body);
         if (ifId >= (uint)_ifaceCount)
-            return SetDamage(offset, $"enhanced packet block refers to interface {ifId}, but the section has {_ifaceCount}");
+            return SetDamage(offset, $"{kind} refers to interface {ifId}, but the section has {_ifaceCount}");
         ulong ts = ((ulong)U32(body.Slice(4)) << 32) | U32(body.Slice(8));
         uint cap = U32(body.Slice(12));
         uint orig = U32(body.Slice(16));
-        if (cap > (uint)(body.Length - EpbFixedLength))
-            return SetDamage(offset, $"enhanced packet block's captured length {cap} exceeds its body");
+        if (cap > (uint)(body.Length - fixedLength))
+            return SetDamage(offset, $"{kind}'s captured length {cap} exceeds its body");
         ref readonly var iface = ref _ifaces[ifId];
-        record = new CaptureRecord(body.Slice(EpbFixedLength, (int)cap), ToNanos(ts, iface), ClampLen(orig),
-            iface.LinkType, iface.Nanos, offset);
-        return true;
-    }
-
-    private bool ReadOpb(ReadOnlySpan<byte> body, long offset, out CaptureRecord record)
-    {
-        record = default;
-        if (body.Length < OpbFixedLength)
-            return SetDamage(offset, $"packet block body is {body.Length} bytes, shorter than {OpbFixedLength}");
-        uint ifId = U16(body);
-        if (ifId >= (uint)_ifaceCount)
-            return SetDamage(offset, $"packet block refers to interface {ifId}, but the section has {_ifaceCount}");
-        ulong ts = ((ulong)U32(body.Slice(4)) << 32) | U32(body.Slice(8));
-        uint cap = U32(body.Slice(12));
-        uint orig = U32(body.Slice(16));
-        if (cap > (uint)(body.Length - OpbFixedLength))
-            return SetDamage(offset, $"packet block's captured length {cap} exceeds its body");
-        ref readonly var iface = ref _ifaces[ifId];
-        record = new CaptureRecord(body.Slice(OpbFixedLength, (int)cap), ToNanos(ts, iface), ClampLen(orig),
+        record = new CaptureRecord(body.Slice(fixedLength, (int)cap), ToNanos(ts, iface), ClampLen(orig),
             iface.LinkType, iface.Nanos, offset);
         return true;
     }
