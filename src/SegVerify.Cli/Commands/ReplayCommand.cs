@@ -65,7 +65,6 @@ public static class ReplayCommand
                 MaxFlows = pr.GetValue(maxFlows),
                 TcpIdleTimeoutNs = (long)(pr.GetValue(tcpIdle) * 1e9),
                 UdpIdleTimeoutNs = (long)(pr.GetValue(udpIdle) * 1e9),
-                OtherIdleTimeoutNs = (long)(pr.GetValue(udpIdle) * 1e9),
                 Language = lang,
             });
 

@@ -40,6 +40,8 @@ public sealed class ZoneClassifier
             .ToArray();
     }
 
+    // Prefixes are inserted shortest first, so no child table exists yet below a shorter prefix's entries, and a
+    // longer prefix simply overwrites (its child table starts as a copy of the covering entry).
     private void InsertV4(Cidr c, int value)
     {
         uint net = c.Network.V4;
@@ -47,26 +49,20 @@ public sealed class ZoneClassifier
         if (len <= 16)
         {
             int first = (int)(net >> 16), count = 1 << (16 - len);
-            for (int i = first; i < first + count; i++) FillL1(i, value);
+            for (int i = first; i < first + count; i++) _l1[i] = value;
             return;
         }
         int l2 = EnsureChild(_l1, (int)(net >> 16), _l2, 256);
         if (len <= 24)
         {
             int first = (int)((net >> 8) & 0xFF), count = 1 << (24 - len);
-            for (int i = first; i < first + count; i++) FillL2(_l2[l2], i, value);
+            for (int i = first; i < first + count; i++) _l2[l2][i] = value;
             return;
         }
         int l3 = EnsureChild(_l2[l2], (int)((net >> 8) & 0xFF), _l3, 256);
         int f3 = (int)(net & 0xFF), c3 = 1 << (32 - len);
         for (int i = f3; i < f3 + c3; i++) _l3[l3][i] = value;
     }
-
-    // Prefixes are inserted shortest first, so no child table exists yet below a shorter prefix's entries, and a
-    // longer prefix simply overwrites (its child table starts as a copy of the covering entry).
-    private void FillL1(int i, int value) => _l1[i] = value;
-
-    private static void FillL2(int[] t, int i, int value) => t[i] = value;
 
     private static int EnsureChild(int[] parent, int i, List<int[]> children, int size)
     {

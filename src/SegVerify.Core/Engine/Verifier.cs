@@ -9,8 +9,8 @@ public sealed class VerifierOptions
     /// <summary>Cap on live flows; the least recently active flow is judged and evicted when full.</summary>
     public int MaxFlows { get; init; } = 1_000_000;
     public long TcpIdleTimeoutNs { get; init; } = 300L * 1_000_000_000;
+    /// <summary>Idle timeout of every non-TCP flow (UDP, ICMP, other protocols).</summary>
     public long UdpIdleTimeoutNs { get; init; } = 60L * 1_000_000_000;
-    public long OtherIdleTimeoutNs { get; init; } = 60L * 1_000_000_000;
     /// <summary>How long a closed TCP flow lingers to absorb its last ACKs before it is judged.</summary>
     public long TcpCloseLingerNs { get; init; } = 2L * 1_000_000_000;
     /// <summary>Emit an <c>"event":"flow"</c> record for every flow (--flows).</summary>

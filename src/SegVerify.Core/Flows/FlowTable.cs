@@ -129,6 +129,7 @@ public sealed class FlowTable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Add(in FlowKey key, byte list)
     {
+        if (_count >= MaxFlows) ThrowFull();
         if (_free < 0 && _used == _entries.Length) Grow();
         int i;
         if (_free >= 0) { i = _free; _free = _entries[i].HashNext; }
@@ -148,8 +149,8 @@ public sealed class FlowTable
 
     private void Grow()
     {
+        // Called only when every slot is used and Count < MaxFlows, so the table really grows.
         int cap = Math.Min(MaxFlows, _entries.Length * 2);
-        if (cap <= _entries.Length) cap = _entries.Length + 1; // only if MaxFlows was lowered: stay correct
         Array.Resize(ref _entries, cap);
         _buckets = NewBuckets(cap, out _mask);
         for (int i = 0; i < _used; i++)
@@ -161,6 +162,9 @@ public sealed class FlowTable
             _buckets[b] = i;
         }
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowFull() => throw new InvalidOperationException("flow table is full: evict a flow before adding one");
 
     public void Remove(int i)
     {

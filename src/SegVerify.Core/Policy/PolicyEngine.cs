@@ -8,8 +8,8 @@ namespace SegVerify.Core.Policy;
 public readonly record struct FlowVerdict(string? Rule, PolicyRule? By)
 {
     public bool Allowed => Rule is null;
-    public static readonly FlowVerdict IntraZone = new(null, null);
-    public static readonly FlowVerdict Matrix = new(null, null);
+    /// <summary>Allowed with no rule: intra-zone, or by the tier matrix.</summary>
+    public static readonly FlowVerdict AllowedByDefault = new(null, null);
 }
 
 /// <summary>
@@ -54,7 +54,7 @@ public sealed class PolicyEngine
                              byte proto, ushort responderPort, DateTime firstPacketUtc)
     {
         // 1. intra-zone
-        if (initiatorZone == responderZone) return FlowVerdict.IntraZone;
+        if (initiatorZone == responderZone) return FlowVerdict.AllowedByDefault;
 
         // 2. mynumber <-> external: whatever any rule says
         if ((initiatorZone.Tier == Tier.MyNumber && responderZone.Tier == Tier.External) ||
@@ -80,7 +80,7 @@ public sealed class PolicyEngine
 
         // 4. the tier matrix
         var m = TierMatrix.Verdict(initiatorZone.Tier, responderZone.Tier);
-        if (m is null) return FlowVerdict.Matrix;
+        if (m is null) return FlowVerdict.AllowedByDefault;
 
         // A flow between the endpoints of a sanitisation path in the wrong direction or on another service is
         // reported as its misuse instead of the matrix finding.
