@@ -87,7 +87,7 @@ public static class ReplayCommand
                     if (stdin && hashCaptures) raw = hashing = new HashingStream(raw);
                     using var reader = CaptureOpener.Open(raw, name);
                     verifier.CurrentCapture = name;
-                    while (reader.TryRead(out var rec)) verifier.Process(in rec);
+                    verifier.ProcessAll(reader);
                     if (reader.Damage is { } d)
                         counting.OnFinding(DamageFinding(d, lang));
                     summary.Captures.Add(new InputFile(name, hashing?.Finish() ?? fileHash?.GetAwaiter().GetResult()));

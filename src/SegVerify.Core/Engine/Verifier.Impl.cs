@@ -60,53 +60,163 @@ public sealed partial class Verifier
     internal ZoneClassifier Classifier => _classifier;
     public PolicyEngine Policy => _policy;
 
+    /// <summary>A record decoded ahead of its processing (see <see cref="ProcessAll"/>).</summary>
+    private struct Staged
+    {
+        public DecodedPacket Pkt;
+        public long Ts, Offset;
+        public int OriginalLength, LinkType, Hash;
+        public bool Nanos, Decoded, HasHash;
+    }
+
+    /// <summary>How many records are decoded ahead of the one being processed.</summary>
+    private const int Lookahead = 2;
+    private const int RingMask = 3; // ring of 4 >= Lookahead + 1
+    private readonly Staged[] _ring = new Staged[RingMask + 1];
+
+    /// <summary>
+    /// Processes every record of <paramref name="reader"/> (the replay loop), with the same results as calling
+    /// <see cref="Process"/> for each. Records are decoded two places ahead of their processing so that the flow table
+    /// bucket of a record, and then its flow entry, can be requested from memory while the records before it are
+    /// processed: with thousands of live flows the table is larger than the CPU's near caches, and its two dependent
+    /// loads per packet would otherwise wait for memory one after the other. With an <see cref="Observer"/> (which
+    /// needs each record's bytes while it is processed) records are processed one at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void ProcessAll(ICaptureReader reader)
+    {
+        if (Observer is not null)
+        {
+            while (reader.TryRead(out var r)) Process(in r);
+            return;
+        }
+        var ring = _ring;
+        long produced = 0, consumed = 0;
+        while (reader.TryRead(out var record))
+        {
+            ref var s = ref ring[produced & RingMask];
+            s.Decoded = FrameDecoder.Decode(record.LinkType, record.Data, ref s.Pkt);
+            s.Ts = record.TimestampNs;
+            s.Offset = record.FileOffset;
+            s.OriginalLength = record.OriginalLength;
+            s.LinkType = record.LinkType;
+            s.Nanos = record.NanosecondResolution;
+            s.HasHash = false;
+            if (s.Decoded && TryFlowKey(ref s.Pkt, out var key, out _))
+            {
+                s.HasHash = true;
+                s.Hash = key.GetHashCode();
+                _flows.PrefetchBucket(s.Hash);
+            }
+            produced++;
+            if (produced - consumed > Lookahead)
+            {
+                ref var next = ref ring[(consumed + 1) & RingMask];
+                if (next.HasHash) _flows.PrefetchEntry(next.Hash); // its bucket was requested one record ago
+                HandleStaged(ref ring[consumed & RingMask]);
+                consumed++;
+            }
+        }
+        while (consumed < produced)
+        {
+            HandleStaged(ref ring[consumed & RingMask]);
+            consumed++;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void HandleStaged(ref Staged s)
+    {
+        var record = new CaptureRecord(default, s.Ts, s.OriginalLength, s.LinkType, s.Nanos, s.Offset);
+        Handle(ref s.Pkt, s.Decoded, in record);
+    }
+
     /// <summary>Decodes and accounts one capture record.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Process(in CaptureRecord record)
+    {
+        bool decoded = FrameDecoder.Decode(record.LinkType, record.Data, ref _pkt);
+        ulong id = Handle(ref _pkt, decoded, in record);
+        Observer?.OnPacket(id, record);
+    }
+
+    /// <summary>
+    /// Everything after decoding: the clock, the counters, the frame checks and the flow update. Returns the flow's
+    /// id, or 0 when the frame joins no flow (ARP, undecodable, an orphan fragment).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private ulong Handle(ref DecodedPacket p, bool decoded, in CaptureRecord record)
     {
         Stats.Packets++;
         Stats.Bytes += record.OriginalLength;
         long ts = record.TimestampNs;
         if (ts > _now) AdvanceClock(ts);
-
-        bool decoded = FrameDecoder.Decode(record.LinkType, record.Data, ref _pkt);
         // A frame whose IP header was read but whose transport header is cut is counted as undecoded by its
         // reason, and still joins its flow by addresses (IsPartial).
-        if (_pkt.Undecoded != UndecodedReason.None) Stats.Undecoded[(int)_pkt.Undecoded]++;
-        if (!decoded)
-        {
-            Observer?.OnPacket(0, record);
-            return;
-        }
-        switch (_pkt.Kind)
+        if (p.Undecoded != UndecodedReason.None) Stats.Undecoded[(int)p.Undecoded]++;
+        if (!decoded) return 0;
+        switch (p.Kind)
         {
             case PacketKind.Arp:
-                if (_pkt.HasMac) _frameChecks.Check(in _pkt, _pkt.ArpSenderIp, in record);
-                Observer?.OnPacket(0, record);
-                return;
+                if (p.HasMac) _frameChecks.Check(in p, p.ArpSenderIp, in record);
+                return 0;
             case PacketKind.Ip:
-                if (_pkt.HasMac) _frameChecks.Check(in _pkt, _pkt.SrcIp, in record);
-                ulong id = UpdateFlow(in record);
-                Observer?.OnPacket(id, record);
-                return;
+                // The frame checks run inside UpdateFlow, which skips them for a frame whose flow side was already
+                // checked with the same source MAC and tagging (the checks depend only on MAC, address and VLAN).
+                return UpdateFlow(ref p, in record);
             default:
-                Observer?.OnPacket(0, record);
-                return;
+                return 0;
         }
+    }
+
+    /// <summary>
+    /// The flow key of an unfragmented IP packet (later fragments need the fragment table, which only the flow update
+    /// may consult); <paramref name="fromA"/> says whether the packet goes from the key's A side.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryFlowKey(ref DecodedPacket p, out FlowKey key, out bool fromA)
+    {
+        if (p.Kind != PacketKind.Ip || p.IsFragment)
+        {
+            key = default;
+            fromA = false;
+            return false;
+        }
+        ushort sport = 0, dport = 0;
+        if (p.HasPorts) { sport = p.SrcPort; dport = p.DstPort; }
+        else if (p.HasIcmp && IsEcho(p.Protocol, p.IcmpType)) { sport = dport = p.IcmpEchoId; }
+        key = MakeKey(ref p, sport, dport, out fromA);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static FlowKey MakeKey(ref DecodedPacket p, ushort sport, ushort dport, out bool fromA)
+    {
+        FlowKey key;
+        fromA = p.SrcIp < p.DstIp || (p.SrcIp == p.DstIp && sport <= dport);
+        if (fromA) { key.A = p.SrcIp; key.B = p.DstIp; key.PortA = sport; key.PortB = dport; }
+        else { key.A = p.DstIp; key.B = p.SrcIp; key.PortA = dport; key.PortB = sport; }
+        key.Vlan = p.OuterVlan;
+        key.Proto = p.Protocol;
+        return key;
     }
 
     /// <summary>Updates (or opens) the packet's flow; returns the flow's id, or 0 when the packet joins no flow.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private ulong UpdateFlow(in CaptureRecord record)
+    private ulong UpdateFlow(ref DecodedPacket p, in CaptureRecord record)
     {
-        ref var p = ref _pkt;
         ushort sport = 0, dport = 0;
         if (p.IsFragment)
         {
             if (p.FragmentOffset > 0)
             {
                 // later fragments join the flow their first fragment opened
-                if (!_fragments.TryGet(p.SrcIp, p.DstIp, p.Protocol, p.FragmentId, out sport, out dport)) { Stats.OrphanFragments++; return 0; }
+                if (!_fragments.TryGet(p.SrcIp, p.DstIp, p.Protocol, p.FragmentId, out sport, out dport))
+                {
+                    if (p.HasMac) _frameChecks.Check(in p, p.SrcIp, in record);
+                    Stats.OrphanFragments++;
+                    return 0;
+                }
             }
             else if (p.HasPorts)
             {
@@ -117,18 +227,15 @@ public sealed partial class Verifier
         else if (p.HasPorts) { sport = p.SrcPort; dport = p.DstPort; }
         else if (p.HasIcmp && IsEcho(p.Protocol, p.IcmpType)) { sport = dport = p.IcmpEchoId; }
 
-        FlowKey key;
-        bool fromA = p.SrcIp < p.DstIp || (p.SrcIp == p.DstIp && sport <= dport);
-        if (fromA) { key.A = p.SrcIp; key.B = p.DstIp; key.PortA = sport; key.PortB = dport; }
-        else { key.A = p.DstIp; key.B = p.SrcIp; key.PortA = dport; key.PortB = sport; }
-        key.Vlan = p.OuterVlan;
-        key.Proto = p.Protocol;
+        var key = MakeKey(ref p, sport, dport, out bool fromA);
 
         bool isTcp = p.Protocol == IpProto.Tcp;
         byte flags = p.TcpFlags;
         bool pureSyn = isTcp && (flags & (DecodedPacket.TcpSyn | DecodedPacket.TcpAck)) == DecodedPacket.TcpSyn;
 
         int i = _flows.Find(in key);
+        if (p.HasMac && (i < 0 || !SideAlreadyChecked(ref _flows[i], fromA, in p)))
+            _frameChecks.Check(in p, p.SrcIp, in record);
         if (i >= 0 && pureSyn && (_flows[i].Flags & FlowFlags.Closing) != 0)
         {
             // a new connection on the ports of a closed one
@@ -157,12 +264,20 @@ public sealed partial class Verifier
         if (fromA)
         {
             f.PacketsAB++; f.BytesAB += record.OriginalLength;
-            if ((f.Flags & FlowFlags.SeenA) == 0) { f.Flags |= FlowFlags.SeenA; f.MacASrc = p.SrcMac; f.MacADst = p.DstMac; }
+            if ((f.Flags & FlowFlags.SeenA) == 0)
+            {
+                f.Flags |= p.VlanCount > 0 ? FlowFlags.SeenA | FlowFlags.TaggedA : FlowFlags.SeenA;
+                f.MacASrc = p.SrcMac; f.MacADst = p.DstMac;
+            }
         }
         else
         {
             f.PacketsBA++; f.BytesBA += record.OriginalLength;
-            if ((f.Flags & FlowFlags.SeenB) == 0) { f.Flags |= FlowFlags.SeenB; f.MacBSrc = p.SrcMac; f.MacBDst = p.DstMac; }
+            if ((f.Flags & FlowFlags.SeenB) == 0)
+            {
+                f.Flags |= p.VlanCount > 0 ? FlowFlags.SeenB | FlowFlags.TaggedB : FlowFlags.SeenB;
+                f.MacBSrc = p.SrcMac; f.MacBDst = p.DstMac;
+            }
         }
 
         if (isTcp)
@@ -191,6 +306,19 @@ public sealed partial class Verifier
             _flows.Touch(i, FlowTable.ListOther);
         }
         return f.FlowId;
+    }
+
+    /// <summary>
+    /// Whether this side of the flow already had a frame with the same source MAC and the same tagged/untagged state
+    /// (the flow key fixes the source address and outer VLAN): the frame checks would then repeat a check already made.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool SideAlreadyChecked(ref FlowEntry f, bool fromA, in DecodedPacket p)
+    {
+        var seen = fromA ? FlowFlags.SeenA : FlowFlags.SeenB;
+        var tagged = fromA ? FlowFlags.TaggedA : FlowFlags.TaggedB;
+        if ((f.Flags & seen) == 0 || ((f.Flags & tagged) != 0) != (p.VlanCount > 0)) return false;
+        return (fromA ? f.MacASrc : f.MacBSrc) == p.SrcMac;
     }
 
     private static bool IsEcho(byte proto, byte type) =>

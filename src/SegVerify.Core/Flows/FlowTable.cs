@@ -45,6 +45,9 @@ public enum FlowFlags : ushort
     Closing = 1 << 6,
     Nanos = 1 << 7,
     HasMac = 1 << 8,
+    /// <summary>The first frame seen from side A (B) carried a VLAN tag.</summary>
+    TaggedA = 1 << 9,
+    TaggedB = 1 << 10,
 }
 
 /// <summary>Per-flow state kept in the table (a struct in one array: no object per flow).</summary>
@@ -120,6 +123,33 @@ public sealed class FlowTable
             i = e.HashNext;
         }
         return -1;
+    }
+
+    /// <summary>Starts fetching the hash bucket of a key with this hash into the cache (a hint; no effect on results).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe void PrefetchBucket(int hash)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
+        fixed (int* b = &_buckets[hash & _mask]) System.Runtime.Intrinsics.X86.Sse.Prefetch0(b);
+    }
+
+    /// <summary>
+    /// Starts fetching the first entry of the bucket of a key with this hash (its key and counters, three cache
+    /// lines); call it once the bucket itself has had time to arrive (<see cref="PrefetchBucket"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe void PrefetchEntry(int hash)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
+        int i = _buckets[hash & _mask];
+        if (i < 0) return;
+        fixed (FlowEntry* e = &_entries[i])
+        {
+            byte* b = (byte*)e;
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(b);
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(b + 64);
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(b + 128);
+        }
     }
 
     /// <summary>True when adding one more flow needs an eviction first.</summary>

@@ -188,6 +188,26 @@ public class VerifierTests
     }
 
     [Fact]
+    public void AFrameFromANewMacInTheMiddleOfAFlowIsStillChecked()
+    {
+        // The frame checks are skipped for frames whose flow side was already checked with the same MAC; a MAC that
+        // appears later in the same flow (a spoofer, a moved cable) must still be checked.
+        var (v, s, f) = Make();
+        const string Bound = "02:10:00:00:00:05", Other = "02:66:66:66:66:07";
+        f.Send(Tcp(Bound, "02:10:00:00:00:20", "10.10.0.5", "10.10.0.20", 40000, 445, Syn, 0, 110));
+        f.Send(Tcp(Bound, "02:10:00:00:00:20", "10.10.0.5", "10.10.0.20", 40000, 445, Ack, 0, 110));
+        Assert.Empty(s.Findings);
+        f.Send(Tcp(Other, "02:10:00:00:00:20", "10.10.0.5", "10.10.0.20", 40000, 445, Ack, 0, 110));
+        f.Send(Tcp(Bound, "02:10:00:00:00:20", "10.10.0.5", "10.10.0.20", 40000, 445, Ack, 0, 110));
+        f.Send(Tcp(Other, "02:10:00:00:00:20", "10.10.0.5", "10.10.0.20", 40000, 445, Ack, 0, 110));
+        v.Flush();
+        var mb = Assert.Single(s.Findings, x => x.Rule == "mac-binding");
+        Assert.Equal(Other, mb.SrcMac.ToString());
+        Assert.Single(s.Findings, x => x.Rule == "unregistered-device" && x.SrcMac.ToString() == Other);
+        Assert.DoesNotContain(s.Findings, x => x.SrcMac.ToString() == Bound && x.Rule is "mac-binding" or "unregistered-device");
+    }
+
+    [Fact]
     public void GatewayMacsAreExemptAndVlanMismatchUsesTheOuterTag()
     {
         var (v, s, f) = Make();
