@@ -8,6 +8,8 @@
 #   --no-install   do not apt-get the missing tools; their rows are skipped with a note
 #   --skip-big     skip the second, twice-as-large capture (memory flatness)
 #   --quick        a CI-sized run: 200k packets / 100 MB capture, 1 run per row
+# segverify runs as the shipped Native AOT build (`dotnet publish -r RID`); rows for --no-capture-hash, for two cores
+# (not pinned) and for --threads 2 show where the time goes.
 # Environment: CORE (default 0) is the CPU the runs are pinned to.
 set -euo pipefail
 
@@ -64,10 +66,14 @@ echo "building generator, naive baseline, floor and segverify" >&2
 dotnet build benchmarks/SegVerify.TrafficGen -c Release -v q -nologo >/dev/null
 dotnet build benchmarks/SegVerify.NaiveBaseline -c Release -v q -nologo >/dev/null
 gcc -O2 -o "$OUT/recwalk" benchmarks/floor/recwalk.c
+# The JIT build (framework-dependent) and the shipped build: Native AOT, which `dotnet publish -r RID` gives
+# (src/SegVerify.Cli/SegVerify.Cli.csproj). Native AOT links with a C compiler (gcc or clang).
 dotnet publish src/SegVerify.Cli -c Release -o "$OUT/bin" -v q -nologo >/dev/null
-R2R=0
-if dotnet publish src/SegVerify.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-     -o "$OUT/bin-r2r" -v q -nologo >/dev/null 2>&1; then R2R=1; else note "ReadyToRun publish failed (needs the linux-x64 runtime pack from NuGet): R2R rows skipped"; fi
+RID=$(dotnet --info | sed -n 's/^ *RID: *//p' | head -1)
+AOT=0
+need_pkg gcc gcc || true
+if dotnet publish src/SegVerify.Cli -c Release -r "$RID" -o "$OUT/bin-aot" -v q -nologo >"$OUT/aot-publish.log" 2>&1; then AOT=1
+else note "Native AOT publish failed (see $OUT/aot-publish.log): the segverify rows use the JIT build"; fi
 GEN="dotnet benchmarks/SegVerify.TrafficGen/bin/Release/net10.0/SegVerify.TrafficGen.dll"
 NAIVE="dotnet benchmarks/SegVerify.NaiveBaseline/bin/Release/net10.0/SegVerify.NaiveBaseline.dll"
 
@@ -85,16 +91,18 @@ warm "$CAP"
 # machine's load touches every row alike. Each run is pinned and timed by GNU time; per row we keep the median wall
 # time, median peak RSS (KB) and median CPU time (user + system).
 declare -A WALL RSS CPU
-ROW_NAMES=(); ROW_CMDS=()
+ROW_NAMES=(); ROW_CMDS=(); ROW_PINNED=()
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-row() { ROW_NAMES+=("$1"); ROW_CMDS+=("$2"); }
+# row NAME COMMAND [unpinned]: rows are pinned to core $CORE unless the third argument says unpinned (all cores).
+row() { ROW_NAMES+=("$1"); ROW_CMDS+=("$2"); ROW_PINNED+=("${3:-pinned}"); }
 run_rows() {
-  local i r name
+  local i r name pin
   rm -f "$OUT"/times-*.txt
   for ((r = 0; r < RUNS; r++)); do
     for i in "${!ROW_NAMES[@]}"; do
       name=${ROW_NAMES[$i]}
-      eval "/usr/bin/time -f '%e %M %U %S' -o '$OUT/time.txt' ${PIN[*]} ${ROW_CMDS[$i]}" >"$OUT/last.out" 2>"$OUT/last.err" || true
+      pin="${PIN[*]}"; [ "${ROW_PINNED[$i]}" = unpinned ] && pin=""
+      eval "/usr/bin/time -f '%e %M %U %S' -o '$OUT/time.txt' $pin ${ROW_CMDS[$i]}" >"$OUT/last.out" 2>"$OUT/last.err" || true
       tail -1 "$OUT/time.txt" >>"$OUT/times-$name.txt"
     done
   done
@@ -102,7 +110,7 @@ run_rows() {
     WALL[$name]=$(awk '{print $1}' "$OUT/times-$name.txt" | median)
     RSS[$name]=$(awk '{print $2}' "$OUT/times-$name.txt" | median)
     CPU[$name]=$(awk '{print $3 + $4}' "$OUT/times-$name.txt" | median)
-    printf '%-28s wall %8s s  cpu %8s s  rss %8s KB  (walls: %s)\n' "$name" "${WALL[$name]}" "${CPU[$name]}" "${RSS[$name]}" \
+    printf '%-32s wall %8s s  cpu %8s s  rss %8s KB  (walls: %s)\n' "$name" "${WALL[$name]}" "${CPU[$name]}" "${RSS[$name]}" \
       "$(awk '{printf "%s ", $1}' "$OUT/times-$name.txt")" >&2
   done
 }
@@ -116,16 +124,22 @@ for n in "${Z4[@]}" "${Z6[@]}"; do intra+="${intra:+ or }(src net $n and dst net
 F="(ip or ip6) and not ($intra)"
 BPF="($F) or (vlan and ($F))"
 
-SV="$OUT/bin/segverify"
+SVJIT="$OUT/bin/segverify"
+SV=$SVJIT
+[ "$AOT" = 1 ] && SV="$OUT/bin-aot/segverify"
 REPLAY="replay $CAP --topology $TOPO --format jsonl --output $OUT/replay.jsonl"
+NOHASH="replay $CAP --topology $TOPO --format jsonl --output $OUT/replay-nohash.jsonl --no-capture-hash"
 row records-floor "$OUT/recwalk $CAP"
 row segverify-replay "$SV $REPLAY"
-row segverify-replay-nopgo "env DOTNET_TieredPGO=0 $SV $REPLAY"
-row segverify-replay-notiered "env DOTNET_TieredCompilation=0 $SV $REPLAY"
-[ "$R2R" = 1 ] && row segverify-replay-r2r "$OUT/bin-r2r/segverify $REPLAY"
-[ "$R2R" = 1 ] && row segverify-replay-tuned "env DOTNET_TieredPGO=0 DOTNET_TC_CallCountingDelayMs=0 $OUT/bin-r2r/segverify $REPLAY"
+row segverify-replay-nohash "$SV $NOHASH"
+row segverify-replay-2cores "$SV replay $CAP --topology $TOPO --format jsonl --output $OUT/replay-2cores.jsonl" unpinned
+if "$SV" replay --help 2>/dev/null | grep -q -- '--threads'; then
+  row segverify-replay-nohash-2cores "$SV $NOHASH" unpinned
+  row segverify-replay-threads2 "$SV replay $CAP --topology $TOPO --format jsonl --output $OUT/replay-threads2.jsonl --no-capture-hash --threads 2" unpinned
+fi
+[ "$AOT" = 1 ] && row segverify-replay-jit "$SVJIT $REPLAY"
 row startup-tiny "$SV replay $TINY --topology $TOPO --format jsonl --output /dev/null"
-[ "$R2R" = 1 ] && row startup-tiny-r2r "$OUT/bin-r2r/segverify replay $TINY --topology $TOPO --format jsonl --output /dev/null"
+[ "$AOT" = 1 ] && row startup-tiny-jit "$SVJIT replay $TINY --topology $TOPO --format jsonl --output /dev/null"
 [ "$HAVE_TCPDUMP" = 1 ] && row tcpdump-bpf "tcpdump -r $CAP -w /dev/null '$BPF'"
 [ "$HAVE_TCPDUMP" = 1 ] && row tcpdump-nofilter "tcpdump -r $CAP -w /dev/null"
 [ "$HAVE_ARGUS" = 1 ] && row argus "sh -c 'rm -f $OUT/argus.out; exec argus -r $CAP -w $OUT/argus.out'"
