@@ -118,6 +118,27 @@ public class ReplayCommandTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void TheCaptureHashIsTheFilesSha256AndNoCaptureHashLeavesItNull()
+    {
+        var capPath = TestPaths.InRepo("captures", "sample-city.pcap");
+        var topo = TestPaths.InRepo("topologies", "sample-city.yaml");
+        var (exit, events, _) = Replay(capPath, "--topology", topo);
+        var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(capPath)));
+        Assert.Equal(expected, events[^1].GetProperty("captures")[0].GetProperty("sha256").GetString());
+
+        var (exit2, events2, _) = Replay(capPath, "--topology", topo, "--no-capture-hash");
+        Assert.Equal(exit, exit2);
+        var cap = events2[^1].GetProperty("captures")[0];
+        Assert.Equal(JsonValueKind.Null, cap.GetProperty("sha256").ValueKind);
+        Assert.Equal(capPath, cap.GetProperty("file").GetString());
+        // everything else is the same
+        Assert.Equal(events.Count, events2.Count);
+        foreach (var k in new[] { "packets", "bytes", "flows", "violations", "warnings" })
+            Assert.Equal(events[^1].GetProperty(k).GetInt64(), events2[^1].GetProperty(k).GetInt64());
+        Assert.Equal(events[^1].GetProperty("topology_sha256").GetString(), events2[^1].GetProperty("topology_sha256").GetString());
+    }
+
+    [Fact]
     public void DamagedCaptureIsReadUpToTheDamageAndWarned()
     {
         var src = File.ReadAllBytes(TestPaths.InRepo("captures", "sample-city.pcap"));
