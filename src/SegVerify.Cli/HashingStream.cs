@@ -9,9 +9,10 @@ internal sealed class HashingStream(Stream inner) : Stream
     private bool _done;
 
     public override bool CanRead => true;
-    public override bool CanSeek => false;
+    /// <summary>As the inner stream, so that a reader can ask a file's length (it never seeks).</summary>
+    public override bool CanSeek => inner.CanSeek;
     public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
+    public override long Length => inner.Length;
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));

@@ -79,12 +79,14 @@ public static class ReplayCommand
                 HashingStream? hashing = null;
                 bool stdin = input == CaptureOpener.StdinName;
                 // A file's evidence hash is computed on another thread from its own read of the file, so it overlaps
-                // with the analysis; standard input can be read once only, so it is hashed as it streams through.
-                Task<string?>? fileHash = stdin || !hashCaptures ? null : Task.Run(() => HashFile(input));
+                // with the analysis. With one CPU there is nothing to overlap with, so the file is hashed as it is
+                // read (no second read of it); standard input can be read once only, so it is hashed that way too.
+                bool inlineHash = hashCaptures && (stdin || Environment.ProcessorCount == 1);
+                Task<string?>? fileHash = !hashCaptures || inlineHash ? null : Task.Run(() => HashFile(input));
                 try
                 {
                     Stream raw = stdin ? Console.OpenStandardInput() : OpenFile(input);
-                    if (stdin && hashCaptures) raw = hashing = new HashingStream(raw);
+                    if (inlineHash) raw = hashing = new HashingStream(raw);
                     using var reader = CaptureOpener.Open(raw, name);
                     verifier.CurrentCapture = name;
                     verifier.ProcessAll(reader);
@@ -96,7 +98,9 @@ public static class ReplayCommand
                 {
                     unreadable = true;
                     stderr.WriteLine(lang == "ja" ? $"segverify: キャプチャとして読めません: {ex.Message}" : $"segverify: not a readable capture: {ex.Message}");
-                    summary.Captures.Add(new InputFile(name, fileHash?.GetAwaiter().GetResult()));
+                    string? hash = fileHash?.GetAwaiter().GetResult();
+                    if (hash is null && inlineHash && !stdin) hash = HashFile(input); // the reader closed the stream
+                    summary.Captures.Add(new InputFile(name, hash));
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
