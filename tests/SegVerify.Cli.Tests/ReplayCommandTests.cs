@@ -139,6 +139,26 @@ public class ReplayCommandTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void WithOneCpuTheCaptureIsHashedAsItIsReadAndTheHashIsTheSame()
+    {
+        // DOTNET_PROCESSOR_COUNT=1 makes Environment.ProcessorCount 1: replay then hashes through the reading stream.
+        var capPath = TestPaths.InRepo("captures", "sample-city.pcap");
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "segverify.dll"), "replay", capPath,
+                     "--topology", TestPaths.InRepo("topologies", "sample-city.yaml"), "--format", "jsonl" })
+            psi.ArgumentList.Add(a);
+        psi.Environment["DOTNET_PROCESSOR_COUNT"] = "1";
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        _ = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        Assert.Equal(1, p.ExitCode);
+        var summary = JsonDocument.Parse(stdout.Result.Trim().Split('\n')[^1]).RootElement;
+        var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(capPath)));
+        Assert.Equal(expected, summary.GetProperty("captures")[0].GetProperty("sha256").GetString());
+    }
+
+    [Fact]
     public void DamagedCaptureIsReadUpToTheDamageAndWarned()
     {
         var src = File.ReadAllBytes(TestPaths.InRepo("captures", "sample-city.pcap"));
