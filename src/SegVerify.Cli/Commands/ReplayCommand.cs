@@ -26,11 +26,16 @@ public static class ReplayCommand
         {
             Description = "Do not compute the captures' SHA-256 (the summary then has \"sha256\": null); for throughput runs on captures whose hashes are already on record",
         };
+        var threads = new Option<int>("--threads")
+        {
+            Description = "Analysis threads: flows are spread over N threads by a symmetric hash of their addresses (1 = single-threaded, 0 = one per processor)",
+            DefaultValueFactory = _ => 1,
+        };
         var common = new CommonOptions();
 
         var cmd = new Command("replay", "Read pcap/pcapng captures and judge every flow against the topology")
         {
-            captures, topology, flows, maxFlows, tcpIdle, udpIdle, noHash,
+            captures, topology, flows, maxFlows, tcpIdle, udpIdle, noHash, threads,
         };
         common.AddTo(cmd);
         cmd.SetAction(pr =>
@@ -38,6 +43,15 @@ public static class ReplayCommand
             string lang = CommonOptions.ResolveLanguage(pr.GetValue(common.Lang));
             string? output = pr.GetValue(common.Output);
             string format = CommonOptions.ResolveFormat(pr.GetValue(common.Format), output);
+            int threadCount = pr.GetValue(threads);
+            if (threadCount == 0) threadCount = Math.Min(Environment.ProcessorCount, ParallelVerifier.MaxShards);
+            if (threadCount is < 1 or > ParallelVerifier.MaxShards)
+            {
+                stderr.WriteLine(lang == "ja"
+                    ? $"segverify: --threads は 0 から {ParallelVerifier.MaxShards} で指定してください (0 はプロセッサ数): {pr.GetValue(threads)}"
+                    : $"segverify: --threads must be 0 to {ParallelVerifier.MaxShards} (0 = one per processor): {pr.GetValue(threads)}");
+                return ExitCodes.Usage;
+            }
             var topo = TopologyArgs.TryLoad(pr.GetValue(topology)!, stderr, lang);
             if (topo is null) return ExitCodes.Usage;
 
@@ -63,14 +77,19 @@ public static class ReplayCommand
             using var sink = SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo);
             sink.Begin(new RunInfo("replay", topo.SourcePath, topo.Sha256, lang));
             var counting = new CountingSink(sink, summary);
-            var verifier = new Verifier(topo, counting, new VerifierOptions
+            var verifierOptions = new VerifierOptions
             {
                 EmitFlows = pr.GetValue(flows),
                 MaxFlows = pr.GetValue(maxFlows),
                 TcpIdleTimeoutNs = (long)(pr.GetValue(tcpIdle) * 1e9),
                 UdpIdleTimeoutNs = (long)(pr.GetValue(udpIdle) * 1e9),
                 Language = lang,
-            });
+            };
+            // --threads 1: one verifier on this thread; N > 1: this thread reads and dispatches to N shard threads,
+            // which report through a lock (so does this thread, for capture-damaged).
+            IFindingSink findings = threadCount > 1 ? new LockedSink(counting) : counting;
+            Verifier? verifier = threadCount == 1 ? new Verifier(topo, counting, verifierOptions) : null;
+            using var parallel = threadCount > 1 ? new ParallelVerifier(topo, findings, verifierOptions, threadCount) : null;
 
             bool hashCaptures = !pr.GetValue(noHash);
             foreach (var input in inputs)
@@ -88,10 +107,18 @@ public static class ReplayCommand
                     Stream raw = stdin ? Console.OpenStandardInput() : OpenFile(input);
                     if (inlineHash) raw = hashing = new HashingStream(raw);
                     using var reader = CaptureOpener.Open(raw, name);
-                    verifier.CurrentCapture = name;
-                    verifier.ProcessAll(reader);
+                    if (verifier is not null)
+                    {
+                        verifier.CurrentCapture = name;
+                        verifier.ProcessAll(reader);
+                    }
+                    else
+                    {
+                        parallel!.CurrentCapture = name;
+                        while (reader.TryRead(out var rec)) parallel.Process(in rec);
+                    }
                     if (reader.Damage is { } d)
-                        counting.OnFinding(DamageFinding(d, lang));
+                        findings.OnFinding(DamageFinding(d, lang));
                     summary.Captures.Add(new InputFile(name, hashing?.Finish() ?? fileHash?.GetAwaiter().GetResult()));
                 }
                 catch (CaptureFormatException ex)
@@ -112,8 +139,16 @@ public static class ReplayCommand
                     hashing?.Dispose();
                 }
             }
-            verifier.Flush();
-            verifier.FillSummary(summary);
+            if (verifier is not null)
+            {
+                verifier.Flush();
+                verifier.FillSummary(summary);
+            }
+            else
+            {
+                parallel!.Complete();
+                parallel.FillSummary(summary);
+            }
             summary.ElapsedSeconds = sw.Elapsed.TotalSeconds;
             sink.End(summary);
             if (unreadable) return ExitCodes.Usage;
