@@ -139,7 +139,7 @@ public class ReplayCommandTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void WithOneCpuTheCaptureIsHashedAsItIsReadAndTheHashIsTheSame()
+    public async Task WithOneCpuTheCaptureIsHashedAsItIsReadAndTheHashIsTheSame()
     {
         // DOTNET_PROCESSOR_COUNT=1 makes Environment.ProcessorCount 1: replay then hashes through the reading stream.
         var capPath = TestPaths.InRepo("captures", "sample-city.pcap");
@@ -151,9 +151,9 @@ public class ReplayCommandTests(ITestOutputHelper output)
         using var p = System.Diagnostics.Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         _ = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
+        await p.WaitForExitAsync();
         Assert.Equal(1, p.ExitCode);
-        var summary = JsonDocument.Parse(stdout.Result.Trim().Split('\n')[^1]).RootElement;
+        var summary = JsonDocument.Parse((await stdout).Trim().Split('\n')[^1]).RootElement;
         var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(capPath)));
         Assert.Equal(expected, summary.GetProperty("captures")[0].GetProperty("sha256").GetString());
     }

@@ -3,7 +3,6 @@ using SegVerify.Firewall.Analysis;
 using SegVerify.Firewall.Dialects.Iptables;
 using SegVerify.Firewall.Dialects.Nftables;
 using SegVerify.Firewall.Model;
-using SegVerify.Firewall.Dialects.Iptables;
 using SegVerify.Tests.Common;
 using Xunit;
 
