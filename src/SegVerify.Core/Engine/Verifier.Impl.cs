@@ -161,6 +161,15 @@ public sealed partial class Verifier
     }
 
     /// <summary>
+    /// Processes a frame that the caller has already decoded with <see cref="FrameDecoder.Decode"/> (replay --threads:
+    /// the dispatcher decodes each frame to choose its shard). <paramref name="record"/> gives the timestamp, lengths
+    /// and link type; its bytes are not read (and may be empty). There is no <see cref="Observer"/> call.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal ulong ProcessDecoded(ref DecodedPacket p, in CaptureRecord record) =>
+        Handle(ref p, p.Kind != PacketKind.Undecoded, in record);
+
+    /// <summary>
     /// Everything after decoding: the clock, the counters, the frame checks and the flow update. Returns the flow's
     /// id, or 0 when the frame joins no flow (ARP, undecodable, an orphan fragment).
     /// </summary>
