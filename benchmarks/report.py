@@ -169,6 +169,9 @@ if os.path.exists(fm_path):
 if notes:
     p(f"Notes: {notes}\n")
 
-analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results-analysis.md")
-if os.path.exists(analysis):
-    p(open(analysis).read())
+# Hand-written parts, kept beside this script: the analysis of where replay's time goes (BenchmarkDotNet figures,
+# profiles) and the monitor soak figures (benchmarks/soak.sh).
+for part in ("results-analysis.md", "results-monitor.md"):
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), part)
+    if os.path.exists(path):
+        p(open(path).read())
