@@ -50,24 +50,34 @@ public enum FlowFlags : ushort
     TaggedB = 1 << 10,
 }
 
-/// <summary>Per-flow state kept in the table (a struct in one array: no object per flow).</summary>
+/// <summary>
+/// Per-flow state kept in the table (a struct in one array: no object per flow). The fields a packet of an existing
+/// flow touches (key and chain link for the lookup, flags, last activity, list links, counters, the source MACs of the
+/// frame-check shortcut) come first, so that they share two or three cache lines; what is read only when a flow opens
+/// or is judged comes last.
+/// </summary>
+[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
 public struct FlowEntry
 {
+    // ---- touched by every packet ----
     public FlowKey Key;
-    public ulong FlowId;
-    public long FirstTs, LastTs, CloseTs;
-    public long PacketsAB, PacketsBA, BytesAB, BytesBA;
+    internal int HashNext;
     public FlowFlags Flags;
+    internal byte List;
     /// <summary>Side (1 = A, 2 = B) that sent the first SYN without ACK, SYN+ACK, ICMP echo request and reply.</summary>
     public byte SynSide, SynAckSide, EchoRequestSide, EchoReplySide;
+    internal bool InUse;
+    public long LastTs;
+    internal int Prev, Next;
+    public long PacketsAB, PacketsBA, BytesAB, BytesBA;
+    /// <summary>Source and destination MAC of the first frame in each direction.</summary>
+    public MacAddr MacASrc, MacBSrc;
+    // ---- read when the flow opens, closes or is judged ----
+    public ulong FlowId;
+    public long FirstTs, CloseTs;
+    public MacAddr MacADst, MacBDst;
     public byte FirstIcmpType, FirstIcmpCode;
     public ushort InnerVlan;
-    /// <summary>Source and destination MAC of the first frame in each direction.</summary>
-    public MacAddr MacASrc, MacADst, MacBSrc, MacBDst;
-    // table links
-    internal int HashNext, Prev, Next;
-    internal byte List;
-    internal bool InUse;
 }
 
 /// <summary>
