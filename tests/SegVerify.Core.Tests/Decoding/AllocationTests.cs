@@ -74,10 +74,18 @@ public class AllocationTests(ITestOutputHelper output)
             }
             var small = Write("small", 20_000); // > 1 MiB: the full-size buffer, like the large one
             var large = Write("large", 100_000); // ~7 MB: several buffer refills
-            ReadFileAllocations(small, out _);  // warm up
-            ReadFileAllocations(large, out _);
-            long a = ReadFileAllocations(small, out int ns);
-            long b = ReadFileAllocations(large, out int nl);
+            // Warm up, then keep the smallest of three runs: the runtime itself occasionally allocates a few KB on
+            // this thread while the code is re-compiled by tiered compilation, which says nothing about the reader.
+            long a = long.MaxValue, b = long.MaxValue;
+            int ns = 0, nl = 0;
+            for (int run = 0; run < 4; run++)
+            {
+                long sa = ReadFileAllocations(small, out ns);
+                long sb = ReadFileAllocations(large, out nl);
+                if (run == 0) continue;
+                a = Math.Min(a, sa);
+                b = Math.Min(b, sb);
+            }
             Assert.Equal(20_000, ns);
             Assert.Equal(100_000, nl);
             output.WriteLine($"{(pcapng ? "pcapng" : "pcap")}: 20,000 records: {a} bytes; 100,000 records: {b} bytes");
