@@ -66,7 +66,7 @@ public sealed partial class Verifier
         public DecodedPacket Pkt;
         public long Ts, Offset;
         public int OriginalLength, LinkType, Hash;
-        public bool Nanos, Decoded, HasHash;
+        public bool Nanos, HasHash;
     }
 
     /// <summary>How many records are decoded ahead of the one being processed.</summary>
@@ -96,14 +96,14 @@ public sealed partial class Verifier
         {
             PrefetchAhead(record.Data);
             ref var s = ref ring[produced & RingMask];
-            s.Decoded = FrameDecoder.Decode(record.LinkType, record.Data, ref s.Pkt);
+            FrameDecoder.Decode(record.LinkType, record.Data, ref s.Pkt);
             s.Ts = record.TimestampNs;
             s.Offset = record.FileOffset;
             s.OriginalLength = record.OriginalLength;
             s.LinkType = record.LinkType;
             s.Nanos = record.NanosecondResolution;
             s.HasHash = false;
-            if (s.Decoded && TryFlowKey(ref s.Pkt, out var key, out _))
+            if (TryFlowKey(ref s.Pkt, out var key, out _))
             {
                 s.HasHash = true;
                 s.Hash = key.GetHashCode();
@@ -148,33 +148,26 @@ public sealed partial class Verifier
     private void HandleStaged(ref Staged s)
     {
         var record = new CaptureRecord(default, s.Ts, s.OriginalLength, s.LinkType, s.Nanos, s.Offset);
-        Handle(ref s.Pkt, s.Decoded, in record);
+        ProcessDecoded(ref s.Pkt, in record);
     }
 
     /// <summary>Decodes and accounts one capture record.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Process(in CaptureRecord record)
     {
-        bool decoded = FrameDecoder.Decode(record.LinkType, record.Data, ref _pkt);
-        ulong id = Handle(ref _pkt, decoded, in record);
+        FrameDecoder.Decode(record.LinkType, record.Data, ref _pkt);
+        ulong id = ProcessDecoded(ref _pkt, in record);
         Observer?.OnPacket(id, record);
     }
 
     /// <summary>
-    /// Processes a frame that the caller has already decoded with <see cref="FrameDecoder.Decode"/> (replay --threads:
-    /// the dispatcher decodes each frame to choose its shard). <paramref name="record"/> gives the timestamp, lengths
-    /// and link type; its bytes are not read (and may be empty). There is no <see cref="Observer"/> call.
+    /// Everything after decoding (<see cref="FrameDecoder.Decode"/>): the clock, the counters, the frame checks and the
+    /// flow update. <paramref name="record"/> gives the timestamp, lengths and link type; its bytes are not read (they
+    /// may be empty: the decode-ahead loop and replay --threads pass decoded packets). Returns the flow's id, or 0 when
+    /// the frame joins no flow (ARP, undecodable, an orphan fragment). There is no <see cref="Observer"/> call.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal ulong ProcessDecoded(ref DecodedPacket p, in CaptureRecord record) =>
-        Handle(ref p, p.Kind != PacketKind.Undecoded, in record);
-
-    /// <summary>
-    /// Everything after decoding: the clock, the counters, the frame checks and the flow update. Returns the flow's
-    /// id, or 0 when the frame joins no flow (ARP, undecodable, an orphan fragment).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private ulong Handle(ref DecodedPacket p, bool decoded, in CaptureRecord record)
+    internal ulong ProcessDecoded(ref DecodedPacket p, in CaptureRecord record)
     {
         Stats.Packets++;
         Stats.Bytes += record.OriginalLength;
@@ -183,7 +176,6 @@ public sealed partial class Verifier
         // A frame whose IP header was read but whose transport header is cut is counted as undecoded by its
         // reason, and still joins its flow by addresses (IsPartial).
         if (p.Undecoded != UndecodedReason.None) Stats.Undecoded[(int)p.Undecoded]++;
-        if (!decoded) return 0;
         switch (p.Kind)
         {
             case PacketKind.Arp:
