@@ -88,8 +88,9 @@ public static class ReplayCommand
             // --threads 1: one verifier on this thread; N > 1: this thread reads and dispatches to N shard threads,
             // which report through a lock (so does this thread, for capture-damaged).
             IFindingSink findings = threadCount > 1 ? new LockedSink(counting) : counting;
-            Verifier? verifier = threadCount == 1 ? new Verifier(topo, counting, verifierOptions) : null;
-            using var parallel = threadCount > 1 ? new ParallelVerifier(topo, findings, verifierOptions, threadCount) : null;
+            var parallel = threadCount > 1 ? new ParallelVerifier(topo, findings, verifierOptions, threadCount) : null;
+            using var stopShards = parallel; // stops the shard threads if the run ends by an exception
+            IReplayEngine engine = parallel ?? (IReplayEngine)new Verifier(topo, counting, verifierOptions);
 
             bool hashCaptures = !pr.GetValue(noHash);
             foreach (var input in inputs)
@@ -107,16 +108,8 @@ public static class ReplayCommand
                     Stream raw = stdin ? Console.OpenStandardInput() : OpenFile(input);
                     if (inlineHash) raw = hashing = new HashingStream(raw);
                     using var reader = CaptureOpener.Open(raw, name);
-                    if (verifier is not null)
-                    {
-                        verifier.CurrentCapture = name;
-                        verifier.ProcessAll(reader);
-                    }
-                    else
-                    {
-                        parallel!.CurrentCapture = name;
-                        while (reader.TryRead(out var rec)) parallel.Process(in rec);
-                    }
+                    engine.CurrentCapture = name;
+                    engine.ProcessAll(reader);
                     if (reader.Damage is { } d)
                         findings.OnFinding(DamageFinding(d, lang));
                     summary.Captures.Add(new InputFile(name, hashing?.Finish() ?? fileHash?.GetAwaiter().GetResult()));
@@ -139,16 +132,7 @@ public static class ReplayCommand
                     hashing?.Dispose();
                 }
             }
-            if (verifier is not null)
-            {
-                verifier.Flush();
-                verifier.FillSummary(summary);
-            }
-            else
-            {
-                parallel!.Complete();
-                parallel.FillSummary(summary);
-            }
+            engine.Finish(summary);
             summary.ElapsedSeconds = sw.Elapsed.TotalSeconds;
             sink.End(summary);
             if (unreadable) return ExitCodes.Usage;

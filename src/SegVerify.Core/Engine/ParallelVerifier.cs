@@ -27,7 +27,7 @@ namespace SegVerify.Core.Engine;
 /// </para>
 /// <para>Only the dispatcher thread calls <see cref="Process"/>, <see cref="CurrentCapture"/> and <see cref="Complete"/>.</para>
 /// </summary>
-public sealed class ParallelVerifier : IDisposable
+public sealed class ParallelVerifier : IReplayEngine, IDisposable
 {
     public const int MaxShards = 64;
     /// <summary>
@@ -143,6 +143,19 @@ public sealed class ParallelVerifier : IDisposable
         {
             ExceptionDispatchInfo.Throw(_failure);
         }
+    }
+
+    /// <summary>Hands every record of <paramref name="reader"/> to its shard.</summary>
+    public void ProcessAll(ICaptureReader reader)
+    {
+        while (reader.TryRead(out var record)) Process(in record);
+    }
+
+    /// <summary>End of input: <see cref="Complete"/>, then <see cref="FillSummary"/>.</summary>
+    public void Finish(RunSummary summary)
+    {
+        Complete();
+        FillSummary(summary);
     }
 
     /// <summary>The shard of a record: symmetric in the two addresses, blind to ports.</summary>

@@ -397,6 +397,13 @@ public sealed partial class Verifier
         }
     }
 
+    /// <summary>End of input: <see cref="Flush"/>, then <see cref="FillSummary"/>.</summary>
+    public void Finish(RunSummary summary)
+    {
+        Flush();
+        FillSummary(summary);
+    }
+
     /// <summary>Copies counters and the zone matrix into the summary.</summary>
     public void FillSummary(RunSummary summary)
     {

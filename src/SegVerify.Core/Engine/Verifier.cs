@@ -53,7 +53,7 @@ public interface IPacketObserver
 /// The per-packet pipeline shared by replay and monitor: decode -> frame checks -> flow table -> (at flow end)
 /// classification and policy -> findings to the sink.
 /// </summary>
-public sealed partial class Verifier
+public sealed partial class Verifier : IReplayEngine
 {
     public VerifierStats Stats { get; } = new();
 
