@@ -45,30 +45,19 @@ public class ParallelVerifierTests
         var sink = new RecordingSink();
         var summary = new RunSummary();
         var options = new VerifierOptions { MaxFlows = maxFlows, EmitFlows = true, Language = "en" };
-        if (threads == 1)
+        // threads == 1 is the plain single-threaded Verifier, the reference the shards must match
+        var parallel = threads == 1 ? null : new ParallelVerifier(Topology, sink, options, threads, queueBytes: 4096);
+        using var stopShards = parallel;
+        IReplayEngine engine = parallel ?? (IReplayEngine)new Verifier(Topology, sink, options);
+        engine.CurrentCapture = "a.pcap";
+        int i = 0;
+        foreach (var f in frames)
         {
-            var v = new Verifier(Topology, sink, options) { CurrentCapture = "a.pcap" };
-            int i = 0;
-            foreach (var f in frames)
-            {
-                if (i++ == frames.Count / 2) v.CurrentCapture = "b.pcap";
-                v.Process(new CaptureRecord(f.Bytes, f.Ts, f.Bytes.Length, LinkTypes.Ethernet, false, 0));
-            }
-            v.Flush();
-            v.FillSummary(summary);
+            if (i++ == frames.Count / 2) engine.CurrentCapture = "b.pcap";
+            var record = new CaptureRecord(f.Bytes, f.Ts, f.Bytes.Length, LinkTypes.Ethernet, false, 0);
+            engine.Process(in record);
         }
-        else
-        {
-            using var p = new ParallelVerifier(Topology, sink, options, threads, queueBytes: 4096) { CurrentCapture = "a.pcap" };
-            int i = 0;
-            foreach (var f in frames)
-            {
-                if (i++ == frames.Count / 2) p.CurrentCapture = "b.pcap";
-                p.Process(new CaptureRecord(f.Bytes, f.Ts, f.Bytes.Length, LinkTypes.Ethernet, false, 0));
-            }
-            p.Complete();
-            p.FillSummary(summary);
-        }
+        engine.Finish(summary);
         return (sink.Findings.Select(Describe).Order(StringComparer.Ordinal).ToList(), summary);
     }
 
