@@ -70,7 +70,7 @@ public sealed class JsonlSink : IFindingSink
             w.WriteString("rule", f.Rule);
             w.WriteString("severity", f.Severity == Severity.Violation ? "violation" : "warning");
         }
-        if (f.TimestampNs != 0) w.WriteString("ts", Rfc3339.Format(f.TimestampNs, f.NanosecondResolution));
+        if (f.HasTimestamp || f.TimestampNs != 0) w.WriteString("ts", Rfc3339.Format(f.TimestampNs, f.NanosecondResolution));
         var proto = f.ProtoText ?? (f.Protocol is { } p ? IpProto.Name(p) : null);
         if (proto is not null) w.WriteString("proto", proto);
         if (f.SrcIp is { } sip) w.WriteString("src_ip", sip.ToString());
@@ -151,6 +151,7 @@ public sealed class JsonlSink : IFindingSink
         _w.WriteNumber("packets", s.Packets);
         _w.WriteNumber("bytes", s.Bytes);
         _w.WriteNumber("flows", s.Flows);
+        if (s.NonIp is { } nonIp) _w.WriteNumber("non_ip", nonIp);
         _w.WriteNumber("violations", s.Violations);
         _w.WriteNumber("warnings", s.Warnings);
         _w.WriteStartObject("by_rule");
