@@ -32,12 +32,14 @@ public static class ReplayCommand
             DefaultValueFactory = _ => 1,
         };
         var common = new CommonOptions();
+        var syslog = new SyslogArgs();
 
         var cmd = new Command("replay", "Read pcap/pcapng captures and judge every flow against the topology")
         {
             captures, topology, flows, maxFlows, tcpIdle, udpIdle, noHash, threads,
         };
         common.AddTo(cmd);
+        syslog.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             string lang = CommonOptions.ResolveLanguage(pr.GetValue(common.Lang));
@@ -52,6 +54,7 @@ public static class ReplayCommand
                     : $"segverify: --threads must be 0 to {ParallelVerifier.MaxShards} (0 = one per processor): {pr.GetValue(threads)}");
                 return ExitCodes.Usage;
             }
+            if (!syslog.TryResolve(pr, lang, stderr, out var siem)) return ExitCodes.Usage;
             var topo = TopologyArgs.TryLoad(pr.GetValue(topology)!, stderr, lang);
             if (topo is null) return ExitCodes.Usage;
 
@@ -74,7 +77,7 @@ public static class ReplayCommand
             var sw = Stopwatch.StartNew();
             bool unreadable = false;
             var summary = new RunSummary { TopologySha256 = topo.Sha256 };
-            using var sink = SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo);
+            using var sink = SyslogArgs.Wrap(SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo), siem);
             sink.Begin(new RunInfo("replay", topo.SourcePath, topo.Sha256, lang));
             var counting = new CountingSink(sink, summary);
             var verifierOptions = new VerifierOptions
