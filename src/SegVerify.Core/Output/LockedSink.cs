@@ -18,6 +18,11 @@ public sealed class LockedSink(IFindingSink inner) : IFindingSink
         lock (_lock) inner.OnFinding(finding);
     }
 
+    public void OnProbe(ProbeResult probe)
+    {
+        lock (_lock) inner.OnProbe(probe);
+    }
+
     public void End(RunSummary summary)
     {
         lock (_lock) inner.End(summary);
