@@ -14,8 +14,6 @@ public sealed class ReplayOptions
     public required VerifierOptions Verifier { get; init; }
     /// <summary>Compute each capture's SHA-256 for the summary (false: "sha256": null).</summary>
     public bool HashCaptures { get; init; } = true;
-    /// <summary>Analysis threads (1: one verifier on the reading thread).</summary>
-    public int Threads { get; init; } = 1;
     public string Language => Verifier.Language;
 }
 
@@ -71,18 +69,12 @@ public sealed class ReplaySession
         using var sink = openSink();
         sink.Begin(new RunInfo("replay", _topology.SourcePath, _topology.Sha256, _o.Language));
         var counting = new CountingSink(sink, summary);
-        int threads = _o.Threads;
-        // --threads 1: one verifier on this thread; N > 1: this thread reads and dispatches to N shard threads,
-        // which report through a lock (so does this thread, for capture-damaged).
-        IFindingSink findings = threads > 1 ? new LockedSink(counting) : counting;
-        var parallel = threads > 1 ? new ParallelVerifier(_topology, findings, _o.Verifier, threads) : null;
-        using var stopShards = parallel; // stops the shard threads if the run ends by an exception
-        IReplayEngine engine = parallel ?? (IReplayEngine)new Verifier(_topology, counting, _o.Verifier);
+        var engine = new Verifier(_topology, counting, _o.Verifier);
 
         foreach (var input in inputs)
         {
             if (cancel.IsCancellationRequested) break;
-            if (!ReadOne(input, engine, findings, summary, cancel)) unreadable = true;
+            if (!ReadOne(input, engine, counting, summary, cancel)) unreadable = true;
         }
         engine.Finish(summary);
         summary.ElapsedSeconds = sw.Elapsed.TotalSeconds;
@@ -92,7 +84,7 @@ public sealed class ReplaySession
     }
 
     /// <summary>Reads one capture into the engine; false when it could not be read at all.</summary>
-    private bool ReadOne(string input, IReplayEngine engine, IFindingSink findings, RunSummary summary, CancellationToken cancel)
+    private bool ReadOne(string input, Verifier engine, IFindingSink findings, RunSummary summary, CancellationToken cancel)
     {
         bool stdin = input == CaptureOpener.StdinName;
         string name = stdin ? "-" : input;
