@@ -11,6 +11,7 @@ public static class CheckFirewallCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var common = new CommonOptions();
+        var syslog = new SyslogArgs();
         var topology = new Option<string?>("--topology", "-t") { Description = "Topology file (YAML, format v1)" };
         var config = new Option<string?>("--config", "-c") { Description = "Ruleset: iptables-save / ip6tables-save output or nft list ruleset text" };
         var dialect = new Option<string?>("--dialect") { Description = "iptables or nft (guessed from the file when omitted)" };
@@ -26,10 +27,12 @@ public static class CheckFirewallCommand
         var cmd = new Command("check-firewall", "Report every packet class a firewall ruleset accepts and the policy forbids");
         foreach (var o in new Option[] { topology, config, dialect, firewall, ipset, required, probe, probeFile, noShadow, now }) cmd.Options.Add(o);
         common.AddTo(cmd);
+        syslog.AddTo(cmd);
 
         cmd.SetAction(pr =>
         {
             var lang = CommonOptions.ResolveLanguage(pr.GetValue(common.Lang));
+            if (!syslog.TryResolve(pr, lang, stderr, out var siem)) return ExitCodes.Usage;
             bool ja = lang == "ja";
             var outFile = pr.GetValue(common.Output);
             var format = CommonOptions.ResolveFormat(pr.GetValue(common.Format), outFile);
@@ -71,7 +74,7 @@ public static class CheckFirewallCommand
                 if (topo is null) return ExitCodes.Usage;
             }
             var session = new CheckFirewallSession(options, topo, stderr);
-            return (int)session.Run(() => SinkFactory.Create(format, outFile, stdout, lang, topo?.AllRules.Select(r => r.Name).ToList(), topo));
+            return (int)session.Run(() => SyslogArgs.Wrap(SinkFactory.Create(format, outFile, stdout, lang, topo?.AllRules.Select(r => r.Name).ToList(), topo), siem));
         });
         return cmd;
     }

@@ -27,12 +27,14 @@ public static class ReplayCommand
         // what to do instead, rather than getting a generic "unrecognized option".
         var threads = new Option<string?>("--threads") { Hidden = true, Arity = ArgumentArity.ZeroOrOne };
         var common = new CommonOptions();
+        var syslog = new SyslogArgs();
 
         var cmd = new Command("replay", "Read pcap/pcapng captures and judge every flow against the topology")
         {
             captures, topology, flows, maxFlows, tcpIdle, udpIdle, noHash, threads,
         };
         common.AddTo(cmd);
+        syslog.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             string lang = CommonOptions.ResolveLanguage(pr.GetValue(common.Lang));
@@ -45,6 +47,7 @@ public static class ReplayCommand
                     : "segverify: --threads has been removed (analysing on several threads was slower than one). To use several cores, run one segverify replay process per capture file in parallel (e.g. with xargs -P; see docs/multiple-cores.md)");
                 return ExitCodes.Usage;
             }
+            if (!syslog.TryResolve(pr, lang, stderr, out var siem)) return ExitCodes.Usage;
             var topo = TopologyArgs.TryLoad(pr.GetValue(topology)!, stderr, lang);
             if (topo is null) return ExitCodes.Usage;
 
@@ -61,7 +64,7 @@ public static class ReplayCommand
                     Language = lang,
                 },
             }, topo, stderr);
-            return (int)session.Run(() => SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo));
+            return (int)session.Run(() => SyslogArgs.Wrap(SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo), siem));
         });
         return cmd;
     }

@@ -9,7 +9,7 @@ namespace SegVerify.Core.Output;
 /// </summary>
 public sealed class JsonlSink : IFindingSink
 {
-    private static readonly JsonWriterOptions WriterOptions = new()
+    internal static readonly JsonWriterOptions WriterOptions = new()
     {
         Encoder = FindingJson.Encoder,
         Indented = false,
