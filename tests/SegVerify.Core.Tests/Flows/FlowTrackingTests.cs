@@ -312,7 +312,7 @@ public class FlowTrackingTests
         {
             Assert.True(x.HasTimestamp);
             using var ms = new MemoryStream();
-            using (var w = new System.Text.Json.Utf8JsonWriter(ms)) JsonlSink.WriteFinding(w, x);
+            using (var w = new System.Text.Json.Utf8JsonWriter(ms)) FindingJson.WriteObject(w, x);
             Assert.Contains("\"ts\":\"1970-01-01T00:00:00.000000Z\"", System.Text.Encoding.UTF8.GetString(ms.ToArray()));
         }
     }
