@@ -30,12 +30,14 @@ public static class ReplayCommand
         // what to do instead, rather than getting a generic "unrecognized option".
         var threads = new Option<string?>("--threads") { Hidden = true, Arity = ArgumentArity.ZeroOrOne };
         var common = new CommonOptions();
+        var syslog = new SyslogArgs();
 
         var cmd = new Command("replay", "Read pcap/pcapng captures and judge every flow against the topology")
         {
             captures, topology, flows, maxFlows, tcpIdle, udpIdle, noHash, threads,
         };
         common.AddTo(cmd);
+        syslog.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             string lang = CommonOptions.ResolveLanguage(pr.GetValue(common.Lang));
@@ -48,6 +50,7 @@ public static class ReplayCommand
                     : "segverify: --threads has been removed (analysing on several threads was slower than one). To use several cores, run one segverify replay process per capture file in parallel (e.g. with xargs -P; see docs/multiple-cores.md)");
                 return ExitCodes.Usage;
             }
+            if (!syslog.TryResolve(pr, lang, stderr, out var siem)) return ExitCodes.Usage;
             var topo = TopologyArgs.TryLoad(pr.GetValue(topology)!, stderr, lang);
             if (topo is null) return ExitCodes.Usage;
 
@@ -70,7 +73,7 @@ public static class ReplayCommand
             var sw = Stopwatch.StartNew();
             bool unreadable = false;
             var summary = new RunSummary { TopologySha256 = topo.Sha256 };
-            using var sink = SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo);
+            using var sink = SyslogArgs.Wrap(SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo), siem);
             sink.Begin(new RunInfo("replay", topo.SourcePath, topo.Sha256, lang));
             var counting = new CountingSink(sink, summary);
             var verifierOptions = new VerifierOptions
