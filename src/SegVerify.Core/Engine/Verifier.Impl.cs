@@ -28,6 +28,10 @@ public sealed partial class Verifier : IFlowTrackerEvents
     private readonly long[,] _zoneMatrix;
     private readonly List<Finding> _flowFindings = new(4);
     private DecodedPacket _pkt;
+    /// <summary>The encapsulations around the packet being handled (entries below its <see cref="DecodedPacket.TunnelDepth"/>).</summary>
+    private TunnelStack _tunnels;
+    /// <summary>The tunnel stacks of live flows (<see cref="FlowEntry.TunnelRef"/>).</summary>
+    private readonly TunnelTable _tunnelTable = new();
 
     public Verifier(Topology.Topology topology, IFindingSink sink, VerifierOptions options)
     {
@@ -99,6 +103,20 @@ public sealed partial class Verifier : IFlowTrackerEvents
             PrefetchAhead(record.Data);
             ref var s = ref ring[produced & RingMask];
             FrameDecoder.Decode(record.LinkType, record.Data, ref s.Pkt);
+            if (s.Pkt.NextTunnel != TunnelType.None)
+            {
+                // A tunnelled frame: its carried packets are decoded from its bytes, which the next read replaces. The
+                // records staged before it are handled first, then the frame, layer by layer, in input order.
+                while (consumed < produced)
+                {
+                    HandleStaged(ref ring[consumed & RingMask]);
+                    consumed++;
+                }
+                ProcessTunnelled(ref s.Pkt, in record);
+                produced++;
+                consumed++;
+                continue;
+            }
             s.Ts = record.TimestampNs;
             s.Offset = record.FileOffset;
             s.OriginalLength = record.OriginalLength;
@@ -158,8 +176,60 @@ public sealed partial class Verifier : IFlowTrackerEvents
     public void Process(in CaptureRecord record)
     {
         FrameDecoder.Decode(record.LinkType, record.Data, ref _pkt);
+        if (_pkt.NextTunnel != TunnelType.None)
+        {
+            ProcessTunnelled(ref _pkt, in record);
+            return;
+        }
         ulong id = ProcessDecoded(ref _pkt, in record);
         Observer?.OnPacket(id, record);
+    }
+
+    /// <summary>
+    /// A frame that carries packets in tunnels: <paramref name="p"/> is its outermost packet; each carried packet is
+    /// then decoded from <paramref name="record"/>'s bytes into the same struct, outermost first, and joins its own flow
+    /// (spec: "Encapsulated traffic"). The frame is counted once: in <c>undecoded</c> under the first reason met in
+    /// any of its packets (a cut tunnel header, nesting beyond 8, a cut inner header), else in the flow of its outermost
+    /// IP packet (the packets inside count in their own flows' packets, not again in the accounting), else (no IP at
+    /// all, e.g. MPLS carrying ARP) in <c>non_ip</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ProcessTunnelled(ref DecodedPacket p, in CaptureRecord record)
+    {
+        Stats.Packets++;
+        Stats.Bytes += record.OriginalLength;
+        if (record.TimestampNs > _tracker.Now) _tracker.AdvanceClock(record.TimestampNs);
+        var frameReason = UndecodedReason.None;
+        bool accounted = false, undecodedLayer = false, frameFromA = false;
+        int frameSlot = -1;
+        ulong frameFlow = 0;
+        do
+        {
+            var reason = p.Undecoded;
+            if (reason != UndecodedReason.None && frameReason == UndecodedReason.None) frameReason = reason;
+            ulong id = 0;
+            switch (p.Kind)
+            {
+                case PacketKind.Ip:
+                    // the frame's outermost IP packet is counted once the whole frame is known to be complete
+                    bool frame = !accounted;
+                    id = _tracker.Track(ref p, in record, count: !frame && reason == UndecodedReason.None, frame, out int slot, out bool fromA);
+                    if (frame) { accounted = true; frameSlot = slot; frameFlow = id; frameFromA = fromA; }
+                    break;
+                case PacketKind.Arp when reason == UndecodedReason.None:
+                    if (p.HasMac) _frameChecks.Check(in p, p.ArpSenderIp, in record);
+                    break;
+                case PacketKind.Undecoded:
+                    undecodedLayer = true;
+                    break;
+            }
+            if (id != 0 || p.TunnelDepth == 0) Observer?.OnPacket(id, record);
+        } while (FrameDecoder.DecodeInner(record.Data, ref p, ref _tunnels));
+
+        if (frameReason != UndecodedReason.None) Stats.Undecoded[(int)frameReason]++;
+        else if (accounted) _tracker.CountLater(frameSlot, frameFlow, frameFromA, record.OriginalLength);
+        else if (undecodedLayer) Stats.Undecoded[(int)UndecodedReason.Other]++;
+        else Stats.NonIp++;
     }
 
     /// <summary>
@@ -185,9 +255,9 @@ public sealed partial class Verifier : IFlowTrackerEvents
             case PacketKind.Ip:
                 // The frame checks run inside the tracker (CheckFrame), which skips them for a frame whose flow side
                 // was already checked with the same source MAC and tagging.
-                if (reason == UndecodedReason.None) return _tracker.Track(ref p, in record, count: true);
+                if (reason == UndecodedReason.None) return _tracker.Track(ref p, in record, count: true, frame: true, out _, out _);
                 Stats.Undecoded[(int)reason]++;
-                return _tracker.Track(ref p, in record, count: false);
+                return _tracker.Track(ref p, in record, count: false, frame: true, out _, out _);
             case PacketKind.Arp when reason == UndecodedReason.None:
                 Stats.NonIp++;
                 if (p.HasMac) _frameChecks.Check(in p, p.ArpSenderIp, in record);
@@ -202,6 +272,11 @@ public sealed partial class Verifier : IFlowTrackerEvents
     }
 
     void IFlowTrackerEvents.CheckFrame(in DecodedPacket p, in CaptureRecord record) => _frameChecks.Check(in p, p.SrcIp, in record);
+
+    void IFlowTrackerEvents.OnFlowOpen(ref FlowEntry flow, in DecodedPacket p)
+    {
+        if (p.TunnelDepth > 0) flow.TunnelRef = _tunnelTable.Acquire(_tunnels.Around(p.TunnelDepth));
+    }
 
     void IFlowTrackerEvents.OnFlowEnd(in FlowEntry flow) => FinishFlow(in flow);
 
@@ -243,6 +318,9 @@ public sealed partial class Verifier : IFlowTrackerEvents
 
     private static void AddUndecoded(RunSummary summary, string reason, long n) =>
         summary.Undecoded[reason] = summary.Undecoded.GetValueOrDefault(reason) + n;
+
+    /// <summary>The encapsulations around a packet at <paramref name="depth"/> of the frame being handled (frame findings).</summary>
+    internal IReadOnlyList<TunnelInfo>? TunnelsAround(int depth) => depth == 0 ? null : TunnelInfo.ListOf(_tunnels.Around(depth));
 
     internal void Emit(Finding f)
     {

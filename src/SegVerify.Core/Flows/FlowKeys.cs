@@ -20,7 +20,8 @@ namespace SegVerify.Core.Flows;
 /// a paired key.</item>
 /// <item>An ICMP header under 4 bytes, and every other protocol: the two addresses, ordered, ports 0.</item>
 /// </list>
-/// The key also holds the outer VLAN.
+/// The key also holds the outer VLAN and the virtual network (VXLAN/GENEVE VNI, GRE key) of the innermost tunnel
+/// around the packet that has one.
 /// </summary>
 public static class FlowKeys
 {
@@ -66,6 +67,7 @@ public static class FlowKeys
         else { key.A = p.DstIp; key.B = p.SrcIp; key.PortA = dport; key.PortB = sport; }
         key.Vlan = p.OuterVlan;
         key.Proto = p.Protocol;
+        key.VirtualNetwork = p.VirtualNetwork;
         return key;
     }
 
@@ -79,6 +81,7 @@ public static class FlowKeys
             k.A = p.SrcIp; k.B = p.DstIp; k.PortA = type; k.PortB = p.IcmpCode;
             k.Vlan = p.OuterVlan;
             k.Proto = proto;
+            k.VirtualNetwork = p.VirtualNetwork;
             fromA = true;
             return k;
         }

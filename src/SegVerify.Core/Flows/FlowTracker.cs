@@ -26,6 +26,9 @@ public interface IFlowTrackerEvents
     /// </summary>
     void CheckFrame(in DecodedPacket p, in CaptureRecord record);
 
+    /// <summary>A flow has just been opened by <paramref name="p"/> (cold: once per flow), e.g. to note its tunnels.</summary>
+    void OnFlowOpen(ref FlowEntry flow, in DecodedPacket p);
+
     /// <summary>A flow has ended (idle, closed, evicted, end of input) and left the table; <paramref name="flow"/> is a copy.</summary>
     void OnFlowEnd(in FlowEntry flow);
 }
@@ -77,23 +80,27 @@ public sealed class FlowTracker
 
     /// <summary>
     /// Accounts one IP packet (<see cref="PacketKind.Ip"/>) to its flow, opening the flow if needed; returns the flow's
-    /// id, or 0 when the packet is a later fragment held until its first fragment comes. <paramref name="count"/>
-    /// false: the frame is already counted in <c>undecoded</c> (a header after the IP header was cut short); it opens
-    /// or refreshes its flow (so the flow is judged) but is not counted in the flow's packets and bytes.
+    /// id, or 0 when the packet is a later fragment held until its first fragment comes (<paramref name="slot"/> is
+    /// then -1). <paramref name="count"/>: add the packet to the flow's packets and bytes (false for a packet counted in
+    /// <c>undecoded</c>, which still opens or refreshes its flow so that the flow is judged).
+    /// <paramref name="frame"/>: this packet is the one its frame is accounted by (the frame's outermost IP packet), so
+    /// that a counted packet is added to <see cref="FlowCounters.FlowPackets"/> and a held fragment becomes an orphan
+    /// if its first fragment never comes; packets carried inside it are in their own flows but not accounted again.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public ulong Track(ref DecodedPacket p, in CaptureRecord record, bool count)
+    public ulong Track(ref DecodedPacket p, in CaptureRecord record, bool count, bool frame, out int slot, out bool fromA)
     {
         if (record.TimestampNs > _now) AdvanceClock(record.TimestampNs);
         long now = _now;
         FlowKey key;
-        bool fromA, noPorts;
+        bool noPorts;
         if (p.IsFragment && p.FragmentOffset != 0)
         {
             if (!_fragments.TryGetFlow(p.SrcIp, p.DstIp, p.Protocol, p.FragmentId, now, out key, out fromA, out noPorts))
             {
                 if (p.HasMac) _events.CheckFrame(in p, in record);
-                if (count) _fragments.Hold(p.SrcIp, p.DstIp, p.Protocol, p.FragmentId, record.OriginalLength, record.TimestampNs, now);
+                _fragments.Hold(p.SrcIp, p.DstIp, p.Protocol, p.FragmentId, record.OriginalLength, record.TimestampNs, now, frame);
+                slot = -1;
                 return 0;
             }
         }
@@ -113,6 +120,7 @@ public sealed class FlowTracker
             i = -1;
         }
         if (i < 0) i = Open(in key, fromA, noPorts, ref p, in record);
+        slot = i;
 
         ref var f = ref _flows[i];
         f.LastTs = now;
@@ -136,7 +144,7 @@ public sealed class FlowTracker
                 f.MacBSrc = p.SrcMac; f.MacBDst = p.DstMac;
             }
         }
-        if (count) _counters.FlowPackets++;
+        if (count && frame) _counters.FlowPackets++;
 
         if (isTcp)
         {
@@ -186,6 +194,7 @@ public sealed class FlowTracker
         if (record.NanosecondResolution) n.Flags |= FlowFlags.Nanos;
         if (p.HasMac) n.Flags |= FlowFlags.HasMac;
         if (p.HasIcmp) { n.FirstIcmpType = p.IcmpType; n.FirstIcmpCode = p.IcmpCode; }
+        _events.OnFlowOpen(ref n, in p);
         _counters.Flows++;
         _counters.LiveFlows = _flows.Count;
         return i;
@@ -197,7 +206,22 @@ public sealed class FlowTracker
         if (fromA) { f.PacketsAB += held.Packets; f.BytesAB += held.Bytes; }
         else { f.PacketsBA += held.Packets; f.BytesBA += held.Bytes; }
         if (held.FirstTs < f.FirstTs) f.FirstTs = held.FirstTs;
-        _counters.FlowPackets += held.Packets;
+        _counters.FlowPackets += held.FramePackets;
+    }
+
+    /// <summary>
+    /// Adds a packet that <see cref="Track"/> opened or refreshed with <c>count: false, frame: true</c> to its flow's
+    /// packets and bytes and to <see cref="FlowCounters.FlowPackets"/>, once the rest of its frame turned out complete
+    /// (a tunnelled frame is accounted by its outermost IP packet only when none of its packets is undecoded).
+    /// </summary>
+    public void CountLater(int slot, ulong flowId, bool fromA, int bytes)
+    {
+        if (slot < 0) return;
+        ref var f = ref _flows[slot];
+        if (f.FlowId != flowId) return; // (cannot happen: the packets after it in its frame touch at most 8 flows)
+        if (fromA) { f.PacketsAB++; f.BytesAB += bytes; }
+        else { f.PacketsBA++; f.BytesBA += bytes; }
+        _counters.FlowPackets++;
     }
 
     /// <summary>

@@ -34,6 +34,8 @@ public sealed class FragmentTable
     public struct Held
     {
         public long Packets, Bytes;
+        /// <summary>Those of <see cref="Packets"/> whose frame is accounted by them (not carried in another flow's packet).</summary>
+        public long FramePackets;
         public long FirstTs, Since;
     }
 
@@ -81,19 +83,23 @@ public sealed class FragmentTable
         return false;
     }
 
-    /// <summary>Holds a later fragment whose first fragment has not been seen yet.</summary>
-    public void Hold(IpAddr src, IpAddr dst, byte proto, uint id, int bytes, long ts, long now)
+    /// <summary>
+    /// Holds a later fragment whose first fragment has not been seen yet. <paramref name="framePacket"/>: its frame is
+    /// accounted by it (it is the frame's outermost IP packet), so it is an orphan if its first fragment never comes.
+    /// </summary>
+    public void Hold(IpAddr src, IpAddr dst, byte proto, uint id, int bytes, long ts, long now, bool framePacket)
     {
         var d = new Datagram(src, dst, proto, id);
         if (_held.TryGetValue(d, out var h))
         {
             h.Packets++;
             h.Bytes += bytes;
+            if (framePacket) h.FramePackets++;
             _held[d] = h;
             return;
         }
         if (_held.Count >= MaxDatagrams) DropOldestHeld();
-        _held[d] = new Held { Packets = 1, Bytes = bytes, FirstTs = ts, Since = now };
+        _held[d] = new Held { Packets = 1, Bytes = bytes, FramePackets = framePacket ? 1 : 0, FirstTs = ts, Since = now };
         _heldOrder.Enqueue((d, now));
     }
 
@@ -117,7 +123,7 @@ public sealed class FragmentTable
             if (_held.TryGetValue(e.D, out var h) && h.Since == e.Since)
             {
                 _held.Remove(e.D);
-                _counters.OrphanFragments += h.Packets;
+                _counters.OrphanFragments += h.FramePackets;
             }
         }
         while (_firstOrder.TryPeek(out var e) && now - e.Ts > LifetimeNs)
@@ -132,7 +138,7 @@ public sealed class FragmentTable
     /// <summary>End of input: every fragment still held is an orphan.</summary>
     public void Flush()
     {
-        foreach (var h in _held.Values) _counters.OrphanFragments += h.Packets;
+        foreach (var h in _held.Values) _counters.OrphanFragments += h.FramePackets;
         _held.Clear();
         _heldOrder.Clear();
     }
@@ -158,7 +164,7 @@ public sealed class FragmentTable
             if (_held.TryGetValue(e.D, out var h) && h.Since == e.Since)
             {
                 _held.Remove(e.D);
-                _counters.OrphanFragments += h.Packets;
+                _counters.OrphanFragments += h.FramePackets;
                 return;
             }
     }
