@@ -9,8 +9,6 @@ using SegVerify.Core.Output;
 using SegVerify.Core.Topology;
 using SegVerify.Firewall.Analysis;
 using SegVerify.Firewall.Dialects;
-using SegVerify.Firewall.Dialects.Iptables;
-using SegVerify.Firewall.Dialects.Nftables;
 using SegVerify.Firewall.Model;
 
 namespace SegVerify.Cli.Commands;
@@ -23,8 +21,9 @@ public static class CheckFirewallCommand
         var common = new CommonOptions();
         var topology = new Option<string?>("--topology", "-t") { Description = "Topology file (YAML, format v1)" };
         var config = new Option<string?>("--config", "-c") { Description = "Ruleset: iptables-save / ip6tables-save output or nft list ruleset text" };
-        var dialect = new Option<string?>("--dialect") { Description = "iptables or nft (guessed from the file when omitted)" };
-        dialect.AcceptOnlyFromAmong("iptables", "nft");
+        var dialectNames = DialectRegistry.All.Select(x => x.Name).ToArray();
+        var dialect = new Option<string?>("--dialect") { Description = $"{string.Join(", ", dialectNames)} (guessed from the file when omitted)" };
+        dialect.AcceptOnlyFromAmong(dialectNames);
         var firewall = new Option<string?>("--firewall") { Description = "Which firewalls: entry maps interfaces to zones (needed when there are several)" };
         var ipset = new Option<string[]>("--ipset") { Description = "ipset save dump giving the contents of sets used by -m set", AllowMultipleArgumentsPerToken = false };
         var required = new Option<bool>("--required") { Description = "Also report every allow rule and sanitisation path the ruleset blocks" };
@@ -52,20 +51,27 @@ public static class CheckFirewallCommand
                 stderr.WriteLine(ja ? $"segverify: 設定ファイルを読めません: {cfgPath}: {e.Message}" : $"segverify: cannot read config {cfgPath}: {e.Message}");
                 return ExitCodes.Usage;
             }
-            var d = pr.GetValue(dialect) ?? DialectGuess.Guess(text);
+            var dName = pr.GetValue(dialect);
+            var d = dName is null ? DialectRegistry.Detect(text) : DialectRegistry.Find(dName);
             if (d is null)
             {
                 stderr.WriteLine(ja ? $"segverify: {cfgPath}: iptables-save 形式でも nft list ruleset 形式でもありません（--dialect で指定できます）"
                                     : $"segverify: {cfgPath}: neither iptables-save nor nft list ruleset text (say which with --dialect)");
                 return ExitCodes.Usage;
             }
-            var ipsets = new Dictionary<string, IpsetDef>(StringComparer.Ordinal);
-            foreach (var f in pr.GetValue(ipset) ?? [])
+            var options = new Dictionary<string, IReadOnlyList<string>> { ["ipset"] = pr.GetValue(ipset) ?? [] };
+            FwRuleset rs;
+            try { rs = d.Parse(new DialectInput { Path = cfgPath, Text = text, Options = options }); }
+            catch (FirewallConfigException e)
             {
-                try { foreach (var (k, v) in IpsetParser.Parse(File.ReadAllText(f))) ipsets[k] = v; }
-                catch (IOException e) { stderr.WriteLine($"segverify: cannot read ipset file {f}: {e.Message}"); return ExitCodes.Usage; }
+                foreach (var err in e.Errors) stderr.WriteLine($"segverify: {err.Text(ja)}");
+                return ExitCodes.Usage;
             }
-            var rs = d == "nft" ? NftParser.Parse(cfgPath, text) : IptablesParser.Parse(cfgPath, text, ipsets);
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine(ja ? $"segverify: ファイルを読めません: {e.Message}" : $"segverify: cannot read a file: {e.Message}");
+                return ExitCodes.Usage;
+            }
 
             TextWriter output = stdout;
             StreamWriter? fileWriter = null;
@@ -131,7 +137,7 @@ public static class CheckFirewallCommand
                     summary.Captures.Add(new InputFile(cfgPath, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))));
                     foreach (var f in result.Findings) { sink.OnFinding(f); summary.Count(f); }
                     summary.Extra.Add(new("over_approximated", result.OverApproximated));
-                    summary.Extra.Add(new("dialect", rs.Dialect));
+                    summary.Extra.Add(new("dialect", d.Name));
                     sink.End(summary);
                 }
                 return result.Findings.Any(f => f.Severity == Severity.Violation) ? ExitCodes.Violations : ExitCodes.Ok;
@@ -160,6 +166,8 @@ public static class CheckFirewallCommand
             if (format == "text")
             {
                 output.WriteLine($"{p}  =>  {tr.VerdictText.ToUpperInvariant()}{(tr.Approximate ? (ja ? "（未対応の構文を含むため近似）" : " (approximate: unsupported syntax on the way)") : "")}");
+                if (tr.NatDst is { } nd)
+                    output.WriteLine(ja ? $"    宛先 NAT: {nd}{(IpProto.HasPorts(pk!.Proto) ? $":{tr.NatDstPort}" : "")}" : $"    destination NAT: {nd}{(IpProto.HasPorts(pk!.Proto) ? $":{tr.NatDstPort}" : "")}");
                 foreach (var r in tr.Path) output.WriteLine($"    {r.Pos}  {r.Text}");
                 if (tr.Path.Count == 0) output.WriteLine(ja ? "    （一致したルールなし: 既定で許可）" : "    (no rule matched: accepted by default)");
             }
@@ -175,6 +183,8 @@ public static class CheckFirewallCommand
                     j.WriteStartArray("path");
                     foreach (var r in tr.Path) j.WriteStringValue(r.Pos.ToString());
                     j.WriteEndArray();
+                    if (tr.NatDst is { } nd) j.WriteString("nat_dst_ip", nd.ToString());
+                    if (tr.NatDstPort is { } np && IpProto.HasPorts(pk!.Proto)) j.WriteNumber("nat_dst_port", np);
                     if (tr.Decider is not null)
                     {
                         j.WriteString("config_file", tr.Decider.Pos.File);
