@@ -84,14 +84,8 @@ public static class CheckFirewallCommand
 
                 var topoPath = pr.GetValue(topology);
                 if (topoPath is null) { stderr.WriteLine(ja ? "segverify: --topology が必要です" : "segverify: --topology is required"); return ExitCodes.Usage; }
-                Topology topo;
-                try { topo = TopologyLoader.Load(topoPath); }
-                catch (TopologyException e)
-                {
-                    foreach (var err in e.Errors) stderr.WriteLine($"segverify: {err}");
-                    return ExitCodes.Usage;
-                }
-                catch (IOException e) { stderr.WriteLine($"segverify: cannot read topology {topoPath}: {e.Message}"); return ExitCodes.Usage; }
+                var topo = TopologyArgs.TryLoad(topoPath, stderr, ja ? "ja" : "en");
+                if (topo is null) return ExitCodes.Usage;
                 var fwName = pr.GetValue(firewall);
                 FirewallDef? fw = null;
                 if (fwName is not null) topo.Firewalls.TryGetValue(fwName, out fw);
