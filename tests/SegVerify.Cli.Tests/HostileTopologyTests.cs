@@ -110,7 +110,6 @@ public sealed class HostileTopologyTests : IDisposable
     [InlineData("--tcp-idle-timeout", "NaN", "--tcp-idle-timeout must be more than 0")]
     [InlineData("--idle-timeout", "-1", "--idle-timeout must be more than 0")]
     [InlineData("--idle-timeout", "1e300", "--idle-timeout must be more than 0 and at most 315360000 seconds: 1E+300")]
-    [InlineData("--threads", "-1", "--threads must be 0 to 64")]
     public void OutOfRangeNumbersExitTwo(string option, string value, string message)
     {
         var r = Run("replay", Capture, "--topology", TestPaths.InRepo("topologies", "sample-city.yaml"), "--lang", "en", option, value);
