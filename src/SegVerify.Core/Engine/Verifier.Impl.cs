@@ -32,6 +32,9 @@ public sealed partial class Verifier : IFlowTrackerEvents
     private TunnelStack _tunnels;
     /// <summary>The tunnel stacks of live flows (<see cref="FlowEntry.TunnelRef"/>).</summary>
     private readonly TunnelTable _tunnelTable = new();
+    private long _firstPacketNs = long.MaxValue;
+    private long _lastPacketNs = long.MinValue;
+    private bool _nanos;
 
     public Verifier(Topology.Topology topology, IFindingSink sink, VerifierOptions options)
     {
@@ -198,7 +201,7 @@ public sealed partial class Verifier : IFlowTrackerEvents
     {
         Stats.Packets++;
         Stats.Bytes += record.OriginalLength;
-        if (record.TimestampNs > _tracker.Now) _tracker.AdvanceClock(record.TimestampNs);
+        Clock(in record);
         var frameReason = UndecodedReason.None;
         bool accounted = false, undecodedLayer = false, frameFromA = false;
         int frameSlot = -1;
@@ -248,7 +251,7 @@ public sealed partial class Verifier : IFlowTrackerEvents
     {
         Stats.Packets++;
         Stats.Bytes += record.OriginalLength;
-        if (record.TimestampNs > _tracker.Now) _tracker.AdvanceClock(record.TimestampNs);
+        Clock(in record);
         var reason = p.Undecoded;
         switch (p.Kind)
         {
@@ -269,6 +272,18 @@ public sealed partial class Verifier : IFlowTrackerEvents
                 Stats.Undecoded[(int)(reason == UndecodedReason.None ? UndecodedReason.Other : reason)]++;
                 return 0;
         }
+    }
+
+    /// <summary>Advances the tracker's clock to a record's time, and notes the capture period for the report.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Clock(in CaptureRecord record)
+    {
+        long ts = record.TimestampNs;
+        if (ts > _tracker.Now) _tracker.AdvanceClock(ts);
+        // the capture period for the report (records are not always in time order)
+        if (ts < _firstPacketNs) _firstPacketNs = ts;
+        if (ts > _lastPacketNs) _lastPacketNs = ts;
+        _nanos |= record.NanosecondResolution;
     }
 
     void IFlowTrackerEvents.CheckFrame(in DecodedPacket p, in CaptureRecord record) => _frameChecks.Check(in p, p.SrcIp, in record);
@@ -297,6 +312,12 @@ public sealed partial class Verifier : IFlowTrackerEvents
     public void FillSummary(RunSummary summary)
     {
         summary.Packets += Stats.Packets;
+        if (Stats.Packets > 0)
+        {
+            if (summary.FirstPacketNs is not { } f || _firstPacketNs < f) summary.FirstPacketNs = _firstPacketNs;
+            if (summary.LastPacketNs is not { } l || _lastPacketNs > l) summary.LastPacketNs = _lastPacketNs;
+            summary.NanosecondResolution |= _nanos;
+        }
         summary.Bytes += Stats.Bytes;
         summary.Flows += Stats.Flows;
         summary.NonIp = (summary.NonIp ?? 0) + Stats.NonIp;
