@@ -8,8 +8,8 @@
 #   --no-install   do not apt-get the missing tools; their rows are skipped with a note
 #   --skip-big     skip the second, twice-as-large capture (memory flatness)
 #   --quick        a CI-sized run: 200k packets / 100 MB capture, 1 run per row
-# segverify runs as the shipped Native AOT build (`dotnet publish -r RID`); rows for --no-capture-hash, for two cores
-# (not pinned) and for --threads 2 show where the time goes.
+# segverify runs as the shipped Native AOT build (`dotnet publish -r RID`); rows for --no-capture-hash and for two cores
+# (not pinned) show where the time goes.
 # Environment: CORE (default 0) is the CPU the runs are pinned to.
 set -euo pipefail
 
@@ -133,10 +133,6 @@ row records-floor "$OUT/recwalk $CAP"
 row segverify-replay "$SV $REPLAY"
 row segverify-replay-nohash "$SV $NOHASH"
 row segverify-replay-2cores "$SV replay $CAP --topology $TOPO --format jsonl --output $OUT/replay-2cores.jsonl" unpinned
-if "$SV" replay --help 2>/dev/null | grep -q -- '--threads'; then
-  row segverify-replay-nohash-2cores "$SV $NOHASH" unpinned
-  row segverify-replay-threads2 "$SV replay $CAP --topology $TOPO --format jsonl --output $OUT/replay-threads2.jsonl --no-capture-hash --threads 2" unpinned
-fi
 [ "$AOT" = 1 ] && row segverify-replay-jit "$SVJIT $REPLAY"
 row startup-tiny "$SV replay $TINY --topology $TOPO --format jsonl --output /dev/null"
 [ "$AOT" = 1 ] && row startup-tiny-jit "$SVJIT replay $TINY --topology $TOPO --format jsonl --output /dev/null"

@@ -187,4 +187,21 @@ public class ReplayCommandTests(ITestOutputHelper output)
         finally { File.Delete(notCapture); }
         Assert.Equal(2, Program.Run(["replay", "--no-such-option"], new StringWriter(), new StringWriter()));
     }
+
+    [Theory]
+    [InlineData("en", "2", "--threads has been removed")]
+    [InlineData("ja", "0", "--threads は廃止されました")]
+    [InlineData("en", null, "run one segverify replay process per capture file")]
+    public void ThreadsIsGoneWithAdviceAndExitTwo(string lang, string? value, string message)
+    {
+        var se = new StringWriter();
+        var so = new StringWriter();
+        string[] threads = value is null ? ["--threads"] : ["--threads", value];
+        int exit = Program.Run(["replay", TestPaths.InRepo("captures", "sample-city.pcap"), "--topology",
+            TestPaths.InRepo("topologies", "sample-city.yaml"), .. threads, "--lang", lang], so, se);
+        Assert.Equal(2, exit);
+        Assert.Contains(message, se.ToString());
+        Assert.Contains("docs/multiple-cores.md", se.ToString());
+        Assert.Equal("", so.ToString()); // nothing analysed
+    }
 }

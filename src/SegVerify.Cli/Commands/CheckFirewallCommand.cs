@@ -21,6 +21,7 @@ public static class CheckFirewallCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var common = new CommonOptions();
+        var syslog = new SyslogArgs();
         var topology = new Option<string?>("--topology", "-t") { Description = "Topology file (YAML, format v1)" };
         var config = new Option<string?>("--config", "-c") { Description = "Ruleset: iptables-save / ip6tables-save output or nft list ruleset text" };
         var dialect = new Option<string?>("--dialect") { Description = "iptables or nft (guessed from the file when omitted)" };
@@ -36,10 +37,12 @@ public static class CheckFirewallCommand
         var cmd = new Command("check-firewall", "Report every packet class a firewall ruleset accepts and the policy forbids");
         foreach (var o in new Option[] { topology, config, dialect, firewall, ipset, required, probe, probeFile, noShadow, now }) cmd.Options.Add(o);
         common.AddTo(cmd);
+        syslog.AddTo(cmd);
 
         cmd.SetAction(pr =>
         {
             var lang = CommonOptions.ResolveLanguage(pr.GetValue(common.Lang));
+            if (!syslog.TryResolve(pr, lang, stderr, out var siem)) return ExitCodes.Usage;
             bool ja = lang == "ja";
             var outFile = pr.GetValue(common.Output);
             var format = CommonOptions.ResolveFormat(pr.GetValue(common.Format), outFile);
@@ -120,12 +123,13 @@ public static class CheckFirewallCommand
                     var writer = new FindingWriter(output, true, ja);
                     foreach (var f in result.Findings) writer.Write(f);
                     writer.Summary(cfgPath, text, topo, result, sw.Elapsed.TotalSeconds);
+                    SyslogArgs.SendAll(result.Findings, siem);
                 }
                 else
                 {
                     // The shared sinks (jsonl, sarif, junit, html): SARIF takes its location from config_file/line/column.
                     output.Flush();
-                    using var sink = SinkFactory.Create(format, outFile, stdout, lang, topo.AllRules.Select(r => r.Name).ToList());
+                    using var sink = SyslogArgs.Wrap(SinkFactory.Create(format, outFile, stdout, lang, topo.AllRules.Select(r => r.Name).ToList()), siem);
                     sink.Begin(new RunInfo("check-firewall", topo.SourcePath, topo.Sha256, lang));
                     var summary = new RunSummary { TopologySha256 = topo.Sha256, ElapsedSeconds = sw.Elapsed.TotalSeconds };
                     summary.Captures.Add(new InputFile(cfgPath, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))));

@@ -24,6 +24,7 @@ public static class MonitorCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var common = new CommonOptions();
+        var syslog = new SyslogArgs();
         var iface = new Option<string>("--interface", "-i") { Description = "Interface to capture from (the mirror/SPAN port)", Required = true };
         var topology = new Option<string>("--topology", "-t") { Description = "Topology file (YAML)", Required = true };
         var bpf = new Option<string?>("--bpf") { Description = "Capture filter in tcpdump syntax (e.g. 'not port 22')" };
@@ -53,10 +54,12 @@ public static class MonitorCommand
         cmd.Options.Add(capture);
         cmd.Options.Add(readFile);
         common.AddTo(cmd);
+        syslog.AddTo(cmd);
 
         cmd.SetAction(parse =>
         {
             string lang = CommonOptions.ResolveLanguage(parse.GetValue(common.Lang));
+            if (!syslog.TryResolve(parse, lang, stderr, out var siem)) return ExitCodes.Usage;
             var args = new Args
             {
                 Interface = parse.GetValue(iface)!,
@@ -76,6 +79,7 @@ public static class MonitorCommand
                 Output = parse.GetValue(common.Output),
                 Quiet = parse.GetValue(common.Quiet),
                 Lang = lang,
+                Syslog = siem,
             };
             return Run(args, stdout, stderr, CancellationToken.None);
         });
@@ -101,6 +105,7 @@ public static class MonitorCommand
         public string? Output;
         public bool Quiet;
         public string Lang = "en";
+        public SyslogSetup? Syslog;
     }
 
     private static string L(string lang, string ja, string en) => lang == "ja" ? ja : en;
@@ -182,7 +187,7 @@ public static class MonitorCommand
             }
             try
             {
-                using var sink = SinkFactory(format, output, lang);
+                using var sink = SyslogArgs.Wrap(SinkFactory(format, output, lang), a.Syslog);
                 var options = new MonitorSessionOptions
                 {
                     Duration = a.Duration is { } d ? TimeSpan.FromSeconds(d) : null,

@@ -26,32 +26,31 @@ public static class ReplayCommand
         {
             Description = "Do not compute the captures' SHA-256 (the summary then has \"sha256\": null); for throughput runs on captures whose hashes are already on record",
         };
-        var threads = new Option<int>("--threads")
-        {
-            Description = "Analysis threads: flows are spread over N threads by a symmetric hash of their addresses (1 = single-threaded, 0 = one per processor)",
-            DefaultValueFactory = _ => 1,
-        };
+        // Removed option (sharded replay was slower than one thread): still parsed so that a user who passes it is told
+        // what to do instead, rather than getting a generic "unrecognized option".
+        var threads = new Option<string?>("--threads") { Hidden = true, Arity = ArgumentArity.ZeroOrOne };
         var common = new CommonOptions();
+        var syslog = new SyslogArgs();
 
         var cmd = new Command("replay", "Read pcap/pcapng captures and judge every flow against the topology")
         {
             captures, topology, flows, maxFlows, tcpIdle, udpIdle, noHash, threads,
         };
         common.AddTo(cmd);
+        syslog.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             string lang = CommonOptions.ResolveLanguage(pr.GetValue(common.Lang));
             string? output = pr.GetValue(common.Output);
             string format = CommonOptions.ResolveFormat(pr.GetValue(common.Format), output);
-            int threadCount = pr.GetValue(threads);
-            if (threadCount == 0) threadCount = Math.Min(Environment.ProcessorCount, ParallelVerifier.MaxShards);
-            if (threadCount is < 1 or > ParallelVerifier.MaxShards)
+            if (pr.GetResult(threads) is not null)
             {
                 stderr.WriteLine(lang == "ja"
-                    ? $"segverify: --threads は 0 から {ParallelVerifier.MaxShards} で指定してください (0 はプロセッサ数): {pr.GetValue(threads)}"
-                    : $"segverify: --threads must be 0 to {ParallelVerifier.MaxShards} (0 = one per processor): {pr.GetValue(threads)}");
+                    ? "segverify: --threads は廃止されました (複数スレッドでの解析は 1 スレッドより遅かったため)。複数のコアを使うには、キャプチャファイルごとに segverify replay を 1 プロセスずつ並行して実行してください (例: xargs -P、docs/multiple-cores.md を参照)"
+                    : "segverify: --threads has been removed (analysing on several threads was slower than one). To use several cores, run one segverify replay process per capture file in parallel (e.g. with xargs -P; see docs/multiple-cores.md)");
                 return ExitCodes.Usage;
             }
+            if (!syslog.TryResolve(pr, lang, stderr, out var siem)) return ExitCodes.Usage;
             var topo = TopologyArgs.TryLoad(pr.GetValue(topology)!, stderr, lang);
             if (topo is null) return ExitCodes.Usage;
 
@@ -74,7 +73,7 @@ public static class ReplayCommand
             var sw = Stopwatch.StartNew();
             bool unreadable = false;
             var summary = new RunSummary { TopologySha256 = topo.Sha256 };
-            using var sink = SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo);
+            using var sink = SyslogArgs.Wrap(SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo), siem);
             sink.Begin(new RunInfo("replay", topo.SourcePath, topo.Sha256, lang));
             var counting = new CountingSink(sink, summary);
             var verifierOptions = new VerifierOptions
@@ -85,12 +84,7 @@ public static class ReplayCommand
                 UdpIdleTimeoutNs = (long)(pr.GetValue(udpIdle) * 1e9),
                 Language = lang,
             };
-            // --threads 1: one verifier on this thread; N > 1: this thread reads and dispatches to N shard threads,
-            // which report through a lock (so does this thread, for capture-damaged).
-            IFindingSink findings = threadCount > 1 ? new LockedSink(counting) : counting;
-            var parallel = threadCount > 1 ? new ParallelVerifier(topo, findings, verifierOptions, threadCount) : null;
-            using var stopShards = parallel; // stops the shard threads if the run ends by an exception
-            IReplayEngine engine = parallel ?? (IReplayEngine)new Verifier(topo, counting, verifierOptions);
+            var engine = new Verifier(topo, counting, verifierOptions);
 
             bool hashCaptures = !pr.GetValue(noHash);
             foreach (var input in inputs)
@@ -111,7 +105,7 @@ public static class ReplayCommand
                     engine.CurrentCapture = name;
                     engine.ProcessAll(reader);
                     if (reader.Damage is { } d)
-                        findings.OnFinding(DamageFinding(d, lang));
+                        counting.OnFinding(DamageFinding(d, lang));
                     summary.Captures.Add(new InputFile(name, hashing?.Finish() ?? fileHash?.GetAwaiter().GetResult()));
                 }
                 catch (CaptureFormatException ex)

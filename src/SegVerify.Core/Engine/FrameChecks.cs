@@ -92,14 +92,6 @@ internal sealed class FrameChecks
     private void Report(byte code, string rule, in DecodedPacket p, IpAddr srcIp, in CaptureRecord record, string? detail)
     {
         if (!_reported.Add(new ReportKey(code, p.SrcMac.Value, srcIp))) return;
-        if (_owner.Shared is { } shared)
-        {
-            // several shards: this shard's first is offered; the earliest in the input is written at the end
-            long seq = _owner.InputIndex;
-            if (shared.WantsFrame(code, p.SrcMac.Value, srcIp, seq))
-                shared.OfferFrame(code, p.SrcMac.Value, srcIp, seq, BuildFrameFinding(rule, in p, srcIp, in record, detail));
-            return;
-        }
         _owner.Emit(BuildFrameFinding(rule, in p, srcIp, in record, detail));
     }
 

@@ -163,7 +163,7 @@ public sealed partial class Verifier
     /// <summary>
     /// Everything after decoding (<see cref="FrameDecoder.Decode"/>): the clock, the counters, the frame checks and the
     /// flow update. <paramref name="record"/> gives the timestamp, lengths and link type; its bytes are not read (they
-    /// may be empty: the decode-ahead loop and replay --threads pass decoded packets). Returns the flow's id, or 0 when
+    /// may be empty: the decode-ahead loop passes decoded packets). Returns the flow's id, or 0 when
     /// the frame joins no flow (ARP, undecodable, an orphan fragment). There is no <see cref="Observer"/> call.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

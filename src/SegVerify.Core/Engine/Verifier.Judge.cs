@@ -75,11 +75,9 @@ public sealed partial class Verifier
         bool judged = false;
         if (!special)
         {
-            if (srcCat == AddressCategory.Unclassified &&
-                (_options.Shared is null ? _reportedUnclassified.Add(src) : OfferUnclassified(src, in f, initA, observed, srcZone, dstZone, Cid())))
+            if (srcCat == AddressCategory.Unclassified && _reportedUnclassified.Add(src))
                 EmitFlowFinding(RuleIds.UnclassifiedAddress, in f, initA, observed, srcZone, dstZone, null, Cid(), src.ToString());
-            if (dstCat == AddressCategory.Unclassified &&
-                (_options.Shared is null ? _reportedUnclassified.Add(dst) : OfferUnclassified(dst, in f, initA, observed, srcZone, dstZone, Cid())))
+            if (dstCat == AddressCategory.Unclassified && _reportedUnclassified.Add(dst))
                 EmitFlowFinding(RuleIds.UnclassifiedAddress, in f, initA, observed, srcZone, dstZone, null, Cid(), dst.ToString());
 
             if (srcZone is not null && dstZone is not null)

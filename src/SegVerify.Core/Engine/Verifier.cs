@@ -17,11 +17,6 @@ public sealed class VerifierOptions
     public bool EmitFlows { get; init; }
     /// <summary>Message language: "ja" or "en".</summary>
     public string Language { get; init; } = "en";
-    /// <summary>
-    /// Set when several verifiers share one run (replay --threads): the once-only findings are then decided across
-    /// them (see <see cref="SharedDedupe"/>). Null for a single verifier (the usual, unchanged path).
-    /// </summary>
-    public SharedDedupe? Shared { get; init; }
 }
 
 /// <summary>Counters the verifier keeps (read by monitor's statistics and the summary).</summary>
@@ -53,7 +48,7 @@ public interface IPacketObserver
 /// The per-packet pipeline shared by replay and monitor: decode -> frame checks -> flow table -> (at flow end)
 /// classification and policy -> findings to the sink.
 /// </summary>
-public sealed partial class Verifier : IReplayEngine
+public sealed partial class Verifier
 {
     public VerifierStats Stats { get; } = new();
 
@@ -61,10 +56,4 @@ public sealed partial class Verifier : IReplayEngine
     public string? CurrentCapture { get; set; }
 
     public IPacketObserver? Observer { get; set; }
-
-    /// <summary>Index of the current record in the whole input (set by <see cref="ParallelVerifier"/>'s shards; orders frame-level findings).</summary>
-    internal long InputIndex { get; set; }
-
-    /// <summary>Set by <see cref="ParallelVerifier"/>'s shards before <see cref="Flush"/>: flows judged now are judged at the end of input.</summary>
-    internal bool AtEndOfInput { get; set; }
 }

@@ -11,7 +11,7 @@ namespace SegVerify.Core.Output;
 /// </summary>
 public sealed class JsonlSink : IFindingSink
 {
-    private static readonly JsonWriterOptions WriterOptions = new()
+    internal static readonly JsonWriterOptions WriterOptions = new()
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Indented = false,
