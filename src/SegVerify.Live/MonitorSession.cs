@@ -68,15 +68,15 @@ public sealed class MonitorSession
     public long Dropped => _source.KernelDropped + _source.QueueDropped;
     public EvidenceRecorder? Evidence => _evidence;
 
-    private struct Feeder(Verifier verifier, int linkType, bool nanos) : PacketRing.IHandler
+    private readonly struct Feeder(Verifier verifier, int linkType, bool nanos) : IPacketHandler
     {
-        public long LastTimestampNs;
         public void OnPacket(ReadOnlySpan<byte> data, int originalLength, long timestampNs)
         {
             var rec = new CaptureRecord(data, timestampNs, originalLength, linkType, nanos, 0);
             verifier.Process(in rec);
-            LastTimestampNs = timestampNs;
         }
+
+        public void OnFrames(ICaptureReader frames) => verifier.ProcessAll(frames);
     }
 
     /// <summary>Runs until cancelled, the duration ends, or the source ends. Returns the summary written.</summary>

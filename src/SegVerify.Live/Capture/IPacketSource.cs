@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using SegVerify.Core.Capture;
 
 namespace SegVerify.Live.Capture;
 
@@ -37,9 +38,19 @@ public interface IPacketSource : IDisposable
     /// <summary>Starts capturing.</summary>
     void Start();
     /// <summary>Hands up to about <paramref name="max"/> ready packets to the handler (whole kernel blocks may exceed it); the count.</summary>
-    int Read<THandler>(ref THandler handler, int max) where THandler : struct, PacketRing.IHandler;
+    int Read<THandler>(ref THandler handler, int max) where THandler : struct, IPacketHandler;
     /// <summary>Waits until packets may be ready or the timeout passes.</summary>
     void WaitForData(int timeoutMs);
     /// <summary>Stops capturing, hands what the kernel still holds to the handler (at most about 5 s), and takes the final counters.</summary>
-    void StopAndDrain<THandler>(ref THandler handler) where THandler : struct, PacketRing.IHandler;
+    void StopAndDrain<THandler>(ref THandler handler) where THandler : struct, IPacketHandler;
+}
+
+/// <summary>
+/// What a source hands packets to: one at a time (<see cref="PacketRing.IHandler.OnPacket"/>), or as a run of frames read
+/// in place (<see cref="OnFrames"/>), which the engine decodes a few frames ahead of processing them so that the flow
+/// table's memory is fetched early. A frame's bytes are valid only until the reader's next <c>TryRead</c>.
+/// </summary>
+public interface IPacketHandler : PacketRing.IHandler
+{
+    void OnFrames(ICaptureReader frames);
 }

@@ -28,12 +28,12 @@ public sealed class PcapRingSource(PcapSource pcap, int queueBytes) : IPacketSou
 
     public void Start() => pcap.Start(_ring);
 
-    public int Read<THandler>(ref THandler handler, int max) where THandler : struct, PacketRing.IHandler =>
+    public int Read<THandler>(ref THandler handler, int max) where THandler : struct, IPacketHandler =>
         _ring.Drain(ref handler, max);
 
     public void WaitForData(int timeoutMs) => _ring.WaitForData(timeoutMs);
 
-    public void StopAndDrain<THandler>(ref THandler handler) where THandler : struct, PacketRing.IHandler
+    public void StopAndDrain<THandler>(ref THandler handler) where THandler : struct, IPacketHandler
     {
         pcap.Stop();
         while (_ring.Drain(ref handler, int.MaxValue) > 0) { }

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using SegVerify.Core.Capture;
 using static SegVerify.Live.Capture.LinuxPacketSocket;
 
 namespace SegVerify.Live.Capture;
@@ -29,6 +31,8 @@ public sealed unsafe class TpacketV3Source : IPacketSource
     private readonly string _lang;
     private readonly bool _loopback;
     private readonly byte[] _scratch;
+    private readonly byte* _scratchPtr;
+    private readonly Frames _frames;
     private readonly OperStateWatcher? _operState;
     private int _fd = -1;
     private int _ifIndex;
@@ -71,6 +75,8 @@ public sealed unsafe class TpacketV3Source : IPacketSource
         _lang = settings.Language;
         _loopback = loopback;
         _scratch = GC.AllocateUninitializedArray<byte>(Math.Max(settings.Snaplen, 64) + VlanTagLength, pinned: true);
+        _scratchPtr = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_scratch));
+        _frames = new Frames(this);
         _operState = OperStateWatcher.For(settings.Interface);
     }
 
@@ -188,43 +194,109 @@ public sealed unsafe class TpacketV3Source : IPacketSource
 
     public void Start() => _nextSample = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
 
-    /// <summary>Walks the ready blocks (whole blocks: a block is given back only when all its packets were handled).</summary>
-    public int Read<THandler>(ref THandler handler, int max) where THandler : struct, PacketRing.IHandler
+    /// <summary>
+    /// Hands the frames of the ready blocks to the handler as one run (<see cref="IPacketHandler.OnFrames"/>), stopping at
+    /// the end of the block in which <paramref name="max"/> is reached; each block goes back to the kernel as soon as
+    /// its last frame has been read.
+    /// </summary>
+    public int Read<THandler>(ref THandler handler, int max) where THandler : struct, IPacketHandler
     {
         int n = 0;
-        if (_map is not null)
+        if (_map is not null && BlockReady(_block))
         {
-            int snaplen = _settings.Snaplen;
-            while (n < max)
-            {
-                byte* block = _map + (long)_block * BlockSize;
-                if ((Volatile.Read(ref *(uint*)(block + BlockStatus)) & TpStatusUser) == 0) break;
-                uint count = *(uint*)(block + BlockNumPkts);
-                byte* p = block + *(uint*)(block + BlockOffsetToFirstPkt);
-                int handled = 0;
-                for (uint i = 0; i < count; i++)
-                {
-                    if (!(_loopback && p[PktSllPktType] == PacketOutgoing))
-                    {
-                        Deliver(ref handler, p, snaplen);
-                        handled++;
-                    }
-                    p += *(uint*)(p + PktNextOffset);
-                }
-                Volatile.Write(ref *(uint*)(block + BlockStatus), TpStatusKernel);
-                _block = _block + 1 == _blockCount ? 0 : _block + 1;
-                Volatile.Write(ref _read, _read + count);
-                n += handled;
-            }
+            _frames.Begin(max);
+            handler.OnFrames(_frames);
+            _frames.End();
+            n = _frames.Delivered;
+            Volatile.Write(ref _read, _read + _frames.Consumed);
         }
         if (Stopwatch.GetTimestamp() >= _nextSample) Sample();
         return n;
     }
 
-    private void Deliver<THandler>(ref THandler handler, byte* p, int snaplen) where THandler : struct, PacketRing.IHandler
+    private bool BlockReady(int index) =>
+        (Volatile.Read(ref *(uint*)(_map + (long)index * BlockSize + BlockStatus)) & TpStatusUser) != 0;
+
+    /// <summary>Gives block <see cref="_block"/> back to the kernel and moves to the next.</summary>
+    private void ReleaseBlock()
+    {
+        Volatile.Write(ref *(uint*)(_map + (long)_block * BlockSize + BlockStatus), TpStatusKernel);
+        _block = _block + 1 == _blockCount ? 0 : _block + 1;
+    }
+
+    /// <summary>The frames of the ready blocks, read in place; a frame's bytes stay valid until the next <see cref="TryRead"/>.</summary>
+    private sealed class Frames(TpacketV3Source source) : ICaptureReader
+    {
+        private byte* _next;
+        private uint _left;
+        private bool _inBlock;
+        private int _limit;
+        public int Delivered;
+        public long Consumed;
+
+        public string Name => source.Name;
+        public CaptureDamage? Damage => null;
+
+        public void Begin(int limit)
+        {
+            _limit = limit;
+            Delivered = 0;
+            Consumed = 0;
+        }
+
+        /// <summary>Gives back the block being read, if any (the handler stopped before the end of the run).</summary>
+        public void End()
+        {
+            if (!_inBlock) return;
+            // Frames not read yet in this block are lost to the engine only if the handler stopped early (it does not:
+            // it reads to the end); count them as read so that nothing is counted twice.
+            Consumed += _left;
+            _left = 0;
+            _inBlock = false;
+            source.ReleaseBlock();
+        }
+
+        public bool TryRead(out CaptureRecord record)
+        {
+            while (true)
+            {
+                if (_left == 0)
+                {
+                    if (_inBlock)
+                    {
+                        source.ReleaseBlock();
+                        _inBlock = false;
+                    }
+                    if (Delivered >= _limit || source._map is null || !source.BlockReady(source._block))
+                    {
+                        record = default;
+                        return false;
+                    }
+                    byte* block = source._map + (long)source._block * BlockSize;
+                    _left = *(uint*)(block + BlockNumPkts);
+                    _next = block + *(uint*)(block + BlockOffsetToFirstPkt);
+                    _inBlock = true;
+                    continue;
+                }
+                byte* p = _next;
+                _next = p + *(uint*)(p + PktNextOffset);
+                _left--;
+                Consumed++;
+                if (source._loopback && p[PktSllPktType] == PacketOutgoing) continue; // loopback's own copy, as libpcap skips it
+                Delivered++;
+                record = source.Frame(p);
+                return true;
+            }
+        }
+
+        public void Dispose() { }
+    }
+
+    /// <summary>One frame of the ring as a record: in place, or (for a tag the interface stripped) rebuilt in the scratch buffer.</summary>
+    private CaptureRecord Frame(byte* p)
     {
         uint status = *(uint*)(p + PktStatus);
-        int caplen = (int)Math.Min(*(uint*)(p + PktSnaplen), (uint)snaplen);
+        int caplen = (int)Math.Min(*(uint*)(p + PktSnaplen), (uint)_settings.Snaplen);
         int len = (int)*(uint*)(p + PktLen);
         long ts = *(uint*)(p + PktSec) * 1_000_000_000L + *(uint*)(p + PktNsec);
         byte* frame = p + *(ushort*)(p + PktMac);
@@ -233,20 +305,18 @@ public sealed unsafe class TpacketV3Source : IPacketSource
         {
             // The interface stripped an 802.1Q tag (VLAN offload): put it back where it was, as libpcap does.
             ushort tpid = (status & TpStatusVlanTpidValid) != 0 ? *(ushort*)(p + PktVlanTpid) : (ushort)0x8100;
-            int outLen = Math.Min(caplen + VlanTagLength, _scratch.Length);
-            fixed (byte* s = _scratch)
-            {
-                Buffer.MemoryCopy(frame, s, _scratch.Length, MacAddressesLength);
-                s[12] = (byte)(tpid >> 8);
-                s[13] = (byte)tpid;
-                s[14] = (byte)(tci >> 8);
-                s[15] = (byte)tci;
-                Buffer.MemoryCopy(frame + MacAddressesLength, s + 16, _scratch.Length - 16, outLen - 16);
-                handler.OnPacket(new ReadOnlySpan<byte>(s, outLen), len + VlanTagLength, ts);
-            }
-            return;
+            int room = _scratch.Length;
+            int outLen = Math.Min(caplen + VlanTagLength, room);
+            byte* s = _scratchPtr;
+            Buffer.MemoryCopy(frame, s, room, MacAddressesLength);
+            s[12] = (byte)(tpid >> 8);
+            s[13] = (byte)tpid;
+            s[14] = (byte)(tci >> 8);
+            s[15] = (byte)tci;
+            Buffer.MemoryCopy(frame + MacAddressesLength, s + 16, room - 16, outLen - 16);
+            return new CaptureRecord(new ReadOnlySpan<byte>(s, outLen), ts, len + VlanTagLength, LinkType, true, 0);
         }
-        handler.OnPacket(new ReadOnlySpan<byte>(frame, caplen), len, ts);
+        return new CaptureRecord(new ReadOnlySpan<byte>(frame, caplen), ts, len, LinkType, true, 0);
     }
 
     public void WaitForData(int timeoutMs)
@@ -299,7 +369,7 @@ public sealed unsafe class TpacketV3Source : IPacketSource
         Notices.Enqueue(Localized.Pick(_lang, $"{_settings.Interface}: 取り込みを再開しました", $"{_settings.Interface}: capture resumed"));
     }
 
-    public void StopAndDrain<THandler>(ref THandler handler) where THandler : struct, PacketRing.IHandler
+    public void StopAndDrain<THandler>(ref THandler handler) where THandler : struct, IPacketHandler
     {
         if (_fd >= 0)
         {
