@@ -113,7 +113,7 @@ step() {
   fi
   local gap=(); [[ $rate != top ]] && gap=(-b "${rate}pps")
   local t0 t1; t0=$(date +%s.%N)
-  ip netns exec $nsg trafgen -i "$cfg" -o $ifg -n $n -P 1 "${gap[@]}" >"$OUT/trafgen-$label.txt" 2>&1 || true
+  ip netns exec $nsg trafgen -i "$cfg" -o $ifg -n $n -P 1 "${gap[@]}" 2>&1 | tr -d '\r' >"$OUT/trafgen-$label.txt" || true
   t1=$(date +%s.%N)
   sleep 1.5   # the ring's last block is handed over after at most 100 ms; tcpdump's buffer likewise
   read -r u1 s1 < <(cpu_ticks $pid)
@@ -192,8 +192,29 @@ EOF
 # Where monitor's time goes (perf, full-speed 64-byte step).
 if [[ $PROFILE == 1 ]] && ls "$OUT"/perf-*.data >/dev/null 2>&1; then
   for f in "$OUT"/perf-*.data; do
-    perf report -i "$f" --no-children --sort dso,sym --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | grep '%' | head -40 >"${f%.data}.txt" || true
-    echo "profile: ${f%.data}.txt"
+    perf report -i "$f" --no-children --sort dso,sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9.]+%' >"${f%.data}.txt" || true
+    # Stages: capture (the ring walk), engine (decode, classify, flows, policy), output (findings), runtime, kernel.
+    python3 - "${f%.data}.txt" <<'PY' | tee -a "$OUT/capacity.md"
+import re, sys
+stages = {}
+top = []
+for line in open(sys.argv[1]):
+    m = re.match(r"\s*([0-9.]+)%\s+(\S+)\s+\[(.)\]\s+(.*)", line)
+    if not m: continue
+    pct, dso, _, sym = float(m.group(1)), m.group(2), m.group(3), m.group(4).strip()
+    if "kernel" in dso: st = "kernel (poll, wake-ups, page faults, timer)"
+    elif "TpacketV3Source" in sym or "PacketRing" in sym or "PcapSource" in sym: st = "capture (ring walk, frame records)"
+    elif "MonitorSession" in sym: st = "monitor loop"
+    elif re.search(r"Sink|Json|Output|Stream|Writer|Syslog", sym): st = "output (findings, summary)"
+    elif "SegVerify_Core" in sym: st = "engine (decode, classify, flow table, policy)"
+    else: st = "runtime and libraries (" + dso + ")"
+    stages[st] = stages.get(st, 0) + pct
+    parts = sym.split("__")
+    name = parts[-2].split("_")[-1] + "." + parts[-1] if len(parts) >= 2 else sym
+    if len(top) < 8: top.append(f"{name} {pct:.1f}%")
+print("Where monitor's CPU time goes (perf, " + sys.argv[1].rsplit("/", 1)[-1] + "): " +
+      ", ".join(f"{k} {v:.1f}%" for k, v in sorted(stages.items(), key=lambda kv: -kv[1])) + ". Top symbols: " + ", ".join(top) + ".")
+PY
   done
 fi
 
