@@ -25,7 +25,13 @@ public class AnalysisTests
     internal static FwRuleset Ipt(string text) => IptablesParser.Parse("t.rules", text);
     internal static FwRuleset Nft(string text) => NftParser.Parse("t.nft", text);
 
-    private static object? X(Finding f, string key) => f.Extra!.First(k => k.Key == key).Value;
+    private static object? X(Finding f, string key) => key switch
+    {
+        "config_file" => f.Config!.File,
+        "config_line" => f.Config!.Line,
+        "config_column" => f.Config!.Column,
+        _ => f.Extra!.First(k => k.Key == key).Value,
+    };
 
     private static FwRuleset Sample(string name)
     {

@@ -79,6 +79,8 @@ public sealed class Finding
     public string? Capture { get; init; }
     /// <summary>Byte offset (capture-damaged).</summary>
     public long? Offset { get; init; }
-    /// <summary>Extra fields added by a producer (check-firewall: class, config_file, path...), written as given.</summary>
+    /// <summary>The configuration statement behind a check-firewall finding (config_file, config_line, config_column).</summary>
+    public Output.ConfigLocation? Config { get; init; }
+    /// <summary>Extra fields added by a producer (check-firewall: class, interfaces, path...), written as given.</summary>
     public IReadOnlyList<KeyValuePair<string, object?>>? Extra { get; init; }
 }

@@ -1,5 +1,6 @@
 using SegVerify.Core.Engine;
 using SegVerify.Core.Net;
+using SegVerify.Core.Output;
 using SegVerify.Core.Policy;
 using SegVerify.Core.Topology;
 using SegVerify.Firewall.Model;
@@ -405,12 +406,6 @@ public sealed class FirewallAnalyzer
             new("out_interface", outName),
         };
         if (cls is not null && cls.Count > 0) extra.Add(new("class", string.Join("; ", cls.Select(Describe))));
-        if (at is not null)
-        {
-            extra.Add(new("config_file", at.Pos.File));
-            extra.Add(new("config_line", at.Pos.Line));
-            extra.Add(new("config_column", at.Pos.Column));
-        }
         if (trace is not null) extra.Add(new("path", trace.Path.Select(r => r.Pos.ToString()).ToArray()));
         extra.AddRange(more);
         bool ported = Domains.PortedProtos.Contains(w.Proto);
@@ -430,6 +425,7 @@ public sealed class FirewallAnalyzer
             AllowedBy = allowedBy,
             Message = msg,
             Clause = clause,
+            Config = at is null ? null : Location(at.Pos),
             Extra = extra,
         };
     }
@@ -439,13 +435,10 @@ public sealed class FirewallAnalyzer
         Rule = id,
         Message = msg,
         Clause = Clause(id),
-        Extra =
-        [
-            new("config_file", pos.File),
-            new("config_line", pos.Line),
-            new("config_column", pos.Column),
-        ],
+        Config = Location(pos),
     };
+
+    private static ConfigLocation Location(ConfigPos p) => new(p.File, p.Line, p.Column);
 
     private string Clause(string id)
     {
