@@ -62,6 +62,8 @@ public sealed class Finding
     public MacAddr? DstMac { get; init; }
     public ushort? Vlan { get; init; }
     public ushort? InnerVlan { get; init; }
+    /// <summary>The encapsulations around the flow or frame, outermost first; null when none.</summary>
+    public IReadOnlyList<Flows.TunnelInfo>? Tunnel { get; init; }
     public string? SrcZone { get; init; }
     public string? DstZone { get; init; }
     public string? SrcTier { get; init; }

@@ -59,6 +59,7 @@ public static class FindingJson
         if (f.SrcTier is not null) w.WriteString("src_tier", f.SrcTier);
         if (f.DstTier is not null) w.WriteString("dst_tier", f.DstTier);
         if (f.Direction is not null) w.WriteString("direction", f.Direction);
+        if (f.Tunnel is { } tunnel) WriteTunnel(w, tunnel);
         if (f.Packets is { } pk) w.WriteNumber("packets", pk);
         if (f.Bytes is { } b) w.WriteNumber("bytes", b);
         if (f.CommunityId is not null) w.WriteString("community_id", f.CommunityId);
@@ -77,6 +78,22 @@ public static class FindingJson
                 w.WritePropertyName(k);
                 WriteValue(w, val);
             }
+    }
+
+    /// <summary><c>tunnel</c>: the encapsulations around the flow, outermost first (spec: "Encapsulated traffic").</summary>
+    public static void WriteTunnel(Utf8JsonWriter w, IReadOnlyList<Flows.TunnelInfo> tunnel)
+    {
+        w.WriteStartArray("tunnel");
+        foreach (var t in tunnel)
+        {
+            w.WriteStartObject();
+            w.WriteString("type", t.Type);
+            if (t.SrcIp is { } s) w.WriteString("src_ip", s.ToString());
+            if (t.DstIp is { } d) w.WriteString("dst_ip", d.ToString());
+            if (t.Id is { } id) w.WriteNumber("id", id);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     /// <summary>One <c>"event":"probe"</c> object (check-firewall --probe).</summary>
