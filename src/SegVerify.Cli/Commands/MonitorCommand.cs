@@ -133,7 +133,7 @@ public static class MonitorCommand
                 $"--capture must be auto, tpacket or libpcap: {a.Capture}"));
         if (a.Capture == "tpacket" && !OperatingSystem.IsLinux())
             return Usage(stderr, L(lang, "--capture tpacket は Linux でのみ使えます", "--capture tpacket works on Linux only"));
-        string format = a.Format ?? (a.Output is null && !Console.IsOutputRedirected ? "text" : "jsonl");
+        string format = CommonOptions.ResolveFormat(a.Format, a.Output);
         if (format is not ("jsonl" or "text"))
             return Usage(stderr, L(lang, $"monitor は結果を逐次出力するため --format jsonl か text のみ使えます: {format}",
                 $"monitor streams its findings: --format must be jsonl or text, not {format}"));
