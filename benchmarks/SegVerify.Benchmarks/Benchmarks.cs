@@ -3,6 +3,7 @@ using SegVerify.Core.Capture;
 using SegVerify.Core.Classification;
 using SegVerify.Core.Decoding;
 using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 using SegVerify.Core.Flows;
 using SegVerify.Core.Net;
 using SegVerify.Core.Output;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
-using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 using SegVerify.Core.Output;
 using SegVerify.Core.Replay;
 using SegVerify.Core.Topology;

@@ -1,4 +1,4 @@
-using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 using SegVerify.Firewall.Analysis;
 using SegVerify.Firewall.Dialects.Iptables;
 using SegVerify.Firewall.Dialects.Nftables;

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using SegVerify.Core.Capture;
-using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 using SegVerify.Live.Evidence;
 using SharpPcap;
 using SharpPcap.LibPcap;

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using SegVerify.Core.Capture;
 using SegVerify.Core.Classification;
 using SegVerify.Core.Decoding;
+using SegVerify.Core.Findings;
 using SegVerify.Core.Flows;
 using SegVerify.Core.Localization;
 using SegVerify.Core.Net;

@@ -1,4 +1,5 @@
 using SegVerify.Core.Classification;
+using SegVerify.Core.Findings;
 using SegVerify.Core.Flows;
 using SegVerify.Core.Localization;
 using SegVerify.Core.Net;

@@ -1,4 +1,5 @@
 using SegVerify.Core.Capture;
+using SegVerify.Core.Findings;
 using SegVerify.Core.Flows;
 using SegVerify.Core.Output;
 

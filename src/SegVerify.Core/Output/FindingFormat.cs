@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 using SegVerify.Core.Net;
 
 namespace SegVerify.Core.Output;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 
 namespace SegVerify.Core.Output;
 

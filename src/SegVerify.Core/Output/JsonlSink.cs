@@ -1,5 +1,5 @@
 using System.Text.Json;
-using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 
 namespace SegVerify.Core.Output;
 

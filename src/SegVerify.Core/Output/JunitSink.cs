@@ -1,6 +1,6 @@
 using System.Text;
 using System.Xml;
-using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 using SegVerify.Core.Topology;
 
 namespace SegVerify.Core.Output;

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 
 namespace SegVerify.Core.Output;
 

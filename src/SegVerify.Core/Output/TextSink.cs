@@ -1,5 +1,5 @@
 using System.Text;
-using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 
 namespace SegVerify.Core.Output;
 

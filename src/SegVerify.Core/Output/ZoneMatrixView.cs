@@ -1,4 +1,4 @@
-using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 
 namespace SegVerify.Core.Output;
 

@@ -1,4 +1,4 @@
-using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 using SegVerify.Core.Topology;
 
 namespace SegVerify.Core.Policy;

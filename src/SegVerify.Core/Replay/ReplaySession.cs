@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SegVerify.Core.Capture;
 using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 using SegVerify.Core.Localization;
 using SegVerify.Core.Output;
 

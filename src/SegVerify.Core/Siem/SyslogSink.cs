@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
-using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 using SegVerify.Core.Output;
 
 namespace SegVerify.Core.Siem;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using SegVerify.Core.Capture;
 using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 
 namespace SegVerify.Live.Evidence;
 

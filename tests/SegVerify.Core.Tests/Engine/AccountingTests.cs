@@ -1,5 +1,6 @@
 using SegVerify.Core.Capture;
 using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 using SegVerify.Core.Output;
 using SegVerify.Core.Tests.Capture;
 using SegVerify.Core.Topology;

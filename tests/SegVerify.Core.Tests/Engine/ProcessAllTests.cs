@@ -1,6 +1,7 @@
 using System.Reflection;
 using SegVerify.Core.Capture;
 using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 using SegVerify.Core.Output;
 using SegVerify.Core.Topology;
 using SegVerify.Tests.Common;

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using SegVerify.Core.Capture;
 using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 using SegVerify.Core.Net;
 using SegVerify.Core.Output;
 

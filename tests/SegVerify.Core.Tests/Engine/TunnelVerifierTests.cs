@@ -1,5 +1,6 @@
 using SegVerify.Core.Decoding;
 using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 using SegVerify.Core.Net;
 using SegVerify.Core.Output;
 using SegVerify.Core.Topology;

@@ -1,4 +1,5 @@
 using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 using SegVerify.Core.Flows;
 using SegVerify.Core.Net;
 using SegVerify.Core.Output;

@@ -1,4 +1,4 @@
-using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 using SegVerify.Core.Net;
 using SegVerify.Core.Output;
 using Xunit;

@@ -1,5 +1,5 @@
 using System.Xml.Linq;
-using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
 using SegVerify.Core.Output;
 using Xunit;
 using static SegVerify.Core.Tests.Output.SinkFixtures;
