@@ -40,6 +40,10 @@ public static class ReplayCommand
             string lang = CommonOptions.ResolveLanguage(pr.GetValue(common.Lang));
             string? output = pr.GetValue(common.Output);
             string format = CommonOptions.ResolveFormat(pr.GetValue(common.Format), output);
+            if (!OptionRange.Integer("replay", "--max-flows", pr.GetValue(maxFlows), 1, int.MaxValue, lang, stderr)
+                || !OptionRange.Seconds("replay", "--tcp-idle-timeout", pr.GetValue(tcpIdle), OptionRange.MaxSeconds, zeroAllowed: false, lang, stderr)
+                || !OptionRange.Seconds("replay", "--idle-timeout", pr.GetValue(udpIdle), OptionRange.MaxSeconds, zeroAllowed: false, lang, stderr))
+                return ExitCodes.Usage;
             if (pr.GetResult(threads) is not null)
             {
                 stderr.WriteLine(lang == "ja"
