@@ -53,8 +53,8 @@ public sealed class CollectSession
     /// <summary>One export packet (a UDP payload) from an exporter, received at <paramref name="nowNs"/>.</summary>
     public void OnExportPacket(ReadOnlySpan<byte> payload, IpAddr exporter, ushort port, long nowNs)
     {
+        _assembler.Advance(nowNs); // the clock first: records of this packet arrive now
         _parser.Parse(payload, exporter, port, nowNs);
-        _assembler.Advance(nowNs);
     }
 
     /// <summary>Reads a capture of export traffic: every UDP datagram in it is taken as an export packet.</summary>

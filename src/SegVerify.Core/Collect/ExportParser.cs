@@ -286,8 +286,14 @@ public sealed class ExportParser(CollectorStats stats, IFlowRecordHandler handle
             return;
         }
         var fields = t.Fields;
-        while (b.Length >= t.MinRecordLength)
+        while (true)
         {
+            if (b.Length < t.MinRecordLength)
+            {
+                // what is left must be padding (RFC 7011 3.3.1: shorter than a record, zero octets)
+                if (b.IndexOfAnyExcept((byte)0) >= 0) stats.MalformedRecords++;
+                return;
+            }
             ref var rec = ref _rec;
             rec.Reset();
             int off = 0;
@@ -312,6 +318,12 @@ public sealed class ExportParser(CollectorStats stats, IFlowRecordHandler handle
             }
             if (!ok) { stats.MalformedRecords++; return; }
             b = b.Slice(off);
+            if (rec.SamplingPacketSpace > 0 && rec.SamplingInterval > 0)
+            {
+                // PSAMP systematic count-based sampling: select Interval packets, skip Space
+                rec.SamplingInterval = (uint)Math.Min((rec.SamplingInterval + (ulong)rec.SamplingPacketSpace) / rec.SamplingInterval, uint.MaxValue);
+                if (rec.SamplingInterval > 1) session.SamplingInterval = rec.SamplingInterval;
+            }
             if (t.IsOptions) continue; // options data: sampling and system init time were taken by Apply
             ResolveTimes(ref rec, session, in hdr);
             if (rec.SamplingInterval == 0) rec.SamplingInterval = session.SamplingInterval;
@@ -397,10 +409,16 @@ public sealed class ExportParser(CollectorStats stats, IFlowRecordHandler handle
                 break;
             case 176: case 178: r.IcmpType = (byte)UInt(v); r.HasIcmp = true; break;
             case 177: case 179: r.IcmpCode = (byte)UInt(v); break;
-            case 56: if (v.Length == 6) { r.SrcMac = MacAddr.FromBytes(v); r.HasSrcMac = true; } break;
-            case 80: if (v.Length == 6) { r.DstMac = MacAddr.FromBytes(v); r.HasDstMac = true; } break;
+            // an all-zero MAC is "not known" (exporters fill the field when they have no link layer)
+            case 56: if (v.Length == 6 && !MacAddr.FromBytes(v).IsZero) { r.SrcMac = MacAddr.FromBytes(v); r.HasSrcMac = true; } break;
+            case 80: if (v.Length == 6 && !MacAddr.FromBytes(v).IsZero) { r.DstMac = MacAddr.FromBytes(v); r.HasDstMac = true; r.DstMacIsPre = true; } break;
+            // postDestinationMacAddress: what a passive probe (softflowd -T ether) reports as the destination MAC
+            case 57: if (v.Length == 6 && !r.DstMacIsPre && !MacAddr.FromBytes(v).IsZero) { r.DstMac = MacAddr.FromBytes(v); r.HasDstMac = true; } break;
             case 58: case 243:
                 { ushort vl = (ushort)(UInt(v) & 0x0FFF); if (vl != 0) { r.Vlan = vl; r.HasVlan = true; } }
+                break;
+            case 59: // postVlanId: a passive probe's (softflowd) VLAN of the reverse direction; used when vlanId is absent
+                { ushort vl = (ushort)(UInt(v) & 0x0FFF); if (vl != 0 && !r.HasVlan) { r.Vlan = vl; r.HasVlan = true; } }
                 break;
             case 21: r.UptimeEndMs = (long)UInt(v); r.HasUptimeEnd = true; break;
             case 22: r.UptimeStartMs = (long)UInt(v); r.HasUptimeStart = true; break;
@@ -416,6 +434,7 @@ public sealed class ExportParser(CollectorStats stats, IFlowRecordHandler handle
                 r.SystemInitMs = (long)UInt(v); r.HasSystemInit = true;
                 session.SystemInitMs = r.SystemInitMs; session.HasSystemInit = true;
                 break;
+            case 306: r.SamplingPacketSpace = (uint)Math.Min(UInt(v), uint.MaxValue); break;
             case 34: case 305: case 50:
                 {
                     uint interval = (uint)Math.Min(UInt(v), uint.MaxValue);

@@ -60,6 +60,14 @@ public sealed class FlowAssembler : IFlowRecordHandler
 
     public void OnRecord(ref FlowRecord r, ExporterSession session)
     {
+        if (r.IsBiflow)
+        {
+            // A biflow record with one direction empty is a one-way record (softflowd -b exports each direction so):
+            // pair it like one, turned around when only the reverse direction has traffic.
+            bool fwd = r.Packets > 0 || r.Bytes > 0, rev = r.ReversePackets > 0 || r.ReverseBytes > 0;
+            if (!rev) r.IsBiflow = false;
+            else if (!fwd) TurnAround(ref r);
+        }
         var key = new FlowKey { Proto = r.Proto, Vlan = r.HasVlan ? r.Vlan : (ushort)0 };
         bool hasPorts = IpProto.HasPorts(r.Proto);
         ushort sp = hasPorts ? r.SrcPort : (ushort)0, dp = hasPorts ? r.DstPort : (ushort)0;
@@ -196,6 +204,20 @@ public sealed class FlowAssembler : IFlowRecordHandler
         }
         long end = Math.Max(r.EndNs, r.StartNs);
         if (end > e.LastTs) e.LastTs = end;
+    }
+
+    /// <summary>Makes a biflow record whose forward direction is empty the one-way record of its reverse direction.</summary>
+    private static void TurnAround(ref FlowRecord r)
+    {
+        (r.Src, r.Dst) = (r.Dst, r.Src);
+        (r.SrcPort, r.DstPort) = (r.DstPort, r.SrcPort);
+        bool hadSrc = r.HasSrcMac, hadDst = r.HasDstMac;
+        (r.SrcMac, r.DstMac) = (r.DstMac, r.SrcMac);
+        r.HasSrcMac = hadDst; r.HasDstMac = hadSrc;
+        r.Packets = r.ReversePackets; r.Bytes = r.ReverseBytes;
+        r.TcpFlags = r.ReverseTcpFlags; r.HasTcpFlags = r.HasReverseTcpFlags;
+        r.ReversePackets = r.ReverseBytes = 0;
+        r.IsBiflow = false;
     }
 
     private static void SetFirst(Pending p, byte side)

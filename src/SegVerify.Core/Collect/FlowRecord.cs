@@ -25,6 +25,8 @@ public struct FlowRecord
 
     public MacAddr SrcMac, DstMac;
     public bool HasSrcMac, HasDstMac;
+    /// <summary>The destination MAC came from destinationMacAddress (IE 80), which wins over postDestinationMacAddress (57).</summary>
+    internal bool DstMacIsPre;
     public ushort Vlan;
     public bool HasVlan;
 
@@ -38,6 +40,8 @@ public struct FlowRecord
 
     /// <summary>Packet sampling interval the record itself states (1 = unsampled, 0 = not stated).</summary>
     public uint SamplingInterval;
+    /// <summary>PSAMP samplingPacketSpace (IE 306): packets skipped after each SamplingInterval selected.</summary>
+    internal uint SamplingPacketSpace;
 
     // Times as the exporter wrote them, resolved once the whole record is read.
     internal long UptimeStartMs, UptimeEndMs;

@@ -46,8 +46,8 @@ public sealed class RecordContextSink(IFindingSink inner) : IFindingSink
         SrcPort = f.SrcPort,
         DstIp = f.DstIp,
         DstPort = f.DstPort,
-        SrcMac = f.SrcMac,
-        DstMac = f.DstMac,
+        SrcMac = f.SrcMac is { IsZero: true } ? null : f.SrcMac, // a record without that MAC
+        DstMac = f.DstMac is { IsZero: true } ? null : f.DstMac,
         Vlan = f.Vlan,
         InnerVlan = f.InnerVlan,
         SrcZone = f.SrcZone,
