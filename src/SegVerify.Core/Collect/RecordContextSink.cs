@@ -34,6 +34,7 @@ public sealed class RecordContextSink(IFindingSink inner) : IFindingSink
 
     public void Dispose() { }
 
+    /// <summary>A copy of <paramref name="f"/> with <paramref name="extra"/> (every property of <see cref="Finding"/> is copied).</summary>
     private static Finding WithExtra(Finding f, IReadOnlyList<KeyValuePair<string, object?>> extra) => new()
     {
         Rule = f.Rule,
@@ -50,6 +51,7 @@ public sealed class RecordContextSink(IFindingSink inner) : IFindingSink
         DstMac = f.DstMac is { IsZero: true } ? null : f.DstMac,
         Vlan = f.Vlan,
         InnerVlan = f.InnerVlan,
+        Tunnel = f.Tunnel,
         SrcZone = f.SrcZone,
         DstZone = f.DstZone,
         SrcTier = f.SrcTier,
@@ -63,6 +65,8 @@ public sealed class RecordContextSink(IFindingSink inner) : IFindingSink
         AllowedBy = f.AllowedBy,
         Capture = f.Capture,
         Offset = f.Offset,
+        Evidence = f.Evidence,
+        Config = f.Config,
         Extra = extra,
     };
 }
