@@ -11,6 +11,8 @@ namespace SegVerify.Core.Engine;
 /// </summary>
 public sealed partial class Verifier
 {
+    private ulong _nextRecordFlowId = 1;
+
     /// <summary>
     /// Judges one whole flow described by a flow-record source. The caller fills <see cref="FlowEntry.Key"/> (canonical:
     /// A is the lower address), the side flags (<see cref="FlowFlags.FirstFromA"/>, SeenA/SeenB, HasMac), the SYN/echo
@@ -18,7 +20,7 @@ public sealed partial class Verifier
     /// </summary>
     public void JudgeFlowRecord(FlowEntry flow)
     {
-        flow.FlowId = _nextFlowId++;
+        flow.FlowId = _nextRecordFlowId++;
         Stats.Flows++;
         Stats.Packets += flow.PacketsAB + flow.PacketsBA;
         Stats.Bytes += flow.BytesAB + flow.BytesBA;
