@@ -50,6 +50,12 @@ public sealed class FlushingCountingSink(IFindingSink inner, Action? flush) : IF
         flush?.Invoke();
     }
 
+    public void OnProbe(ProbeResult probe)
+    {
+        inner.OnProbe(probe);
+        flush?.Invoke();
+    }
+
     public void End(RunSummary summary)
     {
         inner.End(summary);

@@ -117,7 +117,11 @@ public class MonitorCommandTests
     [InlineData("--metrics", "0.0.0.0:9464", "--metrics listens on loopback addresses only")]
     [InlineData("--format", "sarif", "--format must be jsonl or text")]
     [InlineData("--snaplen", "10", "--snaplen must be between 64 and 262144")]
-    [InlineData("--duration", "0", "--duration must be a positive number of seconds")]
+    [InlineData("--duration", "0", "--duration must be more than 0 and at most 315360000 seconds: 0")]
+    [InlineData("--duration", "Infinity", "--duration must be more than 0")]
+    [InlineData("--stats-interval", "-1", "--stats-interval must be from 0 to 86400 seconds: -1")]
+    [InlineData("--stats-interval", "NaN", "--stats-interval must be from 0 to 86400 seconds: NaN")]
+    [InlineData("--evidence-max-packets", "0", "--evidence-max-packets must be an integer from 1 to 1000000: 0")]
     public void Bad_arguments_exit_2_before_capturing(string option, string value, string message)
     {
         var shared = TestPaths.RequireShared();

@@ -116,12 +116,12 @@ public static class MonitorCommand
         // Arguments first: cheap checks before touching libpcap.
         if (a.Snaplen is < 64 or > 262144)
             return Usage(stderr, L(lang, $"--snaplen は 64 から 262144 の範囲で指定してください: {a.Snaplen}", $"--snaplen must be between 64 and 262144: {a.Snaplen}"));
-        if (a.Duration is { } dur && !(dur > 0))
-            return Usage(stderr, L(lang, $"--duration は正の秒数で指定してください: {dur}", $"--duration must be a positive number of seconds: {dur}"));
-        if (a.StatsInterval < 0)
-            return Usage(stderr, L(lang, "--stats-interval は 0 以上で指定してください", "--stats-interval must be 0 or more"));
-        if (a.EvidenceMaxPackets < 1)
-            return Usage(stderr, L(lang, "--evidence-max-packets は 1 以上で指定してください", "--evidence-max-packets must be 1 or more"));
+        if (a.Duration is { } dur && !OptionRange.Seconds("monitor", "--duration", dur, OptionRange.MaxSeconds, zeroAllowed: false, lang, stderr))
+            return ExitCodes.Usage;
+        if (!OptionRange.Seconds("monitor", "--stats-interval", a.StatsInterval, 86_400, zeroAllowed: true, lang, stderr))
+            return ExitCodes.Usage;
+        if (!OptionRange.Integer("monitor", "--evidence-max-packets", a.EvidenceMaxPackets, 1, 1_000_000, lang, stderr))
+            return ExitCodes.Usage;
         string format = a.Format ?? (a.Output is null && !Console.IsOutputRedirected ? "text" : "jsonl");
         if (format is not ("jsonl" or "text"))
             return Usage(stderr, L(lang, $"monitor は結果を逐次出力するため --format jsonl か text のみ使えます: {format}",

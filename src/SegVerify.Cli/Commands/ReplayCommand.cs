@@ -1,9 +1,6 @@
 using System.CommandLine;
-using System.Diagnostics;
-using SegVerify.Core.Capture;
 using SegVerify.Core.Engine;
-using SegVerify.Core.Localization;
-using SegVerify.Core.Output;
+using SegVerify.Core.Replay;
 
 namespace SegVerify.Cli.Commands;
 
@@ -43,6 +40,10 @@ public static class ReplayCommand
             string lang = CommonOptions.ResolveLanguage(pr.GetValue(common.Lang));
             string? output = pr.GetValue(common.Output);
             string format = CommonOptions.ResolveFormat(pr.GetValue(common.Format), output);
+            if (!OptionRange.Integer("replay", "--max-flows", pr.GetValue(maxFlows), 1, int.MaxValue, lang, stderr)
+                || !OptionRange.Seconds("replay", "--tcp-idle-timeout", pr.GetValue(tcpIdle), OptionRange.MaxSeconds, zeroAllowed: false, lang, stderr)
+                || !OptionRange.Seconds("replay", "--idle-timeout", pr.GetValue(udpIdle), OptionRange.MaxSeconds, zeroAllowed: false, lang, stderr))
+                return ExitCodes.Usage;
             if (pr.GetResult(threads) is not null)
             {
                 stderr.WriteLine(lang == "ja"
@@ -54,134 +55,21 @@ public static class ReplayCommand
             var topo = TopologyArgs.TryLoad(pr.GetValue(topology)!, stderr, lang);
             if (topo is null) return ExitCodes.Usage;
 
-            IReadOnlyList<string> inputs;
-            try
+            var session = new ReplaySession(new ReplayOptions
             {
-                inputs = CaptureOpener.Expand(pr.GetValue(captures)!);
-            }
-            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException)
-            {
-                stderr.WriteLine($"segverify: {ex.Message}");
-                return ExitCodes.Usage;
-            }
-            if (inputs.Count == 0)
-            {
-                stderr.WriteLine(lang == "ja" ? "segverify: キャプチャファイルがありません" : "segverify: no capture files found");
-                return ExitCodes.Usage;
-            }
-
-            var sw = Stopwatch.StartNew();
-            bool unreadable = false;
-            var summary = new RunSummary { TopologySha256 = topo.Sha256 };
-            using var sink = SyslogArgs.Wrap(SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo), siem);
-            sink.Begin(new RunInfo("replay", topo.SourcePath, topo.Sha256, lang));
-            var counting = new CountingSink(sink, summary);
-            var verifierOptions = new VerifierOptions
-            {
-                EmitFlows = pr.GetValue(flows),
-                MaxFlows = pr.GetValue(maxFlows),
-                TcpIdleTimeoutNs = (long)(pr.GetValue(tcpIdle) * 1e9),
-                UdpIdleTimeoutNs = (long)(pr.GetValue(udpIdle) * 1e9),
-                Language = lang,
-            };
-            var engine = new Verifier(topo, counting, verifierOptions);
-
-            bool hashCaptures = !pr.GetValue(noHash);
-            foreach (var input in inputs)
-            {
-                string name = input == CaptureOpener.StdinName ? "-" : input;
-                HashingStream? hashing = null;
-                bool stdin = input == CaptureOpener.StdinName;
-                // A file's evidence hash is computed on another thread from its own read of the file, so it overlaps
-                // with the analysis. With one CPU there is nothing to overlap with, so the file is hashed as it is
-                // read (no second read of it); standard input can be read once only, so it is hashed that way too.
-                bool inlineHash = hashCaptures && (stdin || Environment.ProcessorCount == 1);
-                Task<string?>? fileHash = !hashCaptures || inlineHash ? null : Task.Run(() => HashFile(input));
-                try
+                Captures = pr.GetValue(captures)!,
+                HashCaptures = !pr.GetValue(noHash),
+                Verifier = new VerifierOptions
                 {
-                    Stream raw = stdin ? Console.OpenStandardInput() : OpenFile(input);
-                    if (inlineHash) raw = hashing = new HashingStream(raw);
-                    using var reader = CaptureOpener.Open(raw, name);
-                    engine.CurrentCapture = name;
-                    engine.ProcessAll(reader);
-                    if (reader.Damage is { } d)
-                        counting.OnFinding(DamageFinding(d, lang));
-                    summary.Captures.Add(new InputFile(name, hashing?.Finish() ?? fileHash?.GetAwaiter().GetResult()));
-                }
-                catch (CaptureFormatException ex)
-                {
-                    unreadable = true;
-                    stderr.WriteLine(lang == "ja" ? $"segverify: キャプチャとして読めません: {ex.Message}" : $"segverify: not a readable capture: {ex.Message}");
-                    string? hash = fileHash?.GetAwaiter().GetResult();
-                    if (hash is null && inlineHash && !stdin) hash = HashFile(input); // the reader closed the stream
-                    summary.Captures.Add(new InputFile(name, hash));
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    unreadable = true;
-                    stderr.WriteLine($"segverify: {name}: {ex.Message}");
-                }
-                finally
-                {
-                    hashing?.Dispose();
-                }
-            }
-            engine.Finish(summary);
-            summary.ElapsedSeconds = sw.Elapsed.TotalSeconds;
-            sink.End(summary);
-            if (unreadable) return ExitCodes.Usage;
-            return summary.Violations > 0 ? ExitCodes.Violations : ExitCodes.Ok;
+                    EmitFlows = pr.GetValue(flows),
+                    MaxFlows = pr.GetValue(maxFlows),
+                    TcpIdleTimeoutNs = (long)(pr.GetValue(tcpIdle) * 1e9),
+                    UdpIdleTimeoutNs = (long)(pr.GetValue(udpIdle) * 1e9),
+                    Language = lang,
+                },
+            }, topo, stderr);
+            return (int)session.Run(() => SyslogArgs.Wrap(SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo), siem));
         });
         return cmd;
     }
-
-    private const int HashChunk = 1 << 20;
-
-    private static string? HashFile(string path)
-    {
-        try
-        {
-            // Large reads: the default 4 KiB chunks cost a system call each, a quarter of a million per gigabyte.
-            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0, FileOptions.SequentialScan);
-            using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-            var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(HashChunk);
-            try
-            {
-                int n;
-                while ((n = fs.Read(buf, 0, HashChunk)) > 0) sha.AppendData(buf, 0, n);
-            }
-            finally { System.Buffers.ArrayPool<byte>.Shared.Return(buf); }
-            return Convert.ToHexStringLower(sha.GetHashAndReset());
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return null; }
-    }
-
-    private static FileStream OpenFile(string path) =>
-        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
-
-    private static Finding DamageFinding(CaptureDamage d, string lang)
-    {
-        var ctx = new MessageContext(d.File, "", "", "", "", "", "", Detail: d.Offset.ToString());
-        return new Finding
-        {
-            Rule = RuleIds.CaptureDamaged,
-            Capture = d.File,
-            Offset = d.Offset,
-            Message = Messages.Message(RuleIds.CaptureDamaged, lang, in ctx) + " (" + d.Reason + ")",
-            Clause = Messages.Clause(RuleIds.CaptureDamaged, lang),
-        };
-    }
-}
-
-/// <summary>Counts findings into the summary on their way to the real sink.</summary>
-public sealed class CountingSink(IFindingSink inner, RunSummary summary) : IFindingSink
-{
-    public void Begin(RunInfo info) => inner.Begin(info);
-    public void OnFinding(Finding finding)
-    {
-        summary.Count(finding);
-        inner.OnFinding(finding);
-    }
-    public void End(RunSummary s) => inner.End(s);
-    public void Dispose() { }
 }

@@ -75,6 +75,7 @@ internal sealed class OwningSink(IFindingSink inner, TextWriter writer) : IFindi
 {
     public void Begin(RunInfo info) => inner.Begin(info);
     public void OnFinding(Finding finding) => inner.OnFinding(finding);
+    public void OnProbe(ProbeResult probe) => inner.OnProbe(probe);
     public void End(RunSummary summary) => inner.End(summary);
     public void Dispose()
     {

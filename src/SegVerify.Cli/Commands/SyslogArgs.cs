@@ -96,23 +96,4 @@ public sealed class SyslogArgs
         }, setup.Lang);
         return new SyslogSink(inner, sender, setup.DrainTimeout, hostname);
     }
-
-    /// <summary>Sends findings written by a path that has no sink (check-firewall's text output).</summary>
-    public static void SendAll(IEnumerable<Finding> findings, SyslogSetup? setup)
-    {
-        if (setup is null) return;
-        using var sink = Wrap(NullSink.Instance, setup);
-        sink.Begin(new RunInfo("", "", "", setup.Lang));
-        foreach (var f in findings) sink.OnFinding(f);
-        sink.End(new RunSummary());
-    }
-
-    private sealed class NullSink : IFindingSink
-    {
-        public static readonly NullSink Instance = new();
-        public void Begin(RunInfo info) { }
-        public void OnFinding(Finding finding) { }
-        public void End(RunSummary summary) { }
-        public void Dispose() { }
-    }
 }

@@ -42,6 +42,11 @@ public enum UndecodedReason : byte
     TruncatedPppoeHeader,
     /// <summary>An IPv4 authentication header (protocol 51) cut short.</summary>
     TruncatedAuthHeader,
+    // ---- added by the tunnel work ----
+    /// <summary>A tunnel header (GRE, ERSPAN, VXLAN, GENEVE, MPLS) cut short: the outer packet is still used.</summary>
+    TruncatedTunnel,
+    /// <summary>More than <see cref="TunnelStack.MaxDepth"/> encapsulations: the innermost ones are not opened.</summary>
+    TunnelDepth,
 }
 
 public static class UndecodedReasons
@@ -124,6 +129,28 @@ public struct DecodedPacket
 
     /// <summary>Bytes of IP payload after all IP headers as declared (for statistics only).</summary>
     public int L4Length;
+
+    // ---- position and tunnels (see TunnelStack and FrameDecoder.DecodeInner) ----
+    /// <summary>Offset in the frame of the span handed to the layer being decoded (kept by <see cref="Dispatch"/>).</summary>
+    public int Offset;
+    /// <summary>How many encapsulations surround this packet (0 for the outermost packet of a frame).</summary>
+    public byte TunnelDepth;
+    /// <summary>
+    /// The virtual network the packet belongs to: VXLAN/GENEVE VNI or GRE key of the innermost tunnel around it that
+    /// has one (<see cref="TunnelStack.VirtualNetwork"/> encoding), 0 when none. Part of the flow key.
+    /// </summary>
+    public ulong VirtualNetwork;
+    /// <summary>The encapsulation this packet carries, <see cref="TunnelType.None"/> when none was found.</summary>
+    public TunnelType NextTunnel;
+    /// <summary>Whether <see cref="NextTunnelId"/> holds the tunnel's id (VNI, GRE key, ERSPAN session, MPLS label).</summary>
+    public bool NextHasId;
+    public uint NextTunnelId;
+    /// <summary>Ethertype that selects the first layer of the carried packet (0x0800, 0x86DD, 0x6558 Ethernet, 0x8847 MPLS).</summary>
+    public ushort NextEtherType;
+    /// <summary>Offset and length of the carried packet in the frame.</summary>
+    public int NextOffset, NextLength;
+    /// <summary>Flags word of the GRE header being opened (for ERSPAN, whose type I and II GRE's sequence bit tells apart).</summary>
+    public ushort GreFlags;
 
     /// <summary>
     /// True when the IP header was read (<see cref="Kind"/> is <see cref="PacketKind.Ip"/>: addresses and protocol are

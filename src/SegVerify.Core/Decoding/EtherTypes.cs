@@ -7,6 +7,12 @@ public static class EtherTypes
     public const ushort MinEtherType = 0x0600;
 
     public const ushort Ipv4 = 0x0800;
+    /// <summary>GRE's "transparent Ethernet bridging" (RFC 1701): an Ethernet frame follows (also GENEVE, pseudowires).</summary>
+    public const ushort TransparentEthernetBridging = 0x6558;
+    /// <summary>GRE protocol type of ERSPAN type III.</summary>
+    public const ushort ErspanTypeIII = 0x22EB;
+    /// <summary>GRE protocol type of ERSPAN type I and II.</summary>
+    public const ushort ErspanTypeII = 0x88BE;
     public const ushort Arp = 0x0806;
     public const ushort Rarp = 0x8035;
     public const ushort Vlan = 0x8100;           // IEEE 802.1Q customer tag

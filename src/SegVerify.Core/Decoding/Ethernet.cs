@@ -13,6 +13,7 @@ internal static class Ethernet
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Decode(ReadOnlySpan<byte> frame, ref DecodedPacket p)
     {
+        // Also the first layer of an Ethernet frame carried in a tunnel (ethertype 0x6558): it starts a new frame.
         if (frame.Length < HeaderLength)
         {
             FrameDecoder.Fail(ref p, UndecodedReason.TruncatedLinkHeader);
@@ -29,6 +30,6 @@ internal static class Ethernet
             p.Kind = PacketKind.OtherL2;
             return;
         }
-        EtherTypeDispatch.Decode(type, frame.Slice(HeaderLength), ref p);
+        Dispatch.EtherType(type, frame.Slice(HeaderLength), HeaderLength, ref p);
     }
 }

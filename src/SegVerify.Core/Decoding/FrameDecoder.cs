@@ -1,13 +1,12 @@
 using System.Runtime.CompilerServices;
-using SegVerify.Core.Capture;
 
 namespace SegVerify.Core.Decoding;
 
 /// <summary>
 /// Decodes one captured frame into a <see cref="DecodedPacket"/> without allocating. Structured like Zeek's packet
 /// analysis: the link type selects the first layer, each layer is a small static class that reads its header from a
-/// span and hands the rest to the next layer chosen by ethertype (<see cref="EtherTypeDispatch"/>) or IP protocol
-/// number (<see cref="IpDispatch"/>). Adding a layer is adding a file and one dispatch case.
+/// span and hands the rest to the next layer through the one dispatch table (<see cref="Dispatch"/>), keyed by link
+/// type, ethertype, GRE protocol type, IP protocol number or UDP port. Adding a layer is adding a file and a table line.
 /// <para>
 /// Conventions: a layer never reads past the span it is given; when a header is cut short or malformed it sets
 /// <see cref="DecodedPacket.Undecoded"/> to the reason and stops. <see cref="DecodedPacket.Kind"/> says how far
@@ -15,6 +14,12 @@ namespace SegVerify.Core.Decoding;
 /// IP header (addresses, protocol) was read, even if a later header then failed (then <see cref="DecodedPacket.IsPartial"/>
 /// is true and the L4 fields are not claimed). Every frame with <c>Undecoded != None</c> belongs in the summary's
 /// <c>undecoded</c> counts. Checksums are not verified (mirror ports see offloaded checksums).
+/// </para>
+/// <para>
+/// Tunnels: a layer that finds an encapsulation (GRE, ERSPAN, VXLAN, GENEVE, MPLS, IP in IP, Teredo) does not decode
+/// the carried packet; it records where it is (<see cref="DecodedPacket.NextTunnel"/> and the <c>Next*</c> fields), so
+/// that the outer packet is complete on its own. <see cref="DecodeInner"/> then turns the same struct into the carried
+/// packet, pushing the tunnel onto a <see cref="TunnelStack"/>; a frame thus yields its packets outermost first.
 /// </para>
 /// </summary>
 public static class FrameDecoder
@@ -25,41 +30,49 @@ public static class FrameDecoder
     public static bool Decode(int linkType, ReadOnlySpan<byte> frame, ref DecodedPacket p)
     {
         p = default;
-        switch (linkType)
-        {
-            case LinkTypes.Ethernet:
-                Ethernet.Decode(frame, ref p);
-                break;
-            case LinkTypes.LinuxSll:
-                LinuxSll.Decode(frame, ref p);
-                break;
-            case LinkTypes.LinuxSll2:
-                LinuxSll.Decode2(frame, ref p);
-                break;
-            case LinkTypes.Raw:
-            case LinkTypes.RawDlt12:
-            case LinkTypes.RawDlt14:
-                RawIp.Decode(frame, ref p);
-                break;
-            case LinkTypes.Ipv4:
-                p.EtherType = EtherTypes.Ipv4;
-                Ipv4.Decode(frame, ref p);
-                break;
-            case LinkTypes.Ipv6:
-                p.EtherType = EtherTypes.Ipv6;
-                Ipv6.Decode(frame, ref p);
-                break;
-            case LinkTypes.Null:
-                NullLoopback.DecodeNull(frame, ref p);
-                break;
-            case LinkTypes.Loop:
-                NullLoopback.DecodeLoop(frame, ref p);
-                break;
-            default:
-                p.Undecoded = UndecodedReason.UnsupportedLinkType;
-                break;
-        }
+        if (!Dispatch.LinkType(linkType, frame, ref p)) p.Undecoded = UndecodedReason.UnsupportedLinkType;
         return p.Kind != PacketKind.Undecoded;
+    }
+
+    /// <summary>
+    /// When <paramref name="p"/> carries a tunnel (<see cref="DecodedPacket.NextTunnel"/>), records the tunnel at
+    /// depth <see cref="DecodedPacket.TunnelDepth"/> of <paramref name="tunnels"/> and decodes the carried packet
+    /// of <paramref name="frame"/> (the same bytes <paramref name="p"/> was decoded from) into <paramref name="p"/>;
+    /// returns false, leaving <paramref name="p"/> as it is, when there is no tunnel. Beyond
+    /// <see cref="TunnelStack.MaxDepth"/> tunnels the carried packet is not decoded: <paramref name="p"/> becomes an
+    /// undecoded packet with reason <see cref="UndecodedReason.TunnelDepth"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool DecodeInner(ReadOnlySpan<byte> frame, ref DecodedPacket p, ref TunnelStack tunnels)
+    {
+        var type = p.NextTunnel;
+        if (type == TunnelType.None) return false;
+        int depth = p.TunnelDepth;
+        if (depth >= TunnelStack.MaxDepth)
+        {
+            p = default;
+            p.TunnelDepth = (byte)depth;
+            p.Undecoded = UndecodedReason.TunnelDepth;
+            return true;
+        }
+        bool carrierIp = p.Kind == PacketKind.Ip && type != TunnelType.Mpls;
+        tunnels[depth] = new TunnelHop(type, carrierIp, p.SrcIp, p.DstIp, p.NextHasId, p.NextTunnelId);
+        ulong vn = p.NextHasId && TunnelStack.NamesVirtualNetwork(type)
+            ? TunnelStack.VirtualNetworkOf(type, p.NextTunnelId)
+            : p.VirtualNetwork;
+        ushort etherType = p.NextEtherType;
+        int offset = p.NextOffset, length = p.NextLength;
+        p = default;
+        p.TunnelDepth = (byte)(depth + 1);
+        p.VirtualNetwork = vn;
+        p.Offset = offset;
+        if ((uint)offset > (uint)frame.Length || (uint)length > (uint)(frame.Length - offset))
+        {
+            Fail(ref p, UndecodedReason.TruncatedTunnel); // cannot happen for a boundary the layers set on this frame
+            return true;
+        }
+        Dispatch.EtherType(etherType, frame.Slice(offset, length), 0, ref p);
+        return true;
     }
 
     /// <summary>Marks the frame as not decodable for <paramref name="reason"/> (keeps a Kind already reached).</summary>

@@ -75,6 +75,6 @@ internal static class Ipv4
         if (fragOffset != 0) return; // no transport header in a non-first fragment
         // Bound the payload by the declared length (drops Ethernet padding) and by what was captured.
         int end = Math.Min(declared, b.Length);
-        IpDispatch.DecodeV4Payload(proto, b.Slice(ihl, end - ihl), ref p);
+        Dispatch.IpProtocol(proto, b.Slice(ihl, end - ihl), ihl, ref p);
     }
 }

@@ -87,7 +87,7 @@ internal static class Ipv6
                     // Upper-layer protocol (or 59 no next header, 50 ESP...).
                     p.Protocol = next;
                     p.L4Length = declared - consumed;
-                    IpDispatch.DecodeV6Payload(next, rest, ref p);
+                    Dispatch.IpProtocol(next, rest, HeaderLength + consumed, ref p);
                     return;
             }
             if (count >= MaxExtensionHeaders)

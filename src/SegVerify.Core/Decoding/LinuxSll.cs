@@ -29,7 +29,7 @@ internal static class LinuxSll
         ushort halen = BinaryPrimitives.ReadUInt16BigEndian(frame.Slice(4));
         if (hatype == ArphrdEther && halen == MacLength) p.SrcMac = MacAddr.FromBytes(frame.Slice(6));
         ushort proto = BinaryPrimitives.ReadUInt16BigEndian(frame.Slice(14));
-        Next(hatype, proto, frame.Slice(SllHeaderLength), ref p);
+        Next(hatype, proto, frame.Slice(SllHeaderLength), SllHeaderLength, ref p);
     }
 
     public static void Decode2(ReadOnlySpan<byte> frame, ref DecodedPacket p)
@@ -43,10 +43,10 @@ internal static class LinuxSll
         ushort hatype = BinaryPrimitives.ReadUInt16BigEndian(frame.Slice(8));
         byte halen = frame[11];
         if (hatype == ArphrdEther && halen == MacLength) p.SrcMac = MacAddr.FromBytes(frame.Slice(12));
-        Next(hatype, proto, frame.Slice(Sll2HeaderLength), ref p);
+        Next(hatype, proto, frame.Slice(Sll2HeaderLength), Sll2HeaderLength, ref p);
     }
 
-    private static void Next(ushort hatype, ushort proto, ReadOnlySpan<byte> payload, ref DecodedPacket p)
+    private static void Next(ushort hatype, ushort proto, ReadOnlySpan<byte> payload, int headerLength, ref DecodedPacket p)
     {
         if (hatype == ArphrdNetlink || proto < EtherTypes.MinEtherType)
         {
@@ -55,6 +55,6 @@ internal static class LinuxSll
             p.Kind = PacketKind.OtherL2;
             return;
         }
-        EtherTypeDispatch.Decode(proto, payload, ref p);
+        Dispatch.EtherType(proto, payload, headerLength, ref p);
     }
 }

@@ -41,14 +41,11 @@ internal static class NullLoopback
         switch (family)
         {
             case AfInet:
-                p.EtherType = EtherTypes.Ipv4;
-                Ipv4.Decode(payload, ref p);
-                return;
             case AfInet6Bsd:
             case AfInet6FreeBsd:
             case AfInet6Darwin:
-                p.EtherType = EtherTypes.Ipv6;
-                Ipv6.Decode(payload, ref p);
+                p.Offset += HeaderLength;
+                IpVersion.Decode(payload, ref p);
                 return;
             default:
                 p.Kind = PacketKind.OtherL2; // another address family (OSI, AppleTalk...): not IP

@@ -24,12 +24,9 @@ internal static class PppoeSession
         switch (proto)
         {
             case PppIpv4:
-                p.EtherType = EtherTypes.Ipv4;
-                Ipv4.Decode(ip, ref p);
-                return;
             case PppIpv6:
-                p.EtherType = EtherTypes.Ipv6;
-                Ipv6.Decode(ip, ref p);
+                p.Offset += HeaderLength + PppProtocolLength;
+                IpVersion.Decode(ip, ref p);
                 return;
             default:
                 p.Kind = PacketKind.OtherL2; // LCP, IPCP, CHAP...: PPP control traffic

@@ -7,6 +7,7 @@ namespace SegVerify.Core.Decoding;
 internal static class Udp
 {
     public const int HeaderLength = 8;
+    private const int LengthOffset = 4;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Decode(ReadOnlySpan<byte> b, ref DecodedPacket p)
@@ -16,8 +17,14 @@ internal static class Udp
             FrameDecoder.Fail(ref p, UndecodedReason.TruncatedUdpHeader);
             return;
         }
-        p.SrcPort = BinaryPrimitives.ReadUInt16BigEndian(b);
-        p.DstPort = BinaryPrimitives.ReadUInt16BigEndian(b.Slice(2));
+        ushort sport = BinaryPrimitives.ReadUInt16BigEndian(b);
+        ushort dport = BinaryPrimitives.ReadUInt16BigEndian(b.Slice(2));
+        p.SrcPort = sport;
+        p.DstPort = dport;
         p.HasPorts = true;
+        // UDP-borne tunnels (VXLAN, GENEVE, Teredo): the payload as the UDP length bounds it, when that is sane
+        int length = BinaryPrimitives.ReadUInt16BigEndian(b.Slice(LengthOffset));
+        var payload = length >= HeaderLength && length <= b.Length ? b.Slice(HeaderLength, length - HeaderLength) : b.Slice(HeaderLength);
+        Dispatch.UdpPayload(sport, dport, payload, HeaderLength, ref p);
     }
 }

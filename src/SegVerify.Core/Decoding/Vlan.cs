@@ -18,6 +18,7 @@ internal static class Vlan
     public static void Decode(ReadOnlySpan<byte> payload, ref DecodedPacket p)
     {
         int tags = p.VlanCount;
+        int consumed = 0;
         ushort type;
         while (true)
         {
@@ -38,6 +39,7 @@ internal static class Vlan
             tags++;
             p.VlanCount = (byte)Math.Min(tags, 2);
             payload = payload.Slice(TagLength);
+            consumed += TagLength;
             if (type is not (EtherTypes.Vlan or EtherTypes.QinQ or EtherTypes.QinQLegacy or EtherTypes.QinQLegacy2))
                 break;
         }
@@ -47,6 +49,6 @@ internal static class Vlan
             p.Kind = PacketKind.OtherL2;
             return;
         }
-        EtherTypeDispatch.Decode(type, payload, ref p);
+        Dispatch.EtherType(type, payload, consumed, ref p);
     }
 }

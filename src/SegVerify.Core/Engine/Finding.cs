@@ -62,6 +62,8 @@ public sealed class Finding
     public MacAddr? DstMac { get; init; }
     public ushort? Vlan { get; init; }
     public ushort? InnerVlan { get; init; }
+    /// <summary>The encapsulations around the flow or frame, outermost first; null when none.</summary>
+    public IReadOnlyList<Flows.TunnelInfo>? Tunnel { get; init; }
     public string? SrcZone { get; init; }
     public string? DstZone { get; init; }
     public string? SrcTier { get; init; }
@@ -79,6 +81,8 @@ public sealed class Finding
     public string? Capture { get; init; }
     /// <summary>Byte offset (capture-damaged).</summary>
     public long? Offset { get; init; }
-    /// <summary>Extra fields added by a producer (check-firewall: class, config_file, path...), written as given.</summary>
+    /// <summary>The configuration statement behind a check-firewall finding (config_file, config_line, config_column).</summary>
+    public Output.ConfigLocation? Config { get; init; }
+    /// <summary>Extra fields added by a producer (check-firewall: class, interfaces, path...), written as given.</summary>
     public IReadOnlyList<KeyValuePair<string, object?>>? Extra { get; init; }
 }

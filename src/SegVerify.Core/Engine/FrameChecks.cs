@@ -127,6 +127,7 @@ internal sealed class FrameChecks
             DstMac = p.DstMac,
             Vlan = p.VlanCount > 0 ? p.OuterVlan : null,
             InnerVlan = p.VlanCount > 1 ? p.InnerVlan : null,
+            Tunnel = _owner.TunnelsAround(p.TunnelDepth),
             SrcZone = sz?.Name ?? Verifier.Unclassified,
             DstZone = dz?.Name ?? Verifier.Unclassified,
             SrcTier = sz is null ? Verifier.Unclassified : TierNames.Id(sz.Tier),

@@ -30,6 +30,10 @@ public sealed partial class Verifier
     private readonly long[,] _zoneMatrix;
     private readonly List<Finding> _flowFindings = new(4);
     private DecodedPacket _pkt;
+    /// <summary>The encapsulations around the packet being handled (entries below its <see cref="DecodedPacket.TunnelDepth"/>).</summary>
+    private TunnelStack _tunnels;
+    /// <summary>The tunnel stacks of live flows (<see cref="FlowEntry.TunnelRef"/>).</summary>
+    private readonly TunnelTable _tunnelTable = new();
     private long _now = long.MinValue;
     private ulong _nextFlowId = 1;
 
@@ -97,6 +101,20 @@ public sealed partial class Verifier
             PrefetchAhead(record.Data);
             ref var s = ref ring[produced & RingMask];
             FrameDecoder.Decode(record.LinkType, record.Data, ref s.Pkt);
+            if (s.Pkt.NextTunnel != TunnelType.None)
+            {
+                // A tunnelled frame: its carried packets are decoded from its bytes, which the next read replaces. The
+                // records staged before it are handled first, then the frame, layer by layer, in input order.
+                while (consumed < produced)
+                {
+                    HandleStaged(ref ring[consumed & RingMask]);
+                    consumed++;
+                }
+                ProcessFrame(ref s.Pkt, in record);
+                produced++;
+                consumed++;
+                continue;
+            }
             s.Ts = record.TimestampNs;
             s.Offset = record.FileOffset;
             s.OriginalLength = record.OriginalLength;
@@ -156,8 +174,25 @@ public sealed partial class Verifier
     public void Process(in CaptureRecord record)
     {
         FrameDecoder.Decode(record.LinkType, record.Data, ref _pkt);
-        ulong id = ProcessDecoded(ref _pkt, in record);
+        ProcessFrame(ref _pkt, in record);
+    }
+
+    /// <summary>
+    /// A decoded frame (<paramref name="p"/>, its outermost packet) and then each packet it carries in tunnels, outermost
+    /// first, decoded from <paramref name="record"/>'s bytes into the same struct. The frame is counted once; each packet
+    /// joins its own flow (spec: "Encapsulated traffic").
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ProcessFrame(ref DecodedPacket p, in CaptureRecord record)
+    {
+        ulong id = ProcessDecoded(ref p, in record);
         Observer?.OnPacket(id, record);
+        while (FrameDecoder.DecodeInner(record.Data, ref p, ref _tunnels))
+        {
+            if (p.Undecoded != UndecodedReason.None) Stats.Undecoded[(int)p.Undecoded]++;
+            id = HandlePacket(ref p, in record);
+            if (id != 0) Observer?.OnPacket(id, record);
+        }
     }
 
     /// <summary>
@@ -176,6 +211,13 @@ public sealed partial class Verifier
         // A frame whose IP header was read but whose transport header is cut is counted as undecoded by its
         // reason, and still joins its flow by addresses (IsPartial).
         if (p.Undecoded != UndecodedReason.None) Stats.Undecoded[(int)p.Undecoded]++;
+        return HandlePacket(ref p, in record);
+    }
+
+    /// <summary>One packet of a frame (the outermost or one carried in a tunnel): frame checks and flow update.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private ulong HandlePacket(ref DecodedPacket p, in CaptureRecord record)
+    {
         switch (p.Kind)
         {
             case PacketKind.Arp:
@@ -219,6 +261,7 @@ public sealed partial class Verifier
         else { key.A = p.DstIp; key.B = p.SrcIp; key.PortA = dport; key.PortB = sport; }
         key.Vlan = p.OuterVlan;
         key.Proto = p.Protocol;
+        key.VirtualNetwork = p.VirtualNetwork;
         return key;
     }
 
@@ -275,6 +318,7 @@ public sealed partial class Verifier
             if (record.NanosecondResolution) n.Flags |= FlowFlags.Nanos;
             if (p.HasMac) n.Flags |= FlowFlags.HasMac;
             if (p.HasIcmp) { n.FirstIcmpType = p.IcmpType; n.FirstIcmpCode = p.IcmpCode; }
+            if (p.TunnelDepth > 0) n.TunnelRef = _tunnelTable.Acquire(_tunnels.Around(p.TunnelDepth));
             Stats.Flows++;
             Stats.LiveFlows = _flows.Count;
         }
@@ -425,6 +469,9 @@ public sealed partial class Verifier
                     summary.ZoneMatrix[k] = summary.ZoneMatrix.GetValueOrDefault(k) + _zoneMatrix[a, b];
                 }
     }
+
+    /// <summary>The encapsulations around a packet at <paramref name="depth"/> of the frame being handled (frame findings).</summary>
+    internal IReadOnlyList<TunnelInfo>? TunnelsAround(int depth) => depth == 0 ? null : TunnelInfo.ListOf(_tunnels.Around(depth));
 
     internal void Emit(Finding f)
     {

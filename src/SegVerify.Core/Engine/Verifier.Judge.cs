@@ -17,6 +17,7 @@ public sealed partial class Verifier
         Stats.LiveFlows = _flows.Count;
         _flowFindings.Clear();
         string? communityId = JudgeFlow(in f);
+        _tunnelTable.Release(f.TunnelRef);
         if (Observer is not null)
             Observer.OnFlowJudged(f.FlowId, communityId ?? "", _flowFindings.ToArray());
     }
@@ -146,6 +147,7 @@ public sealed partial class Verifier
             DstMac = dstMac,
             Vlan = k.Vlan != 0 ? k.Vlan : null,
             InnerVlan = f.InnerVlan != 0 ? f.InnerVlan : null,
+            Tunnel = _tunnelTable.Info(f.TunnelRef),
             SrcZone = srcZone?.Name ?? Unclassified,
             DstZone = dstZone?.Name ?? Unclassified,
             SrcTier = srcZone is null ? Unclassified : TierNames.Id(srcZone.Tier),

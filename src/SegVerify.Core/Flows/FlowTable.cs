@@ -3,18 +3,23 @@ using SegVerify.Core.Net;
 
 namespace SegVerify.Core.Flows;
 
-/// <summary>A flow's identity: protocol, both endpoints in canonical order (A is the lower), outer VLAN.</summary>
+/// <summary>
+/// A flow's identity: protocol, both endpoints in canonical order (A is the lower), outer VLAN, and the virtual network
+/// (VXLAN/GENEVE VNI, GRE key) of the innermost tunnel around it that has one.
+/// </summary>
 public struct FlowKey : IEquatable<FlowKey>
 {
     public IpAddr A, B;
     public ushort PortA, PortB;
     public ushort Vlan;
     public byte Proto;
+    /// <summary><see cref="SegVerify.Core.Decoding.DecodedPacket.VirtualNetwork"/>: 0 outside tunnels that name one.</summary>
+    public ulong VirtualNetwork;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Equals(FlowKey o) =>
         A.Lo == o.A.Lo && B.Lo == o.B.Lo && A.Hi == o.A.Hi && B.Hi == o.B.Hi &&
-        PortA == o.PortA && PortB == o.PortB && Vlan == o.Vlan && Proto == o.Proto;
+        PortA == o.PortA && PortB == o.PortB && Vlan == o.Vlan && Proto == o.Proto && VirtualNetwork == o.VirtualNetwork;
 
     public override bool Equals(object? obj) => obj is FlowKey k && Equals(k);
 
@@ -24,7 +29,7 @@ public struct FlowKey : IEquatable<FlowKey>
     {
         ulong h = A.Lo * 0x9E3779B97F4A7C15UL ^ B.Lo;
         h ^= (A.Hi ^ (B.Hi << 1)) * 0xC2B2AE3D27D4EB4FUL;
-        h ^= ((ulong)PortA << 32 | (ulong)PortB << 16 | Vlan) * 0x165667B19E3779F9UL ^ Proto;
+        h ^= ((ulong)PortA << 32 | (ulong)PortB << 16 | Vlan) * 0x165667B19E3779F9UL ^ Proto ^ VirtualNetwork * 0x94D049BB133111EBUL;
         h ^= h >> 29;
         h *= 0xBF58476D1CE4E5B9UL;
         h ^= h >> 32;
@@ -78,6 +83,8 @@ public struct FlowEntry
     public MacAddr MacADst, MacBDst;
     public byte FirstIcmpType, FirstIcmpCode;
     public ushort InnerVlan;
+    /// <summary>The encapsulations around the flow (a <see cref="TunnelTable"/> reference; 0 when none).</summary>
+    public int TunnelRef;
 }
 
 /// <summary>

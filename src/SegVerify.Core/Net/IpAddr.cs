@@ -40,12 +40,45 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>
         return a;
     }
 
+    /// <summary>
+    /// Parses an address strictly: IPv4 as four decimal octets 0-255 without leading zeros (no octal such as
+    /// <c>010.010.000.000</c>, no hex, no short or bare-integer forms such as <c>167772160</c>, which the platform
+    /// parser would accept and read as another address); IPv6 in RFC 4291 text form without a zone index or brackets,
+    /// an embedded IPv4 tail held to the same rule.
+    /// </summary>
     public static bool TryParse(ReadOnlySpan<char> s, out IpAddr addr)
     {
         addr = default;
-        if (!IPAddress.TryParse(s, out var ip)) return false;
+        if (s.IndexOf(':') < 0)
+        {
+            if (!TryParseDottedQuad(s, out uint v4)) return false;
+            addr = FromV4(v4);
+            return true;
+        }
+        if (s.IndexOfAny('%', '[', ']') >= 0 || s.IndexOfAny(' ', '/') >= 0) return false;
+        int lastColon = s.LastIndexOf(':');
+        if (s.Slice(lastColon + 1).IndexOf('.') >= 0 && !TryParseDottedQuad(s.Slice(lastColon + 1), out _)) return false;
+        if (!IPAddress.TryParse(s, out var ip) || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6) return false;
         addr = FromIPAddress(ip);
         return true;
+    }
+
+    private static bool TryParseDottedQuad(ReadOnlySpan<char> s, out uint v4)
+    {
+        v4 = 0;
+        int octets = 0, i = 0;
+        while (true)
+        {
+            int start = i, value = 0;
+            while (i < s.Length && s[i] is >= '0' and <= '9' && i - start < 3) value = value * 10 + (s[i++] - '0');
+            int digits = i - start;
+            if (digits == 0 || value > 255 || (digits > 1 && s[start] == '0')) return false;
+            v4 = (v4 << 8) | (uint)value;
+            octets++;
+            if (octets == 4) return i == s.Length;
+            if (i >= s.Length || s[i] != '.') return false;
+            i++;
+        }
     }
 
     public static IpAddr FromIPAddress(IPAddress ip)

@@ -5,10 +5,15 @@ public static class IpProto
 {
     public const byte HopByHop = 0;
     public const byte Icmp = 1;
+    /// <summary>IPv4 in IP (4in4, 4in6).</summary>
+    public const byte IpInIp = 4;
     public const byte Tcp = 6;
     public const byte Udp = 17;
+    /// <summary>IPv6 in IP (6in4, 6in6).</summary>
+    public const byte Ipv6InIp = 41;
     public const byte Ipv6Route = 43;
     public const byte Ipv6Frag = 44;
+    public const byte Gre = 47;
     public const byte Esp = 50;
     public const byte Ah = 51;
     public const byte IcmpV6 = 58;

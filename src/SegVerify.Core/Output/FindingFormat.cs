@@ -11,20 +11,8 @@ namespace SegVerify.Core.Output;
 /// </summary>
 public static class FindingFormat
 {
-    private const long NanosPerSecond = 1_000_000_000;
-    private const long NanosPerMicro = 1_000;
-
     /// <summary>RFC 3339 UTC, with microseconds, or nanoseconds when the capture gives them.</summary>
-    public static string Timestamp(long ns, bool nanosecondResolution)
-    {
-        long secs = Math.DivRem(ns, NanosPerSecond, out long frac);
-        if (frac < 0) { frac += NanosPerSecond; secs--; }
-        var dt = DateTime.UnixEpoch.AddSeconds(secs);
-        var head = dt.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
-        return nanosecondResolution
-            ? head + "." + frac.ToString("D9", CultureInfo.InvariantCulture) + "Z"
-            : head + "." + (frac / NanosPerMicro).ToString("D6", CultureInfo.InvariantCulture) + "Z";
-    }
+    public static string Timestamp(long ns, bool nanosecondResolution) => Rfc3339.Format(ns, nanosecondResolution);
 
     public static string Timestamp(Finding f) => Timestamp(f.TimestampNs, f.NanosecondResolution);
 
@@ -70,26 +58,8 @@ public static class FindingFormat
         return sb.Length == 0 ? null : sb.ToString();
     }
 
-    /// <summary>The value of an <see cref="Finding.Extra"/> field, or null.</summary>
-    public static object? Extra(Finding f, string key)
-    {
-        if (f.Extra is null) return null;
-        foreach (var kv in f.Extra)
-            if (kv.Key == key) return kv.Value;
-        return null;
-    }
-
     /// <summary><c>file:line:column</c> of the config rule behind a check-firewall finding, or null.</summary>
-    public static string? ConfigLocation(Finding f)
-    {
-        if (Extra(f, "config_file") is not string file) return null;
-        var line = Extra(f, "config_line");
-        var col = Extra(f, "config_column");
-        var sb = new StringBuilder(file);
-        if (line is not null) sb.Append(':').Append(Convert.ToString(line, CultureInfo.InvariantCulture));
-        if (line is not null && col is not null) sb.Append(':').Append(Convert.ToString(col, CultureInfo.InvariantCulture));
-        return sb.ToString();
-    }
+    public static string? ConfigLocation(Finding f) => f.Config?.ToString();
 
     /// <summary>
     /// The finding as one line (no colour): <c>[violation] rule ts proto src (zone) -> dst (zone): message</c>.
@@ -100,7 +70,8 @@ public static class FindingFormat
     {
         var sb = new StringBuilder(160);
         sb.Append(sevOn).Append('[').Append(SeverityLabel(f.Severity, lang)).Append(']').Append(sevOff);
-        sb.Append(' ').Append(f.Rule).Append(' ').Append(Timestamp(f));
+        sb.Append(' ').Append(f.Rule);
+        if (f.TimestampNs != 0) sb.Append(' ').Append(Timestamp(f));
         if (Proto(f) is { } proto) sb.Append(' ').Append(proto);
         var src = Side(f, true);
         var dst = Side(f, false);

@@ -47,5 +47,7 @@ public interface IFindingSink : IDisposable
 {
     void Begin(RunInfo info);
     void OnFinding(Finding finding);
+    /// <summary>A packet traced through a ruleset (check-firewall --probe); sinks that have no place for it ignore it.</summary>
+    void OnProbe(ProbeResult probe) { }
     void End(RunSummary summary);
 }

@@ -1,9 +1,6 @@
-using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using SegVerify.Core.Engine;
-using SegVerify.Core.Net;
 
 namespace SegVerify.Core.Output;
 
@@ -47,7 +44,7 @@ public sealed class SarifSink : IFindingSink
     public void End(RunSummary summary)
     {
         using var ms = new MemoryStream();
-        var opts = new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        var opts = new JsonWriterOptions { Indented = true, Encoder = FindingJson.Encoder };
         using (var j = new Utf8JsonWriter(ms, opts))
         {
             j.WriteStartObject();
@@ -103,7 +100,7 @@ public sealed class SarifSink : IFindingSink
             j.WriteEndArray();
 
             j.WriteStartObject("properties");
-            WriteSummary(j, summary);
+            FindingJson.WriteSummaryFields(j, summary);
             j.WriteEndObject();
 
             j.WriteEndObject(); // run
@@ -145,7 +142,7 @@ public sealed class SarifSink : IFindingSink
         j.WriteString("text", f.Message);
         j.WriteEndObject();
 
-        var configFile = FindingFormat.Extra(f, "config_file") as string;
+        var configFile = f.Config?.File;
         if (configFile is not null || f.Capture is not null)
         {
             j.WriteStartArray("locations");
@@ -154,11 +151,11 @@ public sealed class SarifSink : IFindingSink
             j.WriteStartObject("artifactLocation");
             j.WriteString("uri", ToUri(configFile ?? f.Capture!));
             j.WriteEndObject();
-            if (configFile is not null && ToInt(FindingFormat.Extra(f, "config_line")) is long line and > 0)
+            if (f.Config is { Line: > 0 } cfg)
             {
                 j.WriteStartObject("region");
-                j.WriteNumber("startLine", line);
-                if (ToInt(FindingFormat.Extra(f, "config_column")) is long col and > 0) j.WriteNumber("startColumn", col);
+                j.WriteNumber("startLine", cfg.Line);
+                if (cfg.Column > 0) j.WriteNumber("startColumn", cfg.Column);
                 j.WriteEndObject();
             }
             else if (configFile is null && f.Offset is long off and >= 0)
@@ -180,109 +177,11 @@ public sealed class SarifSink : IFindingSink
         }
 
         j.WriteStartObject("properties");
-        WriteFlowFields(j, f);
-        j.WriteEndObject();
-        j.WriteEndObject();
-    }
-
-    /// <summary>The JSON Lines fields of a finding (names as in the contract), less rule and message.</summary>
-    internal static void WriteFlowFields(Utf8JsonWriter j, Finding f)
-    {
         j.WriteString("severity", FindingFormat.SeverityId(f.Severity));
-        j.WriteString("ts", FindingFormat.Timestamp(f));
-        if (FindingFormat.Proto(f) is { } proto) j.WriteString("proto", proto);
-        if (f.SrcIp is IpAddr sip) j.WriteString("src_ip", sip.ToString());
-        if (f.SrcPort is ushort sp) j.WriteNumber("src_port", sp);
-        if (f.DstIp is IpAddr dip) j.WriteString("dst_ip", dip.ToString());
-        if (f.DstPort is ushort dp) j.WriteNumber("dst_port", dp);
-        if (f.SrcMac is MacAddr sm) j.WriteString("src_mac", sm.ToString());
-        if (f.DstMac is MacAddr dm) j.WriteString("dst_mac", dm.ToString());
-        if (f.Vlan is ushort v) j.WriteNumber("vlan", v);
-        if (f.InnerVlan is ushort iv) j.WriteNumber("inner_vlan", iv);
-        if (f.SrcZone is not null) j.WriteString("src_zone", f.SrcZone);
-        if (f.DstZone is not null) j.WriteString("dst_zone", f.DstZone);
-        if (f.SrcTier is not null) j.WriteString("src_tier", f.SrcTier);
-        if (f.DstTier is not null) j.WriteString("dst_tier", f.DstTier);
-        if (f.Direction is not null) j.WriteString("direction", f.Direction);
-        if (f.Packets is long pk) j.WriteNumber("packets", pk);
-        if (f.Bytes is long by) j.WriteNumber("bytes", by);
-        if (f.CommunityId is not null) j.WriteString("community_id", f.CommunityId);
+        FindingJson.WriteFields(j, f);
         j.WriteString("clause", f.Clause);
-        if (f.AllowedBy is not null) j.WriteString("allowed_by", f.AllowedBy);
-        if (f.Capture is not null) j.WriteString("capture", f.Capture);
-        if (f.Offset is long off) j.WriteNumber("offset", off);
-        if (f.Extra is not null)
-            foreach (var (k, val) in f.Extra)
-            {
-                j.WritePropertyName(k);
-                WriteValue(j, val);
-            }
-    }
-
-    internal static void WriteValue(Utf8JsonWriter j, object? v)
-    {
-        switch (v)
-        {
-            case null: j.WriteNullValue(); break;
-            case string s: j.WriteStringValue(s); break;
-            case bool b: j.WriteBooleanValue(b); break;
-            case int i: j.WriteNumberValue(i); break;
-            case long l: j.WriteNumberValue(l); break;
-            case uint ui: j.WriteNumberValue(ui); break;
-            case ushort us: j.WriteNumberValue(us); break;
-            case byte by: j.WriteNumberValue(by); break;
-            case ulong ul: j.WriteNumberValue(ul); break;
-            case double d: j.WriteNumberValue(d); break;
-            case System.Collections.IDictionary dict:
-                j.WriteStartObject();
-                foreach (System.Collections.DictionaryEntry e in dict)
-                {
-                    j.WritePropertyName(Convert.ToString(e.Key, CultureInfo.InvariantCulture) ?? "");
-                    WriteValue(j, e.Value);
-                }
-                j.WriteEndObject();
-                break;
-            case System.Collections.IEnumerable seq:
-                j.WriteStartArray();
-                foreach (var x in seq) WriteValue(j, x);
-                j.WriteEndArray();
-                break;
-            default: j.WriteStringValue(Convert.ToString(v, CultureInfo.InvariantCulture)); break;
-        }
-    }
-
-    private static long? ToInt(object? v) => v switch
-    {
-        int i => i,
-        long l => l,
-        uint ui => ui,
-        ushort us => us,
-        string s when long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) => p,
-        _ => null,
-    };
-
-    private static void WriteSummary(Utf8JsonWriter j, RunSummary s)
-    {
-        if (s.TopologySha256 is not null) j.WriteString("topology_sha256", s.TopologySha256);
-        j.WriteNumber("packets", s.Packets);
-        j.WriteNumber("bytes", s.Bytes);
-        j.WriteNumber("flows", s.Flows);
-        j.WriteNumber("violations", s.Violations);
-        j.WriteNumber("warnings", s.Warnings);
-        j.WriteStartObject("by_rule");
-        foreach (var (k, v) in s.ByRule) j.WriteNumber(k, v);
         j.WriteEndObject();
-        j.WriteStartObject("undecoded");
-        foreach (var (k, v) in s.Undecoded) j.WriteNumber(k, v);
         j.WriteEndObject();
-        j.WriteNumber("elapsed_s", Math.Round(s.ElapsedSeconds, 6));
-        if (s.Dropped is long d) j.WriteNumber("dropped", d);
-        if (s.IfDropped is long ifd) j.WriteNumber("if_dropped", ifd);
-        foreach (var (k, v) in s.Extra)
-        {
-            j.WritePropertyName(k);
-            WriteValue(j, v);
-        }
     }
 
     /// <summary>

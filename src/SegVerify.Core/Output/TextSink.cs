@@ -47,6 +47,19 @@ public sealed class TextSink : IFindingSink
         _w.Flush();
     }
 
+    /// <summary><c>PROBE  =>  VERDICT</c>, then every rule the packet passed through.</summary>
+    public void OnProbe(ProbeResult p)
+    {
+        var sb = new StringBuilder();
+        sb.Append(p.Probe).Append("  =>  ").Append(p.Verdict.ToUpperInvariant());
+        if (p.Approximate) sb.Append(Ja ? "（未対応の構文を含むため近似）" : " (approximate: unsupported syntax on the way)");
+        sb.AppendLine();
+        foreach (var step in p.Path) sb.Append("    ").Append(step.Location.FileLine).Append("  ").Append(step.Text).AppendLine();
+        if (p.Path.Count == 0) sb.Append(Ja ? "    （一致したルールなし: 既定で許可）" : "    (no rule matched: accepted by default)").AppendLine();
+        _w.Write(sb.ToString());
+        _w.Flush();
+    }
+
     public void End(RunSummary s)
     {
         var sb = new StringBuilder();

@@ -50,7 +50,7 @@ public sealed class SyslogSink : IFindingSink
     {
         _json.ResetWrittenCount();
         _writer.Reset(_json);
-        JsonlSink.WriteFinding(_writer, finding);
+        FindingJson.WriteObject(_writer, finding);
         _writer.Flush();
         _sd.Clear();
         if (finding.IsFlowEvent) _sd.Add(new("verdict", finding.Rule));
@@ -64,6 +64,8 @@ public sealed class SyslogSink : IFindingSink
         Rfc5424.Write(_framed, nowUtc, _hostname, _procId, finding.Event, _sd, _json.WrittenSpan);
         return _framed.WrittenSpan.ToArray();
     }
+
+    public void OnProbe(ProbeResult probe) => _inner.OnProbe(probe);
 
     public void End(RunSummary summary)
     {

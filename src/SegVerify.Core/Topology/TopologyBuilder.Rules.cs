@@ -8,8 +8,8 @@ internal sealed partial class TopologyBuilder
     /// <summary>Zone names that were declared but rejected: references to them are not reported again.</summary>
     private readonly HashSet<string> _brokenZoneNames = new(StringComparer.Ordinal);
 
-    private void ErrPos(SourcePos p, string en, string ja) => _errors.Add(new TopologyError(_file, p.Line, p.Column, _ja ? ja : en));
-    private void WarnPos(SourcePos p, string en, string ja) => _warnings.Add(new TopologyError(_file, p.Line, p.Column, _ja ? ja : en));
+    private void ErrPos(SourcePos p, string en, string ja) => AddError(p.Line, p.Column, en, ja);
+    private void WarnPos(SourcePos p, string en, string ja) => AddWarning(p.Line, p.Column, en, ja);
 
     // ---------------------------------------------------------------- allow rules and sanitisation paths
 

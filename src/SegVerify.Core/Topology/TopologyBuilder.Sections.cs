@@ -90,6 +90,10 @@ internal sealed partial class TopologyBuilder
         t.Allow.AddRange(allow.Select(x => x.Rule));
         foreach (var fw in firewalls) t.Firewalls[fw.Name] = fw;
         t.Warnings.AddRange(_warnings.OrderBy(w => w.Line).ThenBy(w => w.Column));
+        if (_suppressedWarnings > 0)
+            t.Warnings.Add(new TopologyError(_file, 0, 0, _ja
+                ? $"ほかに {_suppressedWarnings} 件の警告があります（表示は {TopologyLimits.MaxErrors} 件まで）"
+                : $"{_suppressedWarnings} more warning(s) not shown (at most {TopologyLimits.MaxErrors} are listed)"));
         return t;
     }
 
@@ -323,8 +327,8 @@ internal sealed partial class TopologyBuilder
                     if (text is null) continue;
                     if (!IpAddr.TryParse(text, out var ip))
                     {
-                        Err(ipItem, $"{ctx}: '{text}' is not an IP address (expected one IPv4 or IPv6 address without a prefix length)",
-                            $"{ctxJa}: '{text}' は IP アドレスではありません（プレフィックス長なしの IPv4/IPv6 アドレスが必要です）");
+                        Err(ipItem, $"{ctx}: '{text}' is not an IP address (expected one IPv4 or IPv6 address without a prefix length; IPv4 octets in decimal without leading zeros)",
+                            $"{ctxJa}: '{text}' は IP アドレスではありません（プレフィックス長なしの IPv4/IPv6 アドレスが必要です。IPv4 の各オクテットは先頭に 0 を付けない 10 進数で書いてください）");
                         continue;
                     }
                     ips.Add((ip, ipItem));

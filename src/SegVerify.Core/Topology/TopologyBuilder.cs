@@ -55,9 +55,34 @@ internal sealed partial class TopologyBuilder
 
     // ---------------------------------------------------------------- messages
 
-    private void Err(YNode at, string en, string ja) => _errors.Add(new TopologyError(_file, at.Line, at.Column, _ja ? ja : en));
-    private void Warn(YNode at, string en, string ja) => _warnings.Add(new TopologyError(_file, at.Line, at.Column, _ja ? ja : en));
-    public void ErrAt(int line, int col, string en, string ja) => _errors.Add(new TopologyError(_file, line, col, _ja ? ja : en));
+    private void Err(YNode at, string en, string ja) => AddError(at.Line, at.Column, en, ja);
+    private void Warn(YNode at, string en, string ja) => AddWarning(at.Line, at.Column, en, ja);
+    public void ErrAt(int line, int col, string en, string ja) => AddError(line, col, en, ja);
+
+    /// <summary>Records an error; past <see cref="TopologyLimits.MaxErrors"/> loading stops (aliases can multiply errors).</summary>
+    private void AddError(int line, int col, string en, string ja)
+    {
+        if (_errors.Count >= TopologyLimits.MaxErrors) throw new TooManyErrors(line, col);
+        _errors.Add(new TopologyError(_file, line, col, _ja ? ja : en));
+    }
+
+    /// <summary>Records a warning; past <see cref="TopologyLimits.MaxErrors"/> the rest are counted in one closing warning.</summary>
+    private void AddWarning(int line, int col, string en, string ja)
+    {
+        if (_warnings.Count < TopologyLimits.MaxErrors)
+            _warnings.Add(new TopologyError(_file, line, col, _ja ? ja : en));
+        else
+            _suppressedWarnings++;
+    }
+
+    private int _suppressedWarnings;
+
+    /// <summary>The builder stopped at the error limit; the position is that of the first error not recorded.</summary>
+    internal sealed class TooManyErrors(int line, int column) : Exception("too many errors")
+    {
+        public int Line { get; } = line;
+        public int Column { get; } = column;
+    }
     private string Hint(string input, IEnumerable<string> candidates) => NameSuggester.Hint(input, candidates, _ja);
     private string Found(YNode n) => n.KindName(_ja);
     private SourcePos Pos(YNode n) => new(_file, n.Line, n.Column);
@@ -158,8 +183,8 @@ internal sealed partial class TopologyBuilder
         var addrText = slash < 0 ? s : s[..slash];
         if (!IpAddr.TryParse(addrText, out var addr))
         {
-            Err(n, $"{context}: '{s}' is not a CIDR (expected an IPv4 or IPv6 prefix such as 10.10.0.0/16 or fd00:10::/64)",
-                $"{contextJa}: '{s}' は CIDR ではありません（10.10.0.0/16 や fd00:10::/64 のような IPv4/IPv6 プレフィックスが必要です）");
+            Err(n, $"{context}: '{s}' is not a CIDR (expected an IPv4 or IPv6 prefix such as 10.10.0.0/16 or fd00:10::/64; IPv4 octets in decimal without leading zeros)",
+                $"{contextJa}: '{s}' は CIDR ではありません（10.10.0.0/16 や fd00:10::/64 のような IPv4/IPv6 プレフィックスが必要です。IPv4 の各オクテットは先頭に 0 を付けない 10 進数で書いてください）");
             return null;
         }
         int max = addr.FamilyBits, len = max;

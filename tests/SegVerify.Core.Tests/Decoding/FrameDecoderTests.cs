@@ -302,9 +302,9 @@ public class FrameDecoderTests
     }
 
     [Fact]
-    public void Mpls_is_undecoded_unsupported_ethertype()
+    public void MacSec_is_undecoded_unsupported_ethertype()
     {
-        var p = Eth(Ether(0x8847, new byte[40]));
+        var p = Eth(Ether(0x88E5, new byte[40]));
         Assert.Equal(PacketKind.Undecoded, p.Kind);
         Assert.Equal(UndecodedReason.UnsupportedEthertype, p.Undecoded);
         Assert.Equal("unsupported-ethertype", UndecodedReasons.Name(p.Undecoded));

@@ -60,6 +60,21 @@ public class ProcessAllTests
     }
 
     [SkippableFact]
+    public void TunnelledScenarioCapturesGiveTheSameFindingsAndFlows()
+    {
+        // tunnelled frames leave the look-ahead: what was staged before them is handled first, then their layers
+        var dir = Path.Combine(TestPaths.RequireShared(), "scenarios", "tunnels");
+        var topo = TopologyLoader.Load(Path.Combine(dir, "topology.yaml"));
+        var files = Directory.GetFiles(dir).Where(CaptureOpener.IsCaptureFile).ToList();
+        Assert.NotEmpty(files);
+        foreach (var f in files)
+        {
+            AssertSame(topo, f);
+            Assert.Contains(Run(topo, f, all: true, 1_000_000).Findings, x => x.Contains("Tunnel=SegVerify.Core.Flows.TunnelInfo[]"));
+        }
+    }
+
+    [SkippableFact]
     public void EverySharedCaptureGivesTheSameFindingsAndFlows()
     {
         var shared = TestPaths.RequireShared();

@@ -72,7 +72,7 @@ internal static class TestFrames
         return L2(smac, dmac, vlans, v6 ? (ushort)0x86DD : (ushort)0x0800, [.. ip, .. l4]);
     }
 
-    private static byte[] Ipv4Header(string src, string dst, byte proto, int l4len, ushort id, int offset, bool more)
+    internal static byte[] Ipv4Header(string src, string dst, byte proto, int l4len, ushort id, int offset, bool more)
     {
         var h = new byte[20];
         h[0] = 0x45;
@@ -85,7 +85,7 @@ internal static class TestFrames
         return h;
     }
 
-    private static byte[] Ipv6Header(string src, string dst, byte proto, int l4len)
+    internal static byte[] Ipv6Header(string src, string dst, byte proto, int l4len)
     {
         var h = new byte[40];
         h[0] = 0x60;
@@ -97,7 +97,7 @@ internal static class TestFrames
         return h;
     }
 
-    private static byte[] L2(string smac, string dmac, ushort[] vlans, ushort ethertype, byte[] payload)
+    internal static byte[] L2(string smac, string dmac, ushort[] vlans, ushort ethertype, byte[] payload)
     {
         var f = new List<byte>();
         var m = new byte[6];

@@ -95,11 +95,11 @@ internal static class SinkFixtures
         DstIp = IpAddr.Parse("10.20.0.1"), DstPort = 445,
         SrcZone = "mn-office", DstZone = "lg-office", SrcTier = "mynumber", DstTier = "lgwan",
         Message = "the ruleset accepts SMB from mn-office to lg-office", Clause = ClauseIso,
+        Config = new ConfigLocation("fw/rules.v4", 12, 1),
         Extra =
         [
             new("in_interface", "eth0"), new("out_interface", "eth1"),
             new("class", "tcp 10.10.0.0/16 -> 10.20.0.0/16 dport 445"),
-            new("config_file", "fw/rules.v4"), new("config_line", 12), new("config_column", 1),
             new("path", new[] { "fw/rules.v4:10", "fw/rules.v4:12" }),
         ],
     };

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace SegVerify.Cli;
+namespace SegVerify.Core.Replay;
 
 /// <summary>A read-only pass-through stream that computes the SHA-256 of everything read (the capture's evidence hash).</summary>
 internal sealed class HashingStream(Stream inner) : Stream

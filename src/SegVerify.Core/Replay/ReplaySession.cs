@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using SegVerify.Core.Capture;
+using SegVerify.Core.Engine;
+using SegVerify.Core.Localization;
+using SegVerify.Core.Output;
+
+namespace SegVerify.Core.Replay;
+
+/// <summary>What a replay run reads and how.</summary>
+public sealed class ReplayOptions
+{
+    /// <summary>The capture arguments as given: files, directories (every capture in them), or "-" for standard input.</summary>
+    public required IReadOnlyList<string> Captures { get; init; }
+    public required VerifierOptions Verifier { get; init; }
+    /// <summary>Compute each capture's SHA-256 for the summary (false: "sha256": null).</summary>
+    public bool HashCaptures { get; init; } = true;
+    public string Language => Verifier.Language;
+}
+
+/// <summary>
+/// One replay run: expands the capture arguments, reads every capture in order through one engine, reports a
+/// damaged capture as a warning, judges the flows still open at the end and writes the summary. Every event goes
+/// through the sink given; problems with the inputs go to standard error.
+/// </summary>
+public sealed class ReplaySession
+{
+    private readonly ReplayOptions _o;
+    private readonly Topology.Topology _topology;
+    private readonly TextWriter _stderr;
+
+    public ReplaySession(ReplayOptions options, Topology.Topology topology, TextWriter stderr)
+    {
+        _o = options;
+        _topology = topology;
+        _stderr = stderr;
+    }
+
+    /// <summary>The summary of the last <see cref="Run"/>.</summary>
+    public RunSummary Summary { get; private set; } = new();
+
+    private bool Ja => _o.Language == "ja";
+
+    /// <summary>
+    /// Runs to the end of the input (or until <paramref name="cancel"/>, checked between captures and records: the
+    /// flows read so far are then judged and the summary written). <paramref name="openSink"/> is called once the
+    /// inputs are known to exist, so that a run that cannot start leaves no output behind; the session disposes it.
+    /// </summary>
+    public RunOutcome Run(Func<IFindingSink> openSink, CancellationToken cancel = default)
+    {
+        IReadOnlyList<string> inputs;
+        try
+        {
+            inputs = CaptureOpener.Expand(_o.Captures);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException)
+        {
+            _stderr.WriteLine($"segverify: {ex.Message}");
+            return RunOutcome.BadInput;
+        }
+        if (inputs.Count == 0)
+        {
+            _stderr.WriteLine(Ja ? "segverify: キャプチャファイルがありません" : "segverify: no capture files found");
+            return RunOutcome.BadInput;
+        }
+
+        var sw = Stopwatch.StartNew();
+        bool unreadable = false;
+        var summary = Summary = new RunSummary { TopologySha256 = _topology.Sha256 };
+        using var sink = openSink();
+        sink.Begin(new RunInfo("replay", _topology.SourcePath, _topology.Sha256, _o.Language));
+        var counting = new CountingSink(sink, summary);
+        var engine = new Verifier(_topology, counting, _o.Verifier);
+
+        foreach (var input in inputs)
+        {
+            if (cancel.IsCancellationRequested) break;
+            if (!ReadOne(input, engine, counting, summary, cancel)) unreadable = true;
+        }
+        engine.Finish(summary);
+        summary.ElapsedSeconds = sw.Elapsed.TotalSeconds;
+        sink.End(summary);
+        if (unreadable) return RunOutcome.BadInput;
+        return summary.Violations > 0 ? RunOutcome.Violations : RunOutcome.Clean;
+    }
+
+    /// <summary>Reads one capture into the engine; false when it could not be read at all.</summary>
+    private bool ReadOne(string input, Verifier engine, IFindingSink findings, RunSummary summary, CancellationToken cancel)
+    {
+        bool stdin = input == CaptureOpener.StdinName;
+        string name = stdin ? "-" : input;
+        HashingStream? hashing = null;
+        // A file's evidence hash is computed on another thread from its own read of the file, so it overlaps with the
+        // analysis. With one CPU there is nothing to overlap with, so the file is hashed as it is read (no second read
+        // of it); standard input can be read once only, so it is hashed that way too.
+        bool inlineHash = _o.HashCaptures && (stdin || Environment.ProcessorCount == 1);
+        Task<string?>? fileHash = !_o.HashCaptures || inlineHash ? null : Task.Run(() => CaptureHash.OfFile(input));
+        try
+        {
+            Stream raw = stdin ? Console.OpenStandardInput() : OpenFile(input);
+            if (inlineHash) raw = hashing = new HashingStream(raw);
+            using var opened = CaptureOpener.Open(raw, name);
+            ICaptureReader reader = cancel.CanBeCanceled ? new CancellableReader(opened, cancel) : opened;
+            engine.CurrentCapture = name;
+            engine.ProcessAll(reader);
+            if (opened.Damage is { } d)
+                findings.OnFinding(DamageFinding(d));
+            summary.Captures.Add(new InputFile(name, hashing?.Finish() ?? fileHash?.GetAwaiter().GetResult()));
+            return true;
+        }
+        catch (CaptureFormatException ex)
+        {
+            _stderr.WriteLine(Ja ? $"segverify: キャプチャとして読めません: {ex.Message}" : $"segverify: not a readable capture: {ex.Message}");
+            string? hash = fileHash?.GetAwaiter().GetResult();
+            if (hash is null && inlineHash && !stdin) hash = CaptureHash.OfFile(input); // the reader closed the stream
+            summary.Captures.Add(new InputFile(name, hash));
+            return false;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _stderr.WriteLine($"segverify: {name}: {ex.Message}");
+            return false;
+        }
+        finally
+        {
+            hashing?.Dispose();
+        }
+    }
+
+    private static FileStream OpenFile(string path) =>
+        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+
+    private Finding DamageFinding(CaptureDamage d)
+    {
+        var ctx = new MessageContext(d.File, "", "", "", "", "", "", Detail: d.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return new Finding
+        {
+            Rule = RuleIds.CaptureDamaged,
+            Capture = d.File,
+            Offset = d.Offset,
+            Message = Messages.Message(RuleIds.CaptureDamaged, _o.Language, in ctx) + " (" + d.Reason + ")",
+            Clause = Messages.Clause(RuleIds.CaptureDamaged, _o.Language),
+        };
+    }
+
+    /// <summary>Ends the input early when the run is cancelled (the records read so far are still judged).</summary>
+    private sealed class CancellableReader(ICaptureReader inner, CancellationToken cancel) : ICaptureReader
+    {
+        public string Name => inner.Name;
+        public CaptureDamage? Damage => inner.Damage;
+        public bool TryRead(out CaptureRecord record)
+        {
+            if (cancel.IsCancellationRequested)
+            {
+                record = default;
+                return false;
+            }
+            return inner.TryRead(out record);
+        }
+        public void Dispose() { }
+    }
+}
