@@ -23,7 +23,7 @@ if (args.Length >= 2 && args[0] == "analyse")
     var topo = Bench.SampleCity();
     var r = new FirewallAnalyzer(topo, topo.Firewalls["fw-core"], rs, new AnalysisOptions { Required = true }).Run();
     sw.Stop();
-    Console.WriteLine($"rules={rs.AllRules.Count()} parse_s={parsed:F3} total_s={sw.Elapsed.TotalSeconds:F3} findings={r.Findings.Count} " +
+    Console.WriteLine($"rules={rs.AllLines.Count()} parse_s={parsed:F3} total_s={sw.Elapsed.TotalSeconds:F3} findings={r.Findings.Count} " +
                       $"violations={r.Findings.Count(f => f.Severity == SegVerify.Core.Engine.Severity.Violation)} boxes={r.Boxes} " +
                       $"peak_working_set_mb={Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024)}");
     return 0;

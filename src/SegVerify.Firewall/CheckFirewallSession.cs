@@ -7,8 +7,6 @@ using SegVerify.Core.Replay;
 using SegVerify.Core.Topology;
 using SegVerify.Firewall.Analysis;
 using SegVerify.Firewall.Dialects;
-using SegVerify.Firewall.Dialects.Iptables;
-using SegVerify.Firewall.Dialects.Nftables;
 using SegVerify.Firewall.Model;
 
 namespace SegVerify.Firewall;
@@ -18,10 +16,12 @@ public sealed class CheckFirewallOptions
 {
     /// <summary>The ruleset file.</summary>
     public required string ConfigPath { get; init; }
-    /// <summary>"iptables" or "nft"; null: guessed from the content.</summary>
+    /// <summary>A dialect name of <see cref="DialectRegistry"/>; null: guessed from the content.</summary>
     public string? Dialect { get; init; }
     /// <summary><c>ipset save</c> dumps giving the contents of sets used by <c>-m set</c>.</summary>
     public IReadOnlyList<string> IpsetFiles { get; init; } = [];
+    /// <summary>Other options for the dialect, by name (e.g. "vdom"); see <see cref="DialectInput.Options"/>.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> DialectOptions { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
     /// <summary>Which <c>firewalls:</c> entry maps interfaces to zones (null: the only one).</summary>
     public string? FirewallName { get; init; }
     /// <summary>Also report every allow rule and sanitisation path the ruleset blocks.</summary>
@@ -78,24 +78,32 @@ public sealed class CheckFirewallSession
             _stderr.WriteLine(L($"segverify: 設定ファイルを読めません: {cfgPath}: {e.Message}", $"segverify: cannot read config {cfgPath}: {e.Message}"));
             return RunOutcome.BadInput;
         }
-        var dialect = _o.Dialect ?? DialectGuess.Guess(text);
+        var dialect = _o.Dialect is { } dn ? DialectRegistry.Find(dn) : DialectRegistry.Detect(text);
         if (dialect is null)
         {
             _stderr.WriteLine(L($"segverify: {cfgPath}: iptables-save 形式でも nft list ruleset 形式でもありません（--dialect で指定できます）",
                                 $"segverify: {cfgPath}: neither iptables-save nor nft list ruleset text (say which with --dialect)"));
             return RunOutcome.BadInput;
         }
-        var ipsets = new Dictionary<string, IpsetDef>(StringComparer.Ordinal);
         foreach (var f in _o.IpsetFiles)
         {
-            try { foreach (var (k, v) in IpsetParser.Parse(File.ReadAllText(f))) ipsets[k] = v; }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                _stderr.WriteLine(L($"segverify: ipset ファイルを読めません: {f}: {e.Message}", $"segverify: cannot read ipset file {f}: {e.Message}"));
-                return RunOutcome.BadInput;
-            }
+            if (File.Exists(f)) continue;
+            _stderr.WriteLine(L($"segverify: ipset ファイルを読めません: {f}", $"segverify: cannot read ipset file {f}"));
+            return RunOutcome.BadInput;
         }
-        var rs = dialect == "nft" ? NftParser.Parse(cfgPath, text) : IptablesParser.Parse(cfgPath, text, ipsets);
+        var options = new Dictionary<string, IReadOnlyList<string>>(_o.DialectOptions) { ["ipset"] = _o.IpsetFiles };
+        FwRuleset rs;
+        try { rs = dialect.Parse(new DialectInput { Path = cfgPath, Text = text, Options = options }); }
+        catch (FirewallConfigException e)
+        {
+            foreach (var err in e.Errors) _stderr.WriteLine($"segverify: {err.Text(Ja)}");
+            return RunOutcome.BadInput;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _stderr.WriteLine(L($"segverify: ファイルを読めません: {e.Message}", $"segverify: cannot read a file: {e.Message}"));
+            return RunOutcome.BadInput;
+        }
 
         if (_o.Probing)
         {
@@ -134,7 +142,7 @@ public sealed class CheckFirewallSession
         var counting = new CountingSink(sink, summary);
         foreach (var f in result.Findings) counting.OnFinding(f);
         summary.Extra.Add(new("over_approximated", result.OverApproximated));
-        summary.Extra.Add(new("dialect", rs.Dialect));
+        summary.Extra.Add(new("dialect", dialect.Name));
         summary.ElapsedSeconds = sw.Elapsed.TotalSeconds;
         sink.End(summary);
         return summary.Violations > 0 ? RunOutcome.Violations : RunOutcome.Clean;

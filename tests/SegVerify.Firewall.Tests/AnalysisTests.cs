@@ -252,34 +252,39 @@ public class ParserTests
             "-A USR -m iprange --src-range 10.0.0.5-10.0.0.9 -m conntrack --ctstate NEW -m mac --mac-source 02:00:00:00:00:01 -p 6 -j REJECT --reject-with tcp-reset\n" +
             "-A USR -m set --match-set blk src -j DROP\n" +
             "-A USR -m multiport -p tcp --ports 22 -g USR2\n" +
+            ":USR2 - [0:0]\n" +
             "COMMIT\n");
-        var fwd = rs.Chains.Single(c => c.Table == "filter" && c.Name == "FORWARD");
-        Assert.Equal(RuleAction.Drop, fwd.Policy!.Action);
-        Assert.Equal(6, fwd.Policy.Pos.Line);
-        var r = fwd.Rules.Single();
+        var fwd = rs.FindAcl("filter/FORWARD")!;
+        Assert.Equal(LineAction.Drop, fwd.Default!.Action);
+        Assert.Equal(6, fwd.Default.Pos.Line);
+        Assert.Same(fwd, Assert.Single(rs.Filters).Acl);
+        var r = fwd.Lines.Single();
         Assert.Equal(8, r.Pos.Line);
         Assert.Equal(9, r.Pos.Column);
-        Assert.Equal(RuleAction.Jump, r.Action);
-        Assert.Equal("USR", r.TargetChain!.Name);
-        Assert.Equal(new[] { "eth*" }, r.Ifaces[0].Patterns);
-        Assert.True(r.Ifaces[1].Negated);
+        Assert.Equal(LineAction.Call, r.Action);
+        Assert.Equal("filter/USR", r.TargetAcl!.Name);
+        var terms = Assert.IsType<MatchAnd>(r.Match).Terms;
+        Assert.Equal(new[] { "eth*" }, Assert.IsType<MatchInterface>(terms.First(x => x is MatchInterface)).Patterns);
+        Assert.False(Assert.IsType<MatchInterface>(Assert.IsType<MatchNot>(terms.First(x => x is MatchNot)).Term).Ingress);
         Assert.False(r.HasUnknown);
+        var dnat = Assert.Single(Assert.Single(rs.DestinationNat).Acl.Lines);
+        Assert.Equal(LineAction.Translate, dnat.Action);
+        Assert.Equal("10.0.0.1", Domains.ToIp(dnat.Nat!.DstAddresses!.First).ToString());
         Assert.True(ConcreteTracer.Matches(r, AnalysisTests.Probe("udp 10.0.3.4:2000 -> 10.2.0.1:150 in eth3 out eth1"), ref Unused));
         Assert.False(ConcreteTracer.Matches(r, AnalysisTests.Probe("udp 10.0.3.4:1000 -> 10.2.0.1:150 in eth3 out eth1"), ref Unused));
         Assert.False(ConcreteTracer.Matches(r, AnalysisTests.Probe("udp 10.0.3.4:2000 -> 10.2.0.1:201 in eth3 out eth1"), ref Unused));
         Assert.False(ConcreteTracer.Matches(r, AnalysisTests.Probe("udp 10.0.3.4:2000 -> 10.2.0.1:150 in eth3 out eth9"), ref Unused));
         Assert.False(ConcreteTracer.Matches(r, AnalysisTests.Probe("udp 10.0.3.4:2000 -> 10.1.0.1:150 in eth3 out eth1"), ref Unused));
-        var usr = rs.Chains.Single(c => c.Name == "USR");
-        Assert.Equal(RuleAction.Reject, usr.Rules[0].Action);
-        Assert.True(ConcreteTracer.Matches(usr.Rules[0], AnalysisTests.Probe("tcp 10.0.0.9:1 -> 10.2.0.1:2 in a out b mac 02:00:00:00:00:01"), ref Unused));
-        Assert.False(ConcreteTracer.Matches(usr.Rules[0], AnalysisTests.Probe("tcp 10.0.0.10:1 -> 10.2.0.1:2 in a out b mac 02:00:00:00:00:01"), ref Unused));
-        Assert.False(ConcreteTracer.Matches(usr.Rules[0], AnalysisTests.Probe("tcp 10.0.0.9:1 -> 10.2.0.1:2 in a out b mac 02:00:00:00:00:01 state established"), ref Unused));
-        Assert.True(usr.Rules[1].HasUnknown); // set without --ipset contents
-        Assert.Equal(RuleAction.Continue, usr.Rules[2].Action); // goto unknown chain -> no-op with a warning
-        Assert.Contains(rs.Warnings, w => w.Text.Contains("USR2"));
-        Assert.True(ConcreteTracer.Matches(usr.Rules[2], AnalysisTests.Probe("tcp 1.1.1.1:22 -> 2.2.2.2:9 in a out b"), ref Unused));
-        Assert.True(ConcreteTracer.Matches(usr.Rules[2], AnalysisTests.Probe("tcp 1.1.1.1:9 -> 2.2.2.2:22 in a out b"), ref Unused));
-        Assert.False(ConcreteTracer.Matches(usr.Rules[2], AnalysisTests.Probe("tcp 1.1.1.1:9 -> 2.2.2.2:23 in a out b"), ref Unused));
+        var usr = rs.FindAcl("filter/USR")!.Lines;
+        Assert.Equal(LineAction.Reject, usr[0].Action);
+        Assert.True(ConcreteTracer.Matches(usr[0], AnalysisTests.Probe("tcp 10.0.0.9:1 -> 10.2.0.1:2 in a out b mac 02:00:00:00:00:01"), ref Unused));
+        Assert.False(ConcreteTracer.Matches(usr[0], AnalysisTests.Probe("tcp 10.0.0.10:1 -> 10.2.0.1:2 in a out b mac 02:00:00:00:00:01"), ref Unused));
+        Assert.False(ConcreteTracer.Matches(usr[0], AnalysisTests.Probe("tcp 10.0.0.9:1 -> 10.2.0.1:2 in a out b mac 02:00:00:00:00:01 state established"), ref Unused));
+        Assert.True(usr[1].HasUnknown); // set without --ipset contents
+        Assert.Equal(LineAction.Goto, usr[2].Action);
+        Assert.True(ConcreteTracer.Matches(usr[2], AnalysisTests.Probe("tcp 1.1.1.1:22 -> 2.2.2.2:9 in a out b"), ref Unused));
+        Assert.True(ConcreteTracer.Matches(usr[2], AnalysisTests.Probe("tcp 1.1.1.1:9 -> 2.2.2.2:22 in a out b"), ref Unused));
+        Assert.False(ConcreteTracer.Matches(usr[2], AnalysisTests.Probe("tcp 1.1.1.1:9 -> 2.2.2.2:23 in a out b"), ref Unused));
     }
 
     private static bool Unused;
@@ -289,7 +294,7 @@ public class ParserTests
     {
         var sets = IpsetParser.Parse("create blk hash:net family inet hashsize 1024 maxelem 65536\nadd blk 10.9.0.0/16\nadd blk 10.8.0.1\n");
         var rs = IptablesParser.Parse("x", "*filter\n:FORWARD ACCEPT [0:0]\n-A FORWARD -m set ! --match-set blk src -j DROP\nCOMMIT\n", sets);
-        var r = rs.Chains[0].Rules[0];
+        var r = rs.FindAcl("filter/FORWARD")!.Lines[0];
         Assert.False(r.HasUnknown);
         Assert.False(ConcreteTracer.Matches(r, AnalysisTests.Probe("tcp 10.9.1.1:1 -> 10.2.0.1:2 in a out b"), ref Unused));
         Assert.False(ConcreteTracer.Matches(r, AnalysisTests.Probe("tcp 10.8.0.1:1 -> 10.2.0.1:2 in a out b"), ref Unused));
@@ -310,31 +315,33 @@ public class ParserTests
                    "\t}\n\tchain sub {\n\t\tudp dport 53 return\n\t\tcontinue\n\t\tip protocol udp reject with icmp type admin-prohibited\n\t}\n}\n" + // 19-25
                    "table bridge b {\n\tchain c {\n\t\ttype filter hook forward priority 0;\n\t}\n}\n";
         var rs = AnalysisTests.Nft(text);
-        var fwd = rs.Chains.Single(c => c.Name == "fwd");
-        Assert.Equal("forward", fwd.Hook);
-        Assert.Equal(5, fwd.Priority);
-        Assert.Equal(RuleAction.Drop, fwd.Policy!.Action);
-        Assert.Equal(14, fwd.Policy.Pos.Line);
-        Assert.Equal(new[] { 15, 16, 17, 18 }, fwd.Rules.Select(r => r.Pos.Line));
-        Assert.Equal(3, fwd.Rules[0].Pos.Column);
+        var fwdNf = NftParser.ParseVendor("t.nft", text).Chains.Single(c => c.Name == "fwd");
+        Assert.Equal("forward", fwdNf.Hook);
+        Assert.Equal(5, fwdNf.Priority);
+        var fwd = rs.FindAcl("inet t/fwd")!;
+        Assert.Same(fwd, Assert.Single(rs.Filters).Acl);
+        Assert.Equal(LineAction.Drop, fwd.Default!.Action);
+        Assert.Equal(14, fwd.Default.Pos.Line);
+        Assert.Equal(new[] { 15, 16, 17, 18 }, fwd.Lines.Select(r => r.Pos.Line));
+        Assert.Equal(3, fwd.Lines[0].Pos.Column);
         bool u = false;
-        var r16 = fwd.Rules[1];
+        var r16 = fwd.Lines[1];
         Assert.False(r16.HasUnknown);
         Assert.True(ConcreteTracer.Matches(r16, AnalysisTests.Probe("tcp 10.0.0.255:5 -> 1.1.1.1:8081 in eth7 out eth3"), ref u));
         Assert.False(ConcreteTracer.Matches(r16, AnalysisTests.Probe("tcp 10.0.1.0:5 -> 1.1.1.1:8081 in eth7 out eth3"), ref u));
         Assert.False(ConcreteTracer.Matches(r16, AnalysisTests.Probe("tcp 10.0.0.5:5 -> 1.1.1.1:8083 in eth7 out eth3"), ref u));
         Assert.False(ConcreteTracer.Matches(r16, AnalysisTests.Probe("tcp 10.0.0.5:5 -> 1.1.1.1:80 in eth7 out eth2"), ref u));
         Assert.False(ConcreteTracer.Matches(r16, AnalysisTests.Probe("tcp 10.0.0.5:5 -> 1.1.1.1:80 in lo out eth3"), ref u));
-        var r17 = fwd.Rules[2];
-        Assert.Equal(RuleAction.Jump, r17.Action);
+        var r17 = fwd.Lines[2];
+        Assert.Equal(LineAction.Call, r17.Action);
         Assert.True(ConcreteTracer.Matches(r17, AnalysisTests.Probe("udp 1.1.1.1:5 -> 2.2.2.2:68 in a out b mac 02:00:00:00:00:01"), ref u));
         Assert.False(ConcreteTracer.Matches(r17, AnalysisTests.Probe("udp 1.1.1.1:5 -> 2.2.2.2:69 in a out b mac 02:00:00:00:00:01"), ref u));
-        var r18 = fwd.Rules[3];
+        var r18 = fwd.Lines[3];
         Assert.True(r18.HasUnknown);
         Assert.Contains(rs.Warnings, w => w.Pos.Line == 18 && w.Text.Contains("icmpv6"));
         Assert.Contains(rs.Warnings, w => w.Message.Contains("bridge"));
-        var sub = rs.Chains.Single(c => c.Name == "sub");
-        Assert.Equal(new[] { RuleAction.Return, RuleAction.Continue, RuleAction.Reject }, sub.Rules.Select(r => r.Action));
+        var sub = rs.FindAcl("inet t/sub")!;
+        Assert.Equal(new[] { LineAction.Return, LineAction.Continue, LineAction.Reject }, sub.Lines.Select(r => r.Action));
         var t = ConcreteTracer.Trace(rs, AnalysisTests.Probe("udp 1.1.1.1:5 -> 2.2.2.2:53 in a out b mac 02:00:00:00:00:01"));
         Assert.Equal(Verdict.Drop, t.Verdict);
         Assert.Equal(new[] { 17, 21, 14 }, t.Path.Select(r => r.Pos.Line));

@@ -228,41 +228,43 @@ public class KernelDifferentialTests(ITestOutputHelper output)
             return (ushort)Math.Clamp(rnd.Next(5) switch { 0 => lo, 1 => hi, 2 => lo - 1, 3 => hi + 1, _ => rnd.Next(lo, hi + 1) }, 1, 65535);
         }
         int sport = 20000;
-        var rules = rs.ForwardChains().SelectMany(c => Reach(c)).Where(r => !r.HasUnknown).ToList();
+        var ifaces = IfaceTable.Build(Enumerable.Range(0, 7).Select(i => $"eth{i}"), rs);
+        var compiled = CompiledRuleset.Compile(rs, ifaces);
+        var rules = rs.Filters.SelectMany(a => Reach(a.Acl)).Where(r => !r.HasUnknown && compiled.Over(r).Count > 0).ToList();
         int ri = 0;
         while (res.Count < ProbesPerRuleset)
         {
             var r = rules.Count > 0 && ri < rules.Count * 4 ? rules[ri++ % rules.Count] : null;
             int a = rnd.Next(7), b = rnd.Next(7);
+            var f = (IntervalSet[])Domains.Full.Clone();
             if (r is not null)
             {
-                foreach (var c in r.Ifaces)
-                {
-                    var pat = c.Patterns[0];
-                    if (!c.Negated && pat.StartsWith("eth") && pat.Length == 4 && char.IsDigit(pat[3])) { if (c.In) a = pat[3] - '0'; else b = pat[3] - '0'; }
-                }
+                // One box of what the rule matches picks the interfaces and the fields.
+                var box = compiled.Over(r)[rnd.Next(compiled.Over(r).Count)];
+                f = box.D;
+                string? Named(Dim d) { var s = f[(int)d]; return s.Count == 1 && s.Lo(0) == s.Hi(0) && (int)s.Lo(0) < ifaces.Names.Count ? ifaces.Names[(int)s.Lo(0)] : null; }
+                if (Named(Dim.InIf) is { } ni && ni.StartsWith("eth") && ni.Length == 4 && char.IsDigit(ni[3])) a = ni[3] - '0';
+                if (Named(Dim.OutIf) is { } no && no.StartsWith("eth") && no.Length == 4 && char.IsDigit(no[3])) b = no[3] - '0';
             }
             if (a == b) b = (b + 1) % 7;
-            var f = (IntervalSet[])Domains.Full.Clone();
-            if (r is not null) foreach (var c in r.Fields) f[(int)c.Dim] = f[(int)c.Dim].Intersect(c.Values);
             var src = Domains.ToIp(PickIn(f[(int)Dim.Src], Z(a)));
             var dst = Domains.ToIp(PickIn(f[(int)Dim.Dst], Z(b)));
             bool tcp = f[(int)Dim.Proto].Contains(IpProto.Tcp) && (!f[(int)Dim.Proto].Contains(IpProto.Udp) || rnd.Next(2) == 0);
             if (!f[(int)Dim.Proto].Contains(IpProto.Tcp) && !f[(int)Dim.Proto].Contains(IpProto.Udp)) tcp = rnd.Next(2) == 0;
             var dportSet = f[(int)Dim.Dport].Intersect(IntervalSet.Range(1, 65535));
             ushort dport = dportSet.IsEmpty ? (ushort)rnd.Next(1, 65535) : PickPort(dportSet);
-            res.Add(new ProbePacket(tcp ? IpProto.Tcp : IpProto.Udp, src, (ushort)sport++, dst, dport, $"eth{a}", $"eth{b}", null, CtStates.New));
+            res.Add(new ProbePacket(tcp ? IpProto.Tcp : IpProto.Udp, src, (ushort)sport++, dst, dport, $"eth{a}", $"eth{b}", null, ConnStates.New));
         }
         return res;
     }
 
-    private static IEnumerable<FwRule> Reach(FwChain c, int depth = 0)
+    private static IEnumerable<AclLine> Reach(Acl c, int depth = 0)
     {
         if (depth > 8) yield break;
-        foreach (var r in c.Rules)
+        foreach (var r in c.Lines)
         {
             yield return r;
-            if (r.TargetChain is not null) foreach (var x in Reach(r.TargetChain, depth + 1)) yield return x;
+            if (r.TargetAcl is not null) foreach (var x in Reach(r.TargetAcl, depth + 1)) yield return x;
         }
     }
 

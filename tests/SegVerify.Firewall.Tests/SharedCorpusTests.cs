@@ -2,6 +2,7 @@ using SegVerify.Firewall.Analysis;
 using SegVerify.Firewall.Dialects;
 using SegVerify.Firewall.Dialects.Iptables;
 using SegVerify.Firewall.Dialects.Nftables;
+using SegVerify.Firewall.Model;
 using SegVerify.Tests.Common;
 using Xunit;
 using Xunit.Abstractions;
@@ -26,7 +27,7 @@ public class SharedCorpusTests(ITestOutputHelper output)
         var shared = TestPaths.RequireShared();
         var path = Path.Combine(shared, rel);
         var text = File.ReadAllText(path);
-        var d = DialectGuess.Guess(text);
+        var d = DialectRegistry.Detect(text);
         if (d is null)
         {
             var reason = $"{rel}: not an iptables-save or nft ruleset (Cisco/ASA config, Aerleon policy, JSON, licence...)";
@@ -34,16 +35,26 @@ public class SharedCorpusTests(ITestOutputHelper output)
             Console.WriteLine("SKIP: " + reason);
             Skip.If(true, reason);
         }
-        var rs = d == "nft" ? NftParser.Parse(path, text) : IptablesParser.Parse(path, text);
+        var o = new StringWriter(); var e = new StringWriter();
+        string[] cli = ["check-firewall", "--topology", TestPaths.InRepo("topologies", "sample-city.yaml"), "--config", path, "--format", "jsonl", "--no-shadow"];
+        FwRuleset rs;
+        try { rs = d.Parse(new DialectInput { Path = path, Text = text }); }
+        catch (FirewallConfigException ex)
+        {
+            // A ruleset the kernel would refuse: a positioned error, and exit 2 from the command line.
+            output.WriteLine($"{rel}: {d.Name}: refused: {ex.Message}");
+            Assert.All(ex.Errors, er => Assert.True(er.Pos.Line >= 1));
+            Assert.Equal(2, SegVerify.Cli.Program.Run(cli, o, e));
+            Assert.Contains(":", e.ToString());
+            return;
+        }
         var topo = SampleCity.Build();
         var r = new FirewallAnalyzer(topo, topo.Firewalls["fw-core"], rs, new AnalysisOptions()).Run();
-        output.WriteLine($"{rel}: {d}, {rs.AllRules.Count()} rules, {rs.Warnings.Count} warnings, {r.Findings.Count} findings");
+        output.WriteLine($"{rel}: {d.Name}, {rs.AllLines.Count()} rules, {rs.Warnings.Count} warnings, {r.Findings.Count} findings");
         Assert.Equal(0, r.PolicyDisagreements);
         Assert.Equal(0, r.TraceDisagreements);
         // And through the command line with the bundled topology file: exit 0, 1 or 2, never an internal error.
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = SegVerify.Cli.Program.Run(["check-firewall", "--topology", TestPaths.InRepo("topologies", "sample-city.yaml"),
-            "--config", path, "--format", "jsonl", "--no-shadow"], o, e);
+        int code = SegVerify.Cli.Program.Run(cli, o, e);
         Assert.True(code is 0 or 1 or 2, $"exit {code}: {e}");
         Assert.Contains("\"event\":\"summary\"", o.ToString());
     }

@@ -14,8 +14,9 @@ public static class CheckFirewallCommand
         var syslog = new SyslogArgs();
         var topology = new Option<string?>("--topology", "-t") { Description = "Topology file (YAML, format v1)" };
         var config = new Option<string?>("--config", "-c") { Description = "Ruleset: iptables-save / ip6tables-save output or nft list ruleset text" };
-        var dialect = new Option<string?>("--dialect") { Description = "iptables or nft (guessed from the file when omitted)" };
-        dialect.AcceptOnlyFromAmong("iptables", "nft");
+        var dialectNames = SegVerify.Firewall.Dialects.DialectRegistry.All.Select(x => x.Name).ToArray();
+        var dialect = new Option<string?>("--dialect") { Description = $"{string.Join(", ", dialectNames)} (guessed from the file when omitted)" };
+        dialect.AcceptOnlyFromAmong(dialectNames);
         var firewall = new Option<string?>("--firewall") { Description = "Which firewalls: entry maps interfaces to zones (needed when there are several)" };
         var ipset = new Option<string[]>("--ipset") { Description = "ipset save dump giving the contents of sets used by -m set", AllowMultipleArgumentsPerToken = false };
         var required = new Option<bool>("--required") { Description = "Also report every allow rule and sanitisation path the ruleset blocks" };

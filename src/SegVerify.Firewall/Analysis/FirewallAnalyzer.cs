@@ -42,6 +42,7 @@ public sealed class FirewallAnalyzer
     private readonly AnalysisOptions _opt;
     private readonly PolicyEngine _policy;
     private readonly IfaceTable _ifaces;
+    private readonly CompiledRuleset _compiled;
     private readonly Dictionary<Zone, IntervalSet> _zoneAddrs = new();
     private readonly IntervalSet _families;
 
@@ -50,26 +51,12 @@ public sealed class FirewallAnalyzer
         _topo = topo; _fw = fw; _rs = rs; _opt = opt;
         _policy = new PolicyEngine(topo);
         _ifaces = IfaceTable.Build(fw.Interfaces.Keys, rs);
-        RuleCompiler.Compile(rs, _ifaces);
-        var fams = rs.Chains.Select(c => c.Family).Distinct().ToList();
-        _families = fams.Count == 0 || fams.Contains(Family.Inet) || (fams.Contains(Family.V4) && fams.Contains(Family.V6))
-            ? Domains.Full[(int)Dim.Src]
-            : SymbolicWalker.FamilySet(fams[0]);
-        if (rs.Dialect == "nft") _families = Domains.Full[(int)Dim.Src];
+        _compiled = CompiledRuleset.Compile(rs, _ifaces);
+        _families = FieldDomains.Addresses(rs.Families);
         BuildZoneAddresses();
     }
 
     public IfaceTable Interfaces => _ifaces;
-
-    private FwRule? _defaultAccept;
-
-    /// <summary>Stands for "no filter chain on the forward hook saw the packet": the kernel forwards it.</summary>
-    private FwRule DefaultAccept => _defaultAccept ??= new FwRule
-    {
-        Pos = new ConfigPos(_rs.File, 1, 1), Text = "(no filter chain on the forward hook for this family: forwarded)", IsPolicy = true,
-        Action = RuleAction.Accept,
-        Chain = new FwChain { Table = "", Name = "", Family = Family.Inet, Pos = new ConfigPos(_rs.File, 1, 1) },
-    };
 
     private void BuildZoneAddresses()
     {
@@ -107,18 +94,9 @@ public sealed class FirewallAnalyzer
             var s = src.Intersect(fam).Intersect(_families);
             var d = dst.Intersect(fam);
             if (s.IsEmpty || d.IsEmpty) continue;
-            var b = (IntervalSet[])Domains.Full.Clone();
-            b[(int)Dim.InIf] = IntervalSet.Single((UInt128)inIf);
-            b[(int)Dim.OutIf] = IntervalSet.Single((UInt128)outIf);
-            b[(int)Dim.Src] = s;
-            b[(int)Dim.Dst] = d;
-            b[(int)Dim.Ct] = IntervalSet.Single(CtStates.New);
-            b[(int)Dim.Proto] = Domains.PortedProtos;
-            res.Add(new PacketBox((IntervalSet[])b.Clone()));
-            b[(int)Dim.Proto] = Domains.Full[(int)Dim.Proto].Subtract(Domains.PortedProtos);
-            b[(int)Dim.Sport] = Domains.ZeroPort;
-            b[(int)Dim.Dport] = Domains.ZeroPort;
-            res.Add(new PacketBox(b));
+            var b = PacketBox.Universe().With(Dim.InIf, IntervalSet.Single((UInt128)inIf)).With(Dim.OutIf, IntervalSet.Single((UInt128)outIf))
+                .With(Dim.Src, s).With(Dim.Dst, d).With(Dim.Ct, IntervalSet.Single(ConnStates.New));
+            res.AddRange(PacketClasses.ByProtocol(b, firstPacketOnly: true));
         }
         return res;
     }
@@ -211,11 +189,11 @@ public sealed class FirewallAnalyzer
     public AnalysisResult Run()
     {
         var result = new AnalysisResult();
-        result.OverApproximated = _rs.AllRules.Any(r => r.HasUnknown);
+        result.OverApproximated = _rs.AllLines.Any(r => r.HasUnknown);
         foreach (var w in _rs.Warnings) result.Findings.Add(WarningFinding(RuleIds.UnsupportedSyntax, w.Pos, w.Message + ": " + w.Text));
 
-        var hook = _rs.ForwardChains();
-        var walker = new SymbolicWalker();
+        var hook = _rs.Filters;
+        var walker = new SymbolicWalker(_compiled);
         var ifs = _fw.Interfaces.ToList();
         var pairs = new List<(string InName, Zone Zi, string OutName, Zone Zo)>();
         foreach (var (inName, zi) in ifs)
@@ -230,19 +208,19 @@ public sealed class FirewallAnalyzer
             int inIdx = _ifaces.IndexOf(inName), outIdx = _ifaces.IndexOf(outName);
             var initial = Initial(inIdx, outIdx, ZoneAddresses(zi), ZoneAddresses(zo));
             if (initial.Count == 0) return;
-            var acc = walker.WalkHook(hook, initial.Select(b => new TaggedBox(b, null)).ToList()).Accepted;
+            var acc = walker.WalkStage(hook, initial.Select(b => new TaggedBox(b, null)).ToList(), _rs.Unfiltered).Accepted;
             lock (result) result.Boxes += acc.Count;
             if (zi == zo) return;
             foreach (var (id, by, region) in Forbidden(zi, zo))
             {
-                var groups = new Dictionary<FwRule, List<PacketBox>>();
-                var order = new List<FwRule>();
+                var groups = new Dictionary<AclLine, List<PacketBox>>();
+                var order = new List<AclLine>();
                 foreach (var t in acc)
                     foreach (var r in region)
                     {
                         var x = t.Box.Intersect(r);
                         if (x is null) continue;
-                        var key = t.Rule ?? DefaultAccept;
+                        var key = t.Rule ?? _rs.Unfiltered;
                         if (!groups.TryGetValue(key, out var l)) { groups[key] = l = []; order.Add(key); }
                         l.Add(x);
                     }
@@ -285,7 +263,7 @@ public sealed class FirewallAnalyzer
         }
     }
 
-    private void Spoofing(AnalysisResult result, List<FwChain> hook, SymbolicWalker walker)
+    private void Spoofing(AnalysisResult result, IReadOnlyList<AclAttachment> hook, SymbolicWalker walker)
     {
         var ifs = _fw.Interfaces.ToList();
         foreach (var (inName, zi) in ifs)
@@ -296,7 +274,7 @@ public sealed class FirewallAnalyzer
             {
                 if (outName == inName || zo == zi) continue;
                 var initial = Initial(inIdx, _ifaces.IndexOf(outName), foreign, ZoneAddresses(zo));
-                var acc = walker.WalkHook(hook, initial.Select(b => new TaggedBox(b, null)).ToList()).Accepted;
+                var acc = walker.WalkStage(hook, initial.Select(b => new TaggedBox(b, null)).ToList(), _rs.Unfiltered).Accepted;
                 if (acc.Count == 0) continue;
                 var w = Witness(acc[0].Box);
                 bool ja = _opt.Language == "ja";
@@ -314,13 +292,12 @@ public sealed class FirewallAnalyzer
 
     private void Shadowed(AnalysisResult result)
     {
-        foreach (var c in _rs.Chains) { c.Reached = false; foreach (var r in c.Rules) r.Hit = false; }
-        var sw = new SymbolicWalker(shadowMode: true);
+        var sw = new SymbolicWalker(_compiled, shadowMode: true);
         int n = _ifaces.Names.Count;
-        var bases = _rs.Chains.Where(c => c.IsBase && (_rs.Dialect == "nft" || c.Table == "filter")).ToList();
-        foreach (var c in bases)
+        var families = _rs.Filters.Concat(_rs.DestinationNat).GroupBy(a => a.Acl).ToDictionary(g => g.Key, g => g.First().Families);
+        foreach (var c in _rs.Entries)
         {
-            var fam = SymbolicWalker.FamilySet(c.Family);
+            var fam = FieldDomains.Addresses(families.TryGetValue(c, out var f0) ? f0 : _rs.Families);
             Parallel.For(0, n * n, io =>
                 {
                     int i = io / n, o = io % n;
@@ -331,19 +308,17 @@ public sealed class FirewallAnalyzer
                         if (s.IsEmpty) continue;
                         var b = PacketBox.Universe().With(Dim.InIf, IntervalSet.Single((UInt128)i)).With(Dim.OutIf, IntervalSet.Single((UInt128)o))
                             .With(Dim.Src, s).With(Dim.Dst, f);
-                        input.Add(new TaggedBox(b.With(Dim.Proto, Domains.PortedProtos), null));
-                        input.Add(new TaggedBox(b.With(Dim.Proto, Domains.Full[(int)Dim.Proto].Subtract(Domains.PortedProtos))
-                            .With(Dim.Sport, Domains.ZeroPort).With(Dim.Dport, Domains.ZeroPort), null));
+                        foreach (var x in PacketClasses.ByProtocol(b, firstPacketOnly: false)) input.Add(new TaggedBox(x, null));
                     }
-                    sw.WalkBase(c, input);
+                    sw.WalkEntry(c, input);
                 });
         }
-        foreach (var c in _rs.Chains)
+        foreach (var c in _rs.Acls)
         {
-            if (!c.Reached || (_rs.Dialect == "iptables" && c.Table != "filter")) continue;
-            foreach (var r in c.Rules)
+            if (!sw.IsReached(c)) continue;
+            foreach (var r in c.Lines)
             {
-                if (r.Hit || r.HasUnknown) continue;
+                if (sw.IsHit(r) || r.HasUnknown) continue;
                 bool ja = _opt.Language == "ja";
                 var msg = ja ? $"このルールに一致するパケットはありません（前のルールで処理済み）：{r.Text}"
                              : $"rule can never match (every packet it matches is decided earlier): {r.Text}";
@@ -354,7 +329,8 @@ public sealed class FirewallAnalyzer
 
     // ---- witnesses and findings ----
 
-    public readonly record struct WitnessPacket(byte Proto, IpAddr Src, ushort Sport, IpAddr Dst, ushort Dport, MacAddr Mac);
+    public readonly record struct WitnessPacket(byte Proto, IpAddr Src, ushort Sport, IpAddr Dst, ushort Dport, MacAddr Mac,
+                                                byte IcmpType = 0, byte IcmpCode = 0, byte TcpFlags = 0);
 
     private static UInt128 Pick(IntervalSet s, UInt128 preferred)
     {
@@ -375,13 +351,16 @@ public sealed class FirewallAnalyzer
         var src = Domains.ToIp(Pick(b[Dim.Src], 0));
         var dst = Domains.ToIp(Pick(b[Dim.Dst], 0));
         var mac = new MacAddr((ulong)Pick(b[Dim.SrcMac], 0x02_00_00_00_00_01UL));
-        return new WitnessPacket(proto, src, sport, dst, dport, mac);
+        var icmpType = (byte)Pick(b[Dim.IcmpType], proto == IpProto.IcmpV6 ? 128u : 8u);
+        var icmpCode = (byte)Pick(b[Dim.IcmpCode], 0);
+        var flags = (byte)Pick(b[Dim.TcpFlags], TcpFlagBits.Syn);
+        return new WitnessPacket(proto, src, sport, dst, dport, mac, icmpType, icmpCode, flags);
     }
 
     private static ProbePacket ToProbe(WitnessPacket w, string inIf, string outIf) =>
-        new(w.Proto, w.Src, w.Sport, w.Dst, w.Dport, inIf, outIf, w.Mac, CtStates.New);
+        new(w.Proto, w.Src, w.Sport, w.Dst, w.Dport, inIf, outIf, w.Mac, ConnStates.New, w.IcmpType, w.IcmpCode, w.TcpFlags);
 
-    private Finding Violation(AnalysisResult result, string id, PolicyRule? by, FwRule acceptRule, PacketBox box,
+    private Finding Violation(AnalysisResult result, string id, PolicyRule? by, AclLine acceptRule, PacketBox box,
                               Zone zi, Zone zo, string inName, string outName)
     {
         var w = Witness(box);
@@ -398,7 +377,7 @@ public sealed class FirewallAnalyzer
     }
 
     private Finding MakeFinding(string id, WitnessPacket w, Zone zi, Zone zo, string inName, string outName, string msg, string clause,
-                                string? allowedBy, FwRule? at, List<PacketBox>? cls, TraceResult? trace, List<KeyValuePair<string, object?>> more)
+                                string? allowedBy, AclLine? at, List<PacketBox>? cls, TraceResult? trace, List<KeyValuePair<string, object?>> more)
     {
         var extra = new List<KeyValuePair<string, object?>>
         {

@@ -1,8 +1,9 @@
 using SegVerify.Core.Net;
+using SegVerify.Firewall.Model;
 
 namespace SegVerify.Firewall.Analysis;
 
-/// <summary>The dimensions of a packet in the analysis.</summary>
+/// <summary>The dimensions of a packet in the analysis: the interfaces, then the header fields.</summary>
 public enum Dim
 {
     InIf = 0,
@@ -14,62 +15,34 @@ public enum Dim
     Dport = 6,
     SrcMac = 7,
     Ct = 8,
+    IcmpType = 9,
+    IcmpCode = 10,
+    TcpFlags = 11,
 }
 
-/// <summary>Conntrack states as values of the <see cref="Dim.Ct"/> dimension (a packet has exactly one).</summary>
-public static class CtStates
-{
-    public const int New = 0;
-    public const int Established = 1;
-    public const int Related = 2;
-    public const int Invalid = 3;
-    public const int Untracked = 4;
-    public const int Max = 4;
-
-    public static readonly string[] Names = ["new", "established", "related", "invalid", "untracked"];
-
-    public static int Parse(string s) => s.ToLowerInvariant() switch
-    {
-        "new" => New,
-        "established" => Established,
-        "related" => Related,
-        "invalid" => Invalid,
-        "untracked" => Untracked,
-        _ => -1,
-    };
-}
-
-/// <summary>Domains of the dimensions and helpers to convert addresses.</summary>
+/// <summary>Domains of the dimensions (the header fields' from <see cref="FieldDomains"/>, plus interface indices).</summary>
 public static class Domains
 {
-    public const int DimCount = 9;
+    public const int DimCount = 12;
     /// <summary>Interface indices: table entries are 0..N-1; the domain is wider so complements stay finite.</summary>
     public const int MaxIfaces = 4096;
-    public const ulong MacMax = 0xFFFF_FFFF_FFFFUL;
 
-    public static readonly UInt128[] Max =
-    [
-        MaxIfaces - 1, MaxIfaces - 1, UInt128.MaxValue, UInt128.MaxValue, 255, 65535, 65535, MacMax, CtStates.Max,
-    ];
+    public static readonly UInt128[] Max = [MaxIfaces - 1, MaxIfaces - 1, .. FieldDomains.Max];
 
     public static readonly IntervalSet[] Full = Max.Select(m => IntervalSet.Range(0, m)).ToArray();
 
-    /// <summary>IPv4 addresses (stored IPv4-mapped, ::ffff:0:0/96).</summary>
-    public static readonly IntervalSet V4 = IntervalSet.Range(ToU(IpAddr.FromV4(0)), ToU(IpAddr.FromV4(uint.MaxValue)));
-    /// <summary>Every address that is not IPv4-mapped: the IPv6 family.</summary>
-    public static readonly IntervalSet V6 = Full[(int)Dim.Src].Subtract(V4);
+    /// <summary>The dimension of a header field.</summary>
+    public static Dim Of(HeaderField f) => (Dim)((int)f + 2);
 
-    /// <summary>Protocols whose packets carry ports in the analysis: tcp, udp, dccp, sctp, udplite.</summary>
-    public static readonly IntervalSet PortedProtos =
-        IntervalSet.FromRanges([(6, 6), (17, 17), (33, 33), (132, 132), (136, 136)]);
+    public static IntervalSet V4 => FieldDomains.V4;
+    public static IntervalSet V6 => FieldDomains.V6;
+    public static IntervalSet PortedProtos => FieldDomains.PortedProtocols;
 
     public static readonly IntervalSet ZeroPort = IntervalSet.Single(0);
 
-    public static UInt128 ToU(IpAddr a) => ((UInt128)a.Hi << 64) | a.Lo;
-    public static IpAddr ToIp(UInt128 v) => new((ulong)(v >> 64), (ulong)v);
-
-    public static IntervalSet Cidr(Cidr c) => IntervalSet.Range(ToU(c.Network), ToU(c.Last));
-
+    public static UInt128 ToU(IpAddr a) => FieldDomains.ToU(a);
+    public static IpAddr ToIp(UInt128 v) => FieldDomains.ToIp(v);
+    public static IntervalSet Cidr(Cidr c) => FieldDomains.Cidr(c);
     public static IntervalSet Complement(Dim d, IntervalSet s) => Full[(int)d].Subtract(s);
 }
 
@@ -104,7 +77,7 @@ public sealed class PacketBox
     }
 
     // Order in which dimensions are tested: the most discriminating first, so misses are cheap.
-    private static readonly int[] TestOrder = [6, 3, 2, 0, 1, 4, 5, 7, 8];
+    private static readonly int[] TestOrder = [6, 3, 2, 0, 1, 4, 5, 7, 8, 9, 10, 11];
 
     public bool Intersects(PacketBox o)
     {

@@ -1,6 +1,6 @@
 using System.Globalization;
 using SegVerify.Core.Net;
-using SegVerify.Firewall.Analysis;
+using SegVerify.Firewall.Model;
 
 namespace SegVerify.Firewall.Dialects;
 
@@ -12,7 +12,7 @@ internal static class Values
     {
         int dash = s.IndexOf('-');
         if (dash > 0 && IpAddr.TryParse(s.AsSpan(0, dash), out var a) && IpAddr.TryParse(s.AsSpan(dash + 1), out var b))
-            return IntervalSet.Range(Domains.ToU(a), Domains.ToU(b));
+            return IntervalSet.Range(FieldDomains.ToU(a), FieldDomains.ToU(b));
         int slash = s.IndexOf('/');
         if (slash > 0 && IpAddr.TryParse(s.AsSpan(0, slash), out var net) && net.IsV4 && s.IndexOf('.', slash) > 0)
         {
@@ -20,9 +20,9 @@ internal static class Values
             uint m = mask.V4;
             int len = System.Numerics.BitOperations.PopCount(m);
             if (len != 32 && (m << len) != 0) return null; // non-contiguous masks are not supported
-            return Domains.Cidr(new Cidr(net, len));
+            return FieldDomains.Cidr(new Cidr(net, len));
         }
-        return Cidr.TryParse(s, out var c) ? Domains.Cidr(c) : null;
+        return Cidr.TryParse(s, out var c) ? FieldDomains.Cidr(c) : null;
     }
 
     public static IntervalSet? Port(string s, char rangeSep)
@@ -40,7 +40,7 @@ internal static class Values
 
     public static IntervalSet? Proto(string s)
     {
-        if (s is "all" or "any" or "0") return Domains.Full[(int)Dim.Proto];
+        if (s is "all" or "any" or "0") return FieldDomains.All(HeaderField.Protocol);
         return ProtoNames.TryParse(s, out var p) ? IntervalSet.Single(p) : null;
     }
 
@@ -49,11 +49,42 @@ internal static class Values
         var ranges = new List<(UInt128, UInt128)>();
         foreach (var part in s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            int v = CtStates.Parse(part);
+            int v = ConnStates.Parse(part);
             if (v < 0) return null;
             ranges.Add(((UInt128)v, (UInt128)v));
         }
         return ranges.Count == 0 ? null : IntervalSet.FromRanges(ranges);
+    }
+
+    /// <summary>
+    /// A DNAT destination: <c>ADDR[-ADDR][:PORT[-PORT]]</c>, IPv6 as <c>[ADDR]:PORT</c> or a bare address; null when
+    /// not understood.
+    /// </summary>
+    public static NatTranslation? NatDestination(string s, bool v6)
+    {
+        string addr = s, port = "";
+        if (s.StartsWith('['))
+        {
+            int close = s.IndexOf(']');
+            if (close < 0) return null;
+            addr = s[1..close];
+            if (close + 1 < s.Length)
+            {
+                if (s[close + 1] != ':') return null;
+                port = s[(close + 2)..];
+            }
+        }
+        else if (!v6 || s.Count(ch => ch == ':') == 1)
+        {
+            int colon = s.IndexOf(':');
+            if (colon >= 0) { addr = s[..colon]; port = s[(colon + 1)..]; }
+        }
+        IntervalSet? a = addr.Length == 0 ? null : Address(addr);
+        if (addr.Length > 0 && a is null) return null;
+        IntervalSet? p = port.Length == 0 ? null : Port(port, '-');
+        if (port.Length > 0 && p is null) return null;
+        if (a is null && p is null) return null;
+        return new NatTranslation(a, p);
     }
 
     public static IntervalSet Union(IEnumerable<IntervalSet> sets)

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using SegVerify.Core.Net;
 using SegVerify.Firewall.Analysis;
+using SegVerify.Firewall.Model;
 using SegVerify.Firewall.Dialects.FortiOS;
 using SegVerify.Tests.Common;
 using Xunit;

@@ -1,5 +1,6 @@
 using SegVerify.Core.Net;
 using SegVerify.Firewall.Analysis;
+using SegVerify.Firewall.Model;
 
 namespace SegVerify.Firewall.Dialects.FortiOS;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using SegVerify.Core.Net;
 using SegVerify.Firewall.Analysis;
+using SegVerify.Firewall.Model;
 
 namespace SegVerify.Firewall.Dialects.FortiOS;
 

@@ -1,4 +1,4 @@
-using SegVerify.Firewall.Analysis;
+using SegVerify.Firewall.Dialects.Netfilter;
 using SegVerify.Firewall.Model;
 
 namespace SegVerify.Firewall.Dialects.Iptables;
@@ -39,14 +39,14 @@ public static class IpsetParser
 }
 
 /// <summary>
-/// Reads <c>iptables-save</c> / <c>ip6tables-save</c> output. The filter table is read in full; rules of other tables
-/// are read into their chains (for shadow analysis) but only the filter table's chains are hooked for the analysis.
+/// Reads <c>iptables-save</c> / <c>ip6tables-save</c> output into the netfilter vendor model. Every table is read;
+/// the lowering hooks the filter table's FORWARD chain and the nat table's PREROUTING chain.
 /// </summary>
 public sealed class IptablesParser
 {
     private readonly string _file;
     private readonly IReadOnlyDictionary<string, IpsetDef> _ipsets;
-    private readonly FwRuleset _rs;
+    private readonly NfRuleset _rs;
     private Family _family;
 
     private static readonly HashSet<string> BuiltinChains = ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"];
@@ -61,34 +61,48 @@ public sealed class IptablesParser
     {
         _file = file;
         _ipsets = ipsets ?? new Dictionary<string, IpsetDef>();
-        _rs = new FwRuleset { File = file, Dialect = "iptables" };
         _family = text.Contains("ip6tables-save") ? Family.V6 : Family.V4;
+        _rs = new NfRuleset { File = file };
     }
 
-    public static FwRuleset Parse(string file, string text, IReadOnlyDictionary<string, IpsetDef>? ipsets = null)
+    /// <summary>Reads the text into the netfilter vendor model.</summary>
+    public static NfRuleset ParseVendor(string file, string text, IReadOnlyDictionary<string, IpsetDef>? ipsets = null)
     {
         var p = new IptablesParser(file, text, ipsets);
         p.Run(text);
-        p._rs.Link();
+        p._rs.Families = p._family;
         return p._rs;
     }
 
-    private readonly Dictionary<(string, string), FwChain> _chains = new();
+    /// <summary>Reads the text and lowers it to the vendor-neutral model.</summary>
+    public static FwRuleset Parse(string file, string text, IReadOnlyDictionary<string, IpsetDef>? ipsets = null) =>
+        NetfilterLowering.Lower(ParseVendor(file, text, ipsets), c => c.Table == "filter");
 
-    private FwChain GetChain(string table, string name, int line, int col)
+    private readonly Dictionary<(string, string), NfChain> _chains = new();
+
+    private NfChain GetChain(string table, string name, int line, int col)
     {
         if (_chains.TryGetValue((table, name), out var c)) return c;
-        c = new FwChain { Table = table, Name = name, Family = _family, Pos = new ConfigPos(_file, line, col) };
+        c = new NfChain { Table = table, Name = name, Family = _family, Pos = new ConfigPos(_file, line, col) };
         if (BuiltinChains.Contains(name))
         {
             c.Hook = name.ToLowerInvariant();
-            c.Type = table == "filter" ? "filter" : table;
-            c.Priority = table switch { "raw" => -300, "mangle" => -150, "nat" => -100, "filter" => 0, _ => 50 };
-            c.Policy = new FwRule { Pos = c.Pos, Text = $":{name} ACCEPT", Chain = c, IsPolicy = true, Action = RuleAction.Accept };
+            c.Type = table;
+            c.Priority = table switch { "raw" => -300, "mangle" => -150, "nat" => name == "POSTROUTING" ? 100 : -100, "filter" => 0, _ => 50 };
+            c.PolicyPos = c.Pos;
+            c.PolicyText = $":{name} ACCEPT";
         }
         _chains[(table, name)] = c;
         _rs.Chains.Add(c);
         return c;
+    }
+
+    private void SetPolicy(NfChain c, int lineNo, string line, string policy)
+    {
+        if (!c.IsBase) return;
+        c.PolicyPos = new ConfigPos(_file, lineNo, 1);
+        c.PolicyText = line.Trim();
+        c.PolicyDrop = policy == "DROP";
     }
 
     private void Run(string text)
@@ -112,14 +126,7 @@ public sealed class IptablesParser
             if (first.StartsWith(':'))
             {
                 var c = GetChain(table, first[1..], lineNo, 1);
-                if (c.Policy is not null && t.Count > 1)
-                {
-                    c.Policy = new FwRule
-                    {
-                        Pos = new ConfigPos(_file, lineNo, 1), Text = line.Trim(), Chain = c, IsPolicy = true,
-                        Action = t[1].Text == "DROP" ? RuleAction.Drop : RuleAction.Accept,
-                    };
-                }
+                if (t.Count > 1) SetPolicy(c, lineNo, line, t[1].Text);
                 continue;
             }
             int i = 0;
@@ -129,204 +136,231 @@ public sealed class IptablesParser
             if ((cmd is "-A" or "--append" or "-I" or "--insert") && i + 1 < t.Count)
             {
                 var chain = GetChain(table, t[i + 1].Text, lineNo, t[i + 1].Column);
-                var rule = new FwRule { Pos = new ConfigPos(_file, lineNo, t[i].Column), Text = line.Trim(), Chain = chain };
+                var rule = new NfRule { Pos = new ConfigPos(_file, lineNo, t[i].Column), Text = line.Trim() };
                 int start = i + 2;
                 if (cmd is "-I" or "--insert" && start < t.Count && Values.IsInt(t[start].Text)) start++;
-                ParseRule(rule, t, start, lineNo);
+                ParseRule(chain, rule, t, start, lineNo);
                 if (cmd is "-I" or "--insert") chain.Rules.Insert(0, rule); else chain.Rules.Add(rule);
             }
             else if (cmd is "-N" or "--new-chain" && i + 1 < t.Count) GetChain(table, t[i + 1].Text, lineNo, 1);
-            else if (cmd is "-P" or "--policy" && i + 2 < t.Count)
-            {
-                var c = GetChain(table, t[i + 1].Text, lineNo, 1);
-                if (c.Policy is not null)
-                    c.Policy = new FwRule
-                    {
-                        Pos = new ConfigPos(_file, lineNo, 1), Text = line.Trim(), Chain = c, IsPolicy = true,
-                        Action = t[i + 2].Text == "DROP" ? RuleAction.Drop : RuleAction.Accept,
-                    };
-            }
+            else if (cmd is "-P" or "--policy" && i + 2 < t.Count) SetPolicy(GetChain(table, t[i + 1].Text, lineNo, 1), lineNo, line, t[i + 2].Text);
             else
                 _rs.Warnings.Add(new ParseWarning(new ConfigPos(_file, lineNo, t[0].Column), "line not understood (skipped)", line.Trim()));
         }
     }
 
-    private void Unknown(FwRule r, int line, Tok tok, string text)
+    private MatchExpr Unknown(NfRule r, int line, Tok tok, string text)
     {
-        r.Unknown.Add(new UnknownMatch(new ConfigPos(_file, line, tok.Column), text));
-        _rs.Warnings.Add(new ParseWarning(new ConfigPos(_file, line, tok.Column),
-            $"'{text}' is not understood; the rule is taken to possibly match", r.Text));
+        var pos = new ConfigPos(_file, line, tok.Column);
+        _rs.Warnings.Add(new ParseWarning(pos, $"'{text}' is not understood; the rule is taken to possibly match", r.Text));
+        return new MatchUnknown(pos, text);
     }
 
-    private void Add(FwRule r, Dim d, IntervalSet? v, bool neg, int line, Tok tok, string text)
+    private void Add(List<MatchExpr> terms, NfRule r, HeaderField f, IntervalSet? v, bool neg, int line, Tok tok, string text)
     {
-        if (v is null) { Unknown(r, line, tok, text); return; }
-        r.Fields.Add(new FieldConstraint(d, neg ? Domains.Complement(d, v) : v));
+        if (v is null) { terms.Add(Unknown(r, line, tok, text)); return; }
+        terms.Add(new MatchField(f, neg ? FieldDomains.Complement(f, v) : v));
     }
 
-    private void ParseRule(FwRule r, List<Tok> t, int i, int line)
+    private void ParseRule(NfChain chain, NfRule r, List<Tok> t, int i, int line)
     {
+        var terms = new List<MatchExpr>();
         bool neg = false;
         string module = "";
         bool protoGiven = false;
-        while (i < t.Count)
+        try
         {
-            var tok = t[i];
-            var o = tok.Text;
-            if (o == "!") { neg = true; i++; continue; }
-            string Arg()
+            while (i < t.Count)
             {
-                i++;
-                if (i < t.Count && t[i].Text == "!") { neg = !neg; i++; }
-                return i < t.Count ? t[i].Text : "";
-            }
-            switch (o)
-            {
-                case "-s": case "--source": case "--src":
-                case "-d": case "--destination": case "--dst":
-                    {
-                        var a = Arg();
-                        var sets = a.Split(',').Select(Values.Address).ToList();
-                        Add(r, o.StartsWith("-s") || o.StartsWith("--s") ? Dim.Src : Dim.Dst,
-                            sets.Any(s => s is null) ? null : Values.Union(sets!), neg, line, tok, $"{o} {a}");
-                        break;
-                    }
-                case "-p": case "--protocol":
-                    {
-                        var a = Arg();
-                        protoGiven = true;
-                        Add(r, Dim.Proto, Values.Proto(a), neg, line, tok, $"{o} {a}");
-                        if (!neg) module = a.ToLowerInvariant();
-                        break;
-                    }
-                case "-i": case "--in-interface":
-                case "-o": case "--out-interface":
-                    {
-                        var a = Arg();
-                        // iptables' wildcard is a trailing '+'; the model's is '*'.
-                        var pat = a.EndsWith('+') ? a[..^1] + "*" : a;
-                        r.Ifaces.Add(new IfaceConstraint(o is "-i" or "--in-interface", [pat], neg));
-                        break;
-                    }
-                case "-m": case "--match":
-                    module = Arg();
-                    break;
-                case "-j": case "--jump":
-                case "-g": case "--goto":
-                    {
-                        var target = Arg();
-                        SetTarget(r, target, o is "-g" or "--goto", line, tok);
-                        return; // target options follow
-                    }
-                case "--sport": case "--source-port": case "--dport": case "--destination-port":
-                    {
-                        var a = Arg();
-                        var d = o is "--sport" or "--source-port" ? Dim.Sport : Dim.Dport;
-                        if (module is "tcp" or "udp" or "sctp" or "dccp" or "udplite" || protoGiven)
-                            Add(r, d, Values.Port(a, ':'), neg, line, tok, $"{o} {a}");
-                        else Unknown(r, line, tok, $"{o} {a}");
-                        break;
-                    }
-                case "--dports": case "--destination-ports": case "--sports": case "--source-ports": case "--ports":
-                    {
-                        var a = Arg();
-                        var parts = a.Split(',').Select(p => Values.Port(p, ':')).ToList();
-                        if (parts.Any(p => p is null)) { Unknown(r, line, tok, $"{o} {a}"); break; }
-                        var set = Values.Union(parts!);
-                        if (o == "--ports")
+                var tok = t[i];
+                var o = tok.Text;
+                if (o == "!") { neg = true; i++; continue; }
+                string Arg()
+                {
+                    i++;
+                    if (i < t.Count && t[i].Text == "!") { neg = !neg; i++; }
+                    return i < t.Count ? t[i].Text : "";
+                }
+                switch (o)
+                {
+                    case "-s": case "--source": case "--src":
+                    case "-d": case "--destination": case "--dst":
                         {
-                            if (neg)
+                            var a = Arg();
+                            var sets = a.Split(',').Select(Values.Address).ToList();
+                            Add(terms, r, o.StartsWith("-s") || o.StartsWith("--s") ? HeaderField.SrcIp : HeaderField.DstIp,
+                                sets.Any(s => s is null) ? null : Values.Union(sets!), neg, line, tok, $"{o} {a}");
+                            break;
+                        }
+                    case "-p": case "--protocol":
+                        {
+                            var a = Arg();
+                            protoGiven = true;
+                            Add(terms, r, HeaderField.Protocol, Values.Proto(a), neg, line, tok, $"{o} {a}");
+                            if (!neg) module = a.ToLowerInvariant();
+                            break;
+                        }
+                    case "-i": case "--in-interface":
+                    case "-o": case "--out-interface":
+                        {
+                            var a = Arg();
+                            // iptables' wildcard is a trailing '+'; the model's is '*'.
+                            var pat = a.EndsWith('+') ? a[..^1] + "*" : a;
+                            MatchExpr m = new MatchInterface(o is "-i" or "--in-interface", [pat]);
+                            terms.Add(neg ? MatchExpr.Not(m) : m);
+                            break;
+                        }
+                    case "-m": case "--match":
+                        module = Arg();
+                        break;
+                    case "-j": case "--jump":
+                    case "-g": case "--goto":
+                        {
+                            var target = Arg();
+                            SetTarget(chain, r, terms, target, o is "-g" or "--goto", t, i + 1, line, tok);
+                            return; // target options follow
+                        }
+                    case "--sport": case "--source-port": case "--dport": case "--destination-port":
+                        {
+                            var a = Arg();
+                            var d = o is "--sport" or "--source-port" ? HeaderField.SrcPort : HeaderField.DstPort;
+                            if (module is "tcp" or "udp" or "sctp" or "dccp" or "udplite" || protoGiven)
+                                Add(terms, r, d, Values.Port(a, ':'), neg, line, tok, $"{o} {a}");
+                            else terms.Add(Unknown(r, line, tok, $"{o} {a}"));
+                            break;
+                        }
+                    case "--dports": case "--destination-ports": case "--sports": case "--source-ports": case "--ports":
+                        {
+                            var a = Arg();
+                            var parts = a.Split(',').Select(p => Values.Port(p, ':')).ToList();
+                            if (parts.Any(p => p is null)) { terms.Add(Unknown(r, line, tok, $"{o} {a}")); break; }
+                            var set = Values.Union(parts!);
+                            if (o == "--ports")
                             {
-                                r.Fields.Add(new FieldConstraint(Dim.Sport, Domains.Complement(Dim.Sport, set)));
-                                r.Fields.Add(new FieldConstraint(Dim.Dport, Domains.Complement(Dim.Dport, set)));
+                                var either = MatchExpr.Or(new MatchField(HeaderField.SrcPort, set), new MatchField(HeaderField.DstPort, set));
+                                terms.Add(neg ? MatchExpr.Not(either) : either);
                             }
-                            else
-                                r.AnyOf.Add([[new FieldConstraint(Dim.Sport, set)], [new FieldConstraint(Dim.Dport, set)]]);
+                            else Add(terms, r, o.StartsWith("--s") ? HeaderField.SrcPort : HeaderField.DstPort, set, neg, line, tok, $"{o} {a}");
+                            break;
                         }
-                        else Add(r, o.StartsWith("--s") ? Dim.Sport : Dim.Dport, set, neg, line, tok, $"{o} {a}");
-                        break;
-                    }
-                case "--src-range": case "--dst-range":
-                    {
-                        var a = Arg();
-                        Add(r, o == "--src-range" ? Dim.Src : Dim.Dst, Values.Address(a), neg, line, tok, $"{o} {a}");
-                        break;
-                    }
-                case "--ctstate": case "--state":
-                    {
-                        var a = Arg();
-                        Add(r, Dim.Ct, Values.CtStateList(a), neg, line, tok, $"{o} {a}");
-                        break;
-                    }
-                case "--mac-source":
-                    {
-                        var a = Arg();
-                        Add(r, Dim.SrcMac, Values.Mac(a), neg, line, tok, $"{o} {a}");
-                        break;
-                    }
-                case "--match-set": case "--set":
-                    {
-                        var name = Arg();
-                        i++;
-                        var flags = i < t.Count ? t[i].Text : "";
-                        if (_ipsets.TryGetValue(name, out var set) && set.Supported && !flags.Contains(','))
+                    case "--src-range": case "--dst-range":
                         {
-                            var d = set.IsPort ? (flags == "src" ? Dim.Sport : Dim.Dport)
-                                : set.IsMac ? Dim.SrcMac
-                                : flags == "src" ? Dim.Src : Dim.Dst;
-                            Add(r, d, set.Members, neg, line, tok, $"{o} {name} {flags}");
+                            var a = Arg();
+                            Add(terms, r, o == "--src-range" ? HeaderField.SrcIp : HeaderField.DstIp, Values.Address(a), neg, line, tok, $"{o} {a}");
+                            break;
                         }
-                        else Unknown(r, line, tok, $"{o} {name} {flags}" + (_ipsets.ContainsKey(name) ? "" : " (set contents unknown: give --ipset)"));
+                    case "--ctstate": case "--state":
+                        {
+                            var a = Arg();
+                            Add(terms, r, HeaderField.ConnState, Values.CtStateList(a), neg, line, tok, $"{o} {a}");
+                            break;
+                        }
+                    case "--mac-source":
+                        {
+                            var a = Arg();
+                            Add(terms, r, HeaderField.SrcMac, Values.Mac(a), neg, line, tok, $"{o} {a}");
+                            break;
+                        }
+                    case "--match-set": case "--set":
+                        {
+                            var name = Arg();
+                            i++;
+                            var flags = i < t.Count ? t[i].Text : "";
+                            if (_ipsets.TryGetValue(name, out var set) && set.Supported && !flags.Contains(','))
+                            {
+                                var d = set.IsPort ? (flags == "src" ? HeaderField.SrcPort : HeaderField.DstPort)
+                                    : set.IsMac ? HeaderField.SrcMac
+                                    : flags == "src" ? HeaderField.SrcIp : HeaderField.DstIp;
+                                Add(terms, r, d, set.Members, neg, line, tok, $"{o} {name} {flags}");
+                            }
+                            else terms.Add(Unknown(r, line, tok, $"{o} {name} {flags}" + (_ipsets.ContainsKey(name) ? "" : " (set contents unknown: give --ipset)")));
+                            break;
+                        }
+                    case "--comment":
+                        Arg();
                         break;
-                    }
-                case "--comment":
-                    Arg();
-                    break;
-                case "-4": case "--ipv4": case "-6": case "--ipv6":
-                    break;
-                case "-c": case "--set-counters":
-                    i += 2;
-                    break;
-                default:
-                    if (o.StartsWith('-'))
-                    {
-                        // An option of a module the analysis does not model: consume its values.
-                        var text = o;
-                        while (i + 1 < t.Count && !t[i + 1].Text.StartsWith('-') && t[i + 1].Text != "!") text += " " + t[++i].Text;
-                        Unknown(r, line, tok, (module.Length > 0 ? $"-m {module} " : "") + text);
-                    }
-                    else Unknown(r, line, tok, o);
-                    break;
+                    case "-4": case "--ipv4": case "-6": case "--ipv6":
+                        break;
+                    case "-c": case "--set-counters":
+                        i += 2;
+                        break;
+                    default:
+                        if (o.StartsWith('-'))
+                        {
+                            // An option of a module the analysis does not model: consume its values.
+                            var text = o;
+                            while (i + 1 < t.Count && !t[i + 1].Text.StartsWith('-') && t[i + 1].Text != "!") text += " " + t[++i].Text;
+                            terms.Add(Unknown(r, line, tok, (module.Length > 0 ? $"-m {module} " : "") + text));
+                        }
+                        else terms.Add(Unknown(r, line, tok, o));
+                        break;
+                }
+                neg = false;
+                i++;
             }
-            neg = false;
-            i++;
+            // No target: a rule that only counts.
+            r.Verdict = NfVerdict.Continue;
         }
-        // No target: a rule that only counts.
-        r.Action = RuleAction.Continue;
+        finally
+        {
+            r.Match = MatchExpr.And(terms);
+        }
     }
 
-    private void SetTarget(FwRule r, string target, bool isGoto, int line, Tok tok)
+    private void SetTarget(NfChain chain, NfRule r, List<MatchExpr> terms, string target, bool isGoto, List<Tok> t, int optStart, int line, Tok tok)
     {
         switch (target)
         {
-            case "ACCEPT": r.Action = RuleAction.Accept; return;
-            case "DROP": r.Action = RuleAction.Drop; return;
-            case "REJECT": r.Action = RuleAction.Reject; return;
-            case "RETURN": r.Action = RuleAction.Return; return;
+            case "ACCEPT": r.Verdict = NfVerdict.Accept; return;
+            case "DROP": r.Verdict = NfVerdict.Drop; return;
+            case "REJECT": r.Verdict = NfVerdict.Reject; return;
+            case "RETURN": r.Verdict = NfVerdict.Return; return;
         }
-        if (NonTerminating.Contains(target) || (r.Chain.Table != "filter" && target is "DNAT" or "SNAT" or "MASQUERADE" or "REDIRECT"))
+        if (chain.Table == "nat" && target is "DNAT" or "REDIRECT")
         {
-            r.Action = RuleAction.Continue;
+            var nat = NatTarget(target, t, optStart);
+            if (nat is not null) { r.Verdict = target == "DNAT" ? NfVerdict.Dnat : NfVerdict.Redirect; r.Nat = nat; return; }
+            terms.Add(Unknown(r, line, tok, $"-j {target} " + string.Join(" ", t.Skip(optStart).Select(x => x.Text))));
+            r.Verdict = NfVerdict.Continue;
             return;
         }
-        if (target.All(ch => char.IsUpper(ch) || char.IsDigit(ch) || ch == '_') && !_chains.ContainsKey((r.Chain.Table, target))
+        if (NonTerminating.Contains(target) || (chain.Table != "filter" && target is "SNAT" or "MASQUERADE" or "DNAT" or "REDIRECT"))
+        {
+            r.Verdict = NfVerdict.Continue;
+            return;
+        }
+        if (target.All(ch => char.IsUpper(ch) || char.IsDigit(ch) || ch == '_') && !_chains.ContainsKey((chain.Table, target))
             && target is "QUEUE" or "NFQUEUE" or "TARPIT" or "DNAT" or "SNAT" or "MASQUERADE" or "REDIRECT")
         {
-            Unknown(r, line, tok, $"-j {target}");
-            r.Action = target is "TARPIT" ? RuleAction.Drop : RuleAction.Accept;
+            terms.Add(Unknown(r, line, tok, $"-j {target}"));
+            r.Verdict = target is "TARPIT" ? NfVerdict.Drop : NfVerdict.Accept;
             return;
         }
-        r.Action = isGoto ? RuleAction.Goto : RuleAction.Jump;
+        r.Verdict = isGoto ? NfVerdict.Goto : NfVerdict.Jump;
         r.Target = target;
+    }
+
+    /// <summary>
+    /// <c>-j DNAT --to-destination ADDR[-ADDR][:PORT[-PORT]]</c> or <c>-j REDIRECT [--to-ports PORT[-PORT]]</c>;
+    /// null when the options are not understood.
+    /// </summary>
+    private NatTranslation? NatTarget(string target, List<Tok> t, int i)
+    {
+        string? to = null;
+        for (; i < t.Count; i++)
+        {
+            var o = t[i].Text;
+            if (o is "--to-destination" or "--to" or "--to-ports" or "--to-port" && i + 1 < t.Count) to = t[++i].Text;
+            else if (o is "--random" or "--persistent" or "--random-fully") continue;
+            else return null;
+        }
+        if (target == "REDIRECT")
+        {
+            if (to is null) return new NatTranslation(null, null, ToDevice: true);
+            var ports = Values.Port(to, '-');
+            return ports is null ? null : new NatTranslation(null, ports, ToDevice: true);
+        }
+        if (to is null) return null;
+        return Values.NatDestination(to, _family == Family.V6);
     }
 }

@@ -1,4 +1,4 @@
-using SegVerify.Firewall.Analysis;
+using SegVerify.Firewall.Dialects.Netfilter;
 using SegVerify.Firewall.Model;
 
 namespace SegVerify.Firewall.Dialects.Nftables;
@@ -11,7 +11,7 @@ namespace SegVerify.Firewall.Dialects.Nftables;
 public sealed class NftParser
 {
     private readonly string _file;
-    private readonly FwRuleset _rs;
+    private readonly NfRuleset _rs;
     private readonly List<NTok> _t = [];
     private int _p;
 
@@ -29,17 +29,23 @@ public sealed class NftParser
     private NftParser(string file, string text)
     {
         _file = file;
-        _rs = new FwRuleset { File = file, Dialect = "nft" };
+        _rs = new NfRuleset { File = file, Families = Family.Both, MaxJumpDepth = MaxJumpDepth };
         Tokenize(text);
     }
 
-    public static FwRuleset Parse(string file, string text)
+    /// <summary>The kernel's jump stack (NFT_JUMP_STACK_SIZE): chains nest at most this many levels below a base chain.</summary>
+    public const int MaxJumpDepth = 15;
+
+    /// <summary>Reads the text into the netfilter vendor model.</summary>
+    public static NfRuleset ParseVendor(string file, string text)
     {
         var p = new NftParser(file, text);
         p.Top();
-        p._rs.Link();
         return p._rs;
     }
+
+    /// <summary>Reads the text and lowers it to the vendor-neutral model.</summary>
+    public static FwRuleset Parse(string file, string text) => NetfilterLowering.Lower(ParseVendor(file, text), _ => true);
 
     private void Tokenize(string text)
     {
@@ -127,7 +133,7 @@ public sealed class NftParser
                 _p++;
                 string family = words.Count >= 2 ? words[0].Text : "ip";
                 string name = words.Count >= 1 ? words[^1].Text : "";
-                Family? fam = family switch { "inet" => Family.Inet, "ip" => Family.V4, "ip6" => Family.V6, _ => null };
+                Family? fam = family switch { "inet" => Family.Both, "ip" => Family.V4, "ip6" => Family.V6, _ => null };
                 if (fam is null)
                 {
                     Warn(t, $"table family '{family}' is not analysed (only inet, ip, ip6); skipped", $"table {family} {name}");
@@ -145,7 +151,7 @@ public sealed class NftParser
     }
 
     private readonly Dictionary<string, NamedSet> _sets = new(StringComparer.Ordinal);
-    private List<(FwChain Chain, List<List<NTok>> Rules)> _pending = [];
+    private List<(NfChain Chain, List<List<NTok>> Rules)> _pending = [];
 
     private void Table(string table, Family fam)
     {
@@ -218,7 +224,7 @@ public sealed class NftParser
 
     private void ChainBody(string table, Family fam, string name, NTok at)
     {
-        var chain = new FwChain { Table = table, Name = name, Family = fam, Pos = Pos(at) };
+        var chain = new NfChain { Table = table, Name = name, Family = fam, Pos = Pos(at) };
         _rs.Chains.Add(chain);
         var rules = new List<List<NTok>>();
         while (true)
@@ -243,16 +249,14 @@ public sealed class NftParser
                         chain.Priority = prio;
                     }
                 }
-                chain.Policy ??= new FwRule { Pos = Pos(st[0]), Text = "policy accept (default)", Chain = chain, IsPolicy = true, Action = RuleAction.Accept };
+                if (chain.PolicyText == "policy accept (default)") chain.PolicyPos = Pos(st[0]);
                 continue;
             }
             if (st[0].Is("policy") && st.Count > 1)
             {
-                chain.Policy = new FwRule
-                {
-                    Pos = Pos(st[0]), Text = $"policy {st[1].Text}", Chain = chain, IsPolicy = true,
-                    Action = st[1].Is("drop") ? RuleAction.Drop : RuleAction.Accept,
-                };
+                chain.PolicyPos = Pos(st[0]);
+                chain.PolicyText = $"policy {st[1].Text}";
+                chain.PolicyDrop = st[1].Is("drop");
                 continue;
             }
             if (st[0].Is("comment") || st[0].Is("devices") || st[0].Is("device")) continue;
@@ -269,15 +273,16 @@ public sealed class NftParser
         "quota", "vmap",
     ];
 
-    private FwRule Rule(FwChain chain, List<NTok> st)
+    private NfRule Rule(NfChain chain, List<NTok> st)
     {
         var text = string.Join(" ", st.Select(x => x.Quoted ? $"\"{x.Text}\"" : x.Text));
-        var r = new FwRule { Pos = Pos(st[0]), Text = text, Chain = chain };
+        var r = new NfRule { Pos = Pos(st[0]), Text = text };
+        var terms = new List<MatchExpr>();
         int i = 0;
         void Unknown(int at, int to)
         {
             var s = string.Join(" ", st.Skip(at).Take(Math.Max(1, to - at)).Select(x => x.Text));
-            r.Unknown.Add(new UnknownMatch(Pos(st[at]), s));
+            terms.Add(new MatchUnknown(Pos(st[at]), s));
             _rs.Warnings.Add(new ParseWarning(Pos(st[at]), $"'{s}' is not understood; the rule is taken to possibly match", text));
         }
         // Skips an unknown expression: up to the next keyword that can start an expression or statement.
@@ -303,13 +308,13 @@ public sealed class NftParser
             string k2 = i + 1 < st.Count ? st[i + 1].Text : "";
             switch (k)
             {
-                case "accept": r.Action = RuleAction.Accept; i++; continue;
-                case "drop": r.Action = RuleAction.Drop; i++; continue;
-                case "reject": r.Action = RuleAction.Reject; i = st.Count; continue;
-                case "return": r.Action = RuleAction.Return; i++; continue;
-                case "continue": r.Action = RuleAction.Continue; i++; continue;
+                case "accept": r.Verdict = NfVerdict.Accept; i++; continue;
+                case "drop": r.Verdict = NfVerdict.Drop; i++; continue;
+                case "reject": r.Verdict = NfVerdict.Reject; i = st.Count; continue;
+                case "return": r.Verdict = NfVerdict.Return; i++; continue;
+                case "continue": r.Verdict = NfVerdict.Continue; i++; continue;
                 case "jump": case "goto":
-                    r.Action = k == "jump" ? RuleAction.Jump : RuleAction.Goto;
+                    r.Verdict = k == "jump" ? NfVerdict.Jump : NfVerdict.Goto;
                     r.Target = k2; i += 2; continue;
                 case "counter":
                     i++;
@@ -324,31 +329,31 @@ public sealed class NftParser
                     i += 4; continue;
             }
             // Matches.
-            Dim? dim = null; Family? famReq = null; IntervalSet? protoImplied = null; bool iface = false, ifIn = false;
+            HeaderField? dim = null; Family? famReq = null; IntervalSet? protoImplied = null; bool iface = false, ifIn = false;
             int consumed = 2;
             switch (k)
             {
-                case "ip" when k2 is "saddr" or "daddr": dim = k2 == "saddr" ? Dim.Src : Dim.Dst; famReq = Family.V4; break;
-                case "ip6" when k2 is "saddr" or "daddr": dim = k2 == "saddr" ? Dim.Src : Dim.Dst; famReq = Family.V6; break;
-                case "ip" when k2 == "protocol": dim = Dim.Proto; famReq = Family.V4; break;
-                case "ip6" when k2 == "nexthdr": dim = Dim.Proto; famReq = Family.V6; break;
-                case "meta" when k2 == "l4proto": dim = Dim.Proto; break;
+                case "ip" when k2 is "saddr" or "daddr": dim = k2 == "saddr" ? HeaderField.SrcIp : HeaderField.DstIp; famReq = Family.V4; break;
+                case "ip6" when k2 is "saddr" or "daddr": dim = k2 == "saddr" ? HeaderField.SrcIp : HeaderField.DstIp; famReq = Family.V6; break;
+                case "ip" when k2 == "protocol": dim = HeaderField.Protocol; famReq = Family.V4; break;
+                case "ip6" when k2 == "nexthdr": dim = HeaderField.Protocol; famReq = Family.V6; break;
+                case "meta" when k2 == "l4proto": dim = HeaderField.Protocol; break;
                 case "meta" when k2 is "iifname" or "oifname" or "iif" or "oif": iface = true; ifIn = k2.StartsWith('i'); break;
                 case "iifname": case "oifname": case "iif": case "oif": iface = true; ifIn = k.StartsWith('i'); consumed = 1; break;
                 case "tcp" or "udp" or "sctp" or "dccp" or "udplite" when k2 is "sport" or "dport":
-                    dim = k2 == "sport" ? Dim.Sport : Dim.Dport;
+                    dim = k2 == "sport" ? HeaderField.SrcPort : HeaderField.DstPort;
                     protoImplied = IntervalSet.Single(ProtoNames.TryParse(k, out var pn) ? pn : (byte)0);
                     break;
                 case "th" when k2 is "sport" or "dport":
-                    dim = k2 == "sport" ? Dim.Sport : Dim.Dport; protoImplied = Domains.PortedProtos; break;
-                case "ether" when k2 == "saddr": dim = Dim.SrcMac; break;
-                case "ct" when k2 == "state": dim = Dim.Ct; break;
+                    dim = k2 == "sport" ? HeaderField.SrcPort : HeaderField.DstPort; protoImplied = FieldDomains.PortedProtocols; break;
+                case "ether" when k2 == "saddr": dim = HeaderField.SrcMac; break;
+                case "ct" when k2 == "state": dim = HeaderField.ConnState; break;
                 case "meta" when k2 == "nfproto":
                     {
                         // meta nfproto ipv4|ipv6
                         if (i + 2 < st.Count && st[i + 2].Text is "ipv4" or "ipv6")
                         {
-                            r.Fields.Add(new FieldConstraint(Dim.Src, st[i + 2].Text == "ipv4" ? Domains.V4 : Domains.V6));
+                            terms.Add(new MatchField(HeaderField.SrcIp, st[i + 2].Text == "ipv4" ? FieldDomains.V4 : FieldDomains.V6));
                             i += 3;
                         }
                         else i = SkipUnknown(i);
@@ -360,21 +365,20 @@ public sealed class NftParser
             bool neg = false;
             if (vstart < st.Count && st[vstart].Text is "!=" or "ne") { neg = true; vstart++; }
             else if (vstart < st.Count && st[vstart].Text is "==" or "eq") vstart++;
-            else if (vstart < st.Count && st[vstart].Text is "<" or ">" or "<=" or ">=" or "lt" or "gt" or "le" or "ge" && dim is Dim.Sport or Dim.Dport)
+            else if (vstart < st.Count && st[vstart].Text is "<" or ">" or "<=" or ">=" or "lt" or "gt" or "le" or "ge" && dim is HeaderField.SrcPort or HeaderField.DstPort)
             {
                 var op = st[vstart].Text;
                 if (vstart + 1 < st.Count && ushort.TryParse(st[vstart + 1].Text, out var pv))
                 {
                     var set = op switch
                     {
-                        "<" or "lt" => IntervalSet.Range(0, pv == 0 ? 0 : (UInt128)(pv - 1)),
+                        "<" or "lt" => pv == 0 ? IntervalSet.Empty : IntervalSet.Range(0, (UInt128)(pv - 1)),
                         ">" or "gt" => IntervalSet.Range((UInt128)pv + 1, 65535),
                         "<=" or "le" => IntervalSet.Range(0, pv),
                         _ => IntervalSet.Range(pv, 65535),
                     };
-                    if (op is "<" or "lt" && pv == 0) set = IntervalSet.Empty;
-                    r.Fields.Add(new FieldConstraint(dim.Value, set));
-                    if (protoImplied is not null) r.Fields.Add(new FieldConstraint(Dim.Proto, protoImplied));
+                    terms.Add(new MatchField(dim.Value, set));
+                    if (protoImplied is not null) terms.Add(new MatchField(HeaderField.Protocol, protoImplied));
                     i = vstart + 2;
                     continue;
                 }
@@ -413,7 +417,8 @@ public sealed class NftParser
             if (iface)
             {
                 var pats = elems.Select(e => e[0].Text).ToList();
-                r.Ifaces.Add(new IfaceConstraint(ifIn, pats, neg));
+                MatchExpr m = new MatchInterface(ifIn, pats);
+                terms.Add(neg ? MatchExpr.Not(m) : m);
                 i = j;
                 continue;
             }
@@ -424,11 +429,11 @@ public sealed class NftParser
                 var s = e[0].Text;
                 IntervalSet? v = dim switch
                 {
-                    Dim.Src or Dim.Dst => Values.Address(s),
-                    Dim.Proto => ProtoRange(s),
-                    Dim.Sport or Dim.Dport => Values.Port(s, '-'),
-                    Dim.SrcMac => Values.Mac(s),
-                    Dim.Ct => Values.CtStateList(s),
+                    HeaderField.SrcIp or HeaderField.DstIp => Values.Address(s),
+                    HeaderField.Protocol => ProtoRange(s),
+                    HeaderField.SrcPort or HeaderField.DstPort => Values.Port(s, '-'),
+                    HeaderField.SrcMac => Values.Mac(s),
+                    HeaderField.ConnState => Values.CtStateList(s),
                     _ => null,
                 };
                 if (v is null) { ok = false; break; }
@@ -436,20 +441,21 @@ public sealed class NftParser
             }
             if (!ok) { i = SkipUnknown(i); continue; }
             var u = Values.Union(values);
-            if (famReq is not null && dim is Dim.Src or Dim.Dst)
+            if (famReq is not null && dim is HeaderField.SrcIp or HeaderField.DstIp)
             {
                 // ip saddr implies an IPv4 packet even when negated.
-                var famSet = famReq == Family.V4 ? Domains.V4 : Domains.V6;
-                r.Fields.Add(new FieldConstraint(dim.Value, neg ? famSet.Subtract(u) : u.Intersect(famSet)));
+                var famSet = famReq == Family.V4 ? FieldDomains.V4 : FieldDomains.V6;
+                terms.Add(new MatchField(dim.Value, neg ? famSet.Subtract(u) : u.Intersect(famSet)));
             }
             else
             {
-                if (famReq is not null) r.Fields.Add(new FieldConstraint(Dim.Src, famReq == Family.V4 ? Domains.V4 : Domains.V6));
-                r.Fields.Add(new FieldConstraint(dim!.Value, neg ? Domains.Complement(dim.Value, u) : u));
+                if (famReq is not null) terms.Add(new MatchField(HeaderField.SrcIp, famReq == Family.V4 ? FieldDomains.V4 : FieldDomains.V6));
+                terms.Add(new MatchField(dim!.Value, neg ? FieldDomains.Complement(dim.Value, u) : u));
             }
-            if (protoImplied is not null) r.Fields.Add(new FieldConstraint(Dim.Proto, protoImplied));
+            if (protoImplied is not null) terms.Add(new MatchField(HeaderField.Protocol, protoImplied));
             i = j;
         }
+        r.Match = MatchExpr.And(terms);
         return r;
     }
 

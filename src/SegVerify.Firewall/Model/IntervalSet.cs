@@ -1,4 +1,4 @@
-namespace SegVerify.Firewall.Analysis;
+namespace SegVerify.Firewall.Model;
 
 /// <summary>
 /// An immutable set of unsigned values as sorted, disjoint, non-adjacent closed intervals. Used for every packet

@@ -1,0 +1,117 @@
+using SegVerify.Firewall.Model;
+
+namespace SegVerify.Firewall.Analysis;
+
+/// <summary>
+/// The analysis' compiled form of a ruleset for one interface table: for every line (by <see cref="AclLine.Id"/>)
+/// the packets it may match (over-approximation: unknown parts match) and surely matches (under-approximation:
+/// unknown parts do not), as disjoint boxes. The model itself is never written to.
+/// </summary>
+public sealed class CompiledRuleset
+{
+    private readonly List<PacketBox>[] _over;
+    private readonly List<PacketBox>[] _under;
+
+    public FwRuleset Rules { get; }
+    public IfaceTable Ifaces { get; }
+
+    private CompiledRuleset(FwRuleset rs, IfaceTable ifaces)
+    {
+        Rules = rs; Ifaces = ifaces;
+        _over = new List<PacketBox>[rs.LineCount];
+        _under = new List<PacketBox>[rs.LineCount];
+    }
+
+    public static CompiledRuleset Compile(FwRuleset rs, IfaceTable ifaces)
+    {
+        var c = new CompiledRuleset(rs, ifaces);
+        var all = new List<AclLine>();
+        foreach (var acl in rs.Acls)
+        {
+            all.AddRange(acl.Lines);
+            if (acl.Default is not null) all.Add(acl.Default);
+        }
+        all.Add(rs.Unfiltered);
+        Parallel.ForEach(all, l =>
+        {
+            var (over, under) = c.Compile(l.Match);
+            c._over[l.Id] = over;
+            c._under[l.Id] = l.HasUnknown ? under : over;
+        });
+        return c;
+    }
+
+    public List<PacketBox> Over(AclLine l) => _over[l.Id];
+    public List<PacketBox> Under(AclLine l) => _under[l.Id];
+
+    /// <summary>The boxes of an interface pattern list (null: every interface).</summary>
+    public IntervalSet IfaceSet(IReadOnlyList<string>? patterns) => patterns is null ? Domains.Full[(int)Dim.InIf] : Ifaces.Compile(patterns);
+
+    private static List<PacketBox> Universe() => [PacketBox.Universe()];
+
+    /// <summary>Over- and under-approximation of an expression, each as disjoint boxes.</summary>
+    private (List<PacketBox> Over, List<PacketBox> Under) Compile(MatchExpr e)
+    {
+        switch (e)
+        {
+            case MatchField f:
+                {
+                    var b = f.Values.IsEmpty ? new List<PacketBox>() : [PacketBox.Universe().With(Domains.Of(f.Field), f.Values)];
+                    return (b, b);
+                }
+            case MatchInterface i:
+                {
+                    var set = Ifaces.Compile(i.Patterns);
+                    var b = set.IsEmpty ? new List<PacketBox>() : [PacketBox.Universe().With(i.Ingress ? Dim.InIf : Dim.OutIf, set)];
+                    return (b, b);
+                }
+            case MatchUnknown:
+                return (Universe(), []);
+            case MatchNot n:
+                {
+                    var (o, u) = Compile(n.Term);
+                    return (PacketSets.Subtract(Universe(), u), PacketSets.Subtract(Universe(), o));
+                }
+            case MatchAnd a:
+                {
+                    // Fields of single-box terms are intersected in place; the rest multiply out.
+                    var d = (IntervalSet[])Domains.Full.Clone();
+                    var complexO = new List<List<PacketBox>>();
+                    var complexU = new List<List<PacketBox>>();
+                    bool sameUnder = true;
+                    foreach (var t in a.Terms)
+                    {
+                        if (t is MatchField f) { int k = (int)Domains.Of(f.Field); d[k] = d[k].Intersect(f.Values); continue; }
+                        if (t is MatchInterface mi) { int k = mi.Ingress ? (int)Dim.InIf : (int)Dim.OutIf; d[k] = d[k].Intersect(Ifaces.Compile(mi.Patterns)); continue; }
+                        var (o, u) = Compile(t);
+                        complexO.Add(o); complexU.Add(u);
+                        if (!ReferenceEquals(o, u)) sameUnder = false;
+                    }
+                    var start = new PacketBox(d);
+                    if (start.IsEmpty) return ([], []);
+                    List<PacketBox> over = [start];
+                    foreach (var o in complexO) { over = PacketSets.Intersect(over, o); if (over.Count == 0) break; }
+                    if (sameUnder) return (over, over);
+                    List<PacketBox> under = [start];
+                    foreach (var u in complexU) { under = PacketSets.Intersect(under, u); if (under.Count == 0) break; }
+                    return (over, under);
+                }
+            case MatchOr or:
+                {
+                    var over = new List<PacketBox>();
+                    var under = new List<PacketBox>();
+                    bool same = true;
+                    foreach (var t in or.Terms)
+                    {
+                        var (o, u) = Compile(t);
+                        over.AddRange(o); under.AddRange(u);
+                        if (!ReferenceEquals(o, u)) same = false;
+                    }
+                    over = PacketSets.Disjoint(over);
+                    return same ? (over, over) : (over, PacketSets.Disjoint(under));
+                }
+            default:
+                throw new InvalidOperationException($"unknown match expression {e.GetType().Name}");
+        }
+    }
+}
