@@ -81,6 +81,8 @@ public sealed class Finding
     public string? Capture { get; init; }
     /// <summary>Byte offset (capture-damaged).</summary>
     public long? Offset { get; init; }
+    /// <summary>File name of the pcap holding the flow's packets (replay/monitor --evidence), relative to the evidence directory.</summary>
+    public string? Evidence { get; set; }
     /// <summary>The configuration statement behind a check-firewall finding (config_file, config_line, config_column).</summary>
     public Output.ConfigLocation? Config { get; init; }
     /// <summary>Extra fields added by a producer (check-firewall: class, interfaces, path...), written as given.</summary>

@@ -35,6 +35,9 @@ public sealed partial class Verifier
     /// <summary>The tunnel stacks of live flows (<see cref="FlowEntry.TunnelRef"/>).</summary>
     private readonly TunnelTable _tunnelTable = new();
     private long _now = long.MinValue;
+    private long _firstPacketNs = long.MaxValue;
+    private long _lastPacketNs = long.MinValue;
+    private bool _nanos;
     private ulong _nextFlowId = 1;
 
     public Verifier(Topology.Topology topology, IFindingSink sink, VerifierOptions options)
@@ -208,6 +211,10 @@ public sealed partial class Verifier
         Stats.Bytes += record.OriginalLength;
         long ts = record.TimestampNs;
         if (ts > _now) AdvanceClock(ts);
+        // the capture period for the report (records are not always in time order)
+        if (ts < _firstPacketNs) _firstPacketNs = ts;
+        if (ts > _lastPacketNs) _lastPacketNs = ts;
+        _nanos |= record.NanosecondResolution;
         // A frame whose IP header was read but whose transport header is cut is counted as undecoded by its
         // reason, and still joins its flow by addresses (IsPartial).
         if (p.Undecoded != UndecodedReason.None) Stats.Undecoded[(int)p.Undecoded]++;
@@ -452,6 +459,12 @@ public sealed partial class Verifier
     public void FillSummary(RunSummary summary)
     {
         summary.Packets += Stats.Packets;
+        if (Stats.Packets > 0)
+        {
+            if (summary.FirstPacketNs is not { } f || _firstPacketNs < f) summary.FirstPacketNs = _firstPacketNs;
+            if (summary.LastPacketNs is not { } l || _lastPacketNs > l) summary.LastPacketNs = _lastPacketNs;
+            summary.NanosecondResolution |= _nanos;
+        }
         summary.Bytes += Stats.Bytes;
         summary.Flows += Stats.Flows;
         for (int r = 1; r < Stats.Undecoded.Length; r++)
