@@ -44,7 +44,7 @@ public static class FindingJson
     /// </summary>
     public static void WriteFields(Utf8JsonWriter w, Finding f)
     {
-        if (f.TimestampNs != 0) w.WriteString("ts", Rfc3339.Format(f.TimestampNs, f.NanosecondResolution));
+        if (f.HasTimestamp || f.TimestampNs != 0) w.WriteString("ts", Rfc3339.Format(f.TimestampNs, f.NanosecondResolution));
         if (FindingFormat.Proto(f) is { } proto) w.WriteString("proto", proto);
         if (f.SrcIp is { } sip) w.WriteString("src_ip", sip.ToString());
         if (f.SrcPort is { } sp) w.WriteNumber("src_port", sp);
@@ -133,6 +133,7 @@ public static class FindingJson
             w.WriteNumber("packets", s.Packets);
             w.WriteNumber("bytes", s.Bytes);
             w.WriteNumber("flows", s.Flows);
+            if (s.NonIp is { } nonIp) w.WriteNumber("non_ip", nonIp);
         }
         w.WriteNumber("violations", s.Violations);
         w.WriteNumber("warnings", s.Warnings);

@@ -46,6 +46,8 @@ public sealed class RunSummary
     public long Packets { get; set; }
     public long Bytes { get; set; }
     public long Flows { get; set; }
+    /// <summary>replay and monitor: frames that are not IP (ARP, LLDP, STP...); null for commands that read no traffic.</summary>
+    public long? NonIp { get; set; }
     public long Violations { get; set; }
     public long Warnings { get; set; }
     public SortedDictionary<string, long> ByRule { get; } = new(StringComparer.Ordinal);
