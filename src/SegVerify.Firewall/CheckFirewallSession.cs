@@ -136,7 +136,12 @@ public sealed class CheckFirewallSession
         var result = Result = analyzer.Run();
 
         using var sink = openSink();
-        sink.Begin(new RunInfo("check-firewall", topo.SourcePath, topo.Sha256, _o.Language));
+        sink.Begin(new RunInfo("check-firewall", topo.SourcePath, topo.Sha256, _o.Language)
+        {
+            Kind = RunKind.Configuration,
+            TopologyName = topo.Name,
+            Clauses = _o.Required ? [.. ConfigurationClauses, RuleIds.RequiredBlocked] : ConfigurationClauses,
+        });
         var summary = new RunSummary { TopologySha256 = topo.Sha256 };
         summary.Captures.Add(new InputFile(cfgPath, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))));
         var counting = new CountingSink(sink, summary);
@@ -147,6 +152,16 @@ public sealed class CheckFirewallSession
         sink.End(summary);
         return summary.Violations > 0 ? RunOutcome.Violations : RunOutcome.Clean;
     }
+
+    /// <summary>
+    /// The clauses a ruleset check can find broken: what the forward path admits between zones, and rules used past
+    /// their expiry. Frame-level clauses (MAC binding, unregistered devices) need traffic.
+    /// </summary>
+    public static readonly IReadOnlyList<string> ConfigurationClauses =
+    [
+        RuleIds.MynumberInternet, RuleIds.MynumberIsolation, RuleIds.LgwanInternetSeparation, RuleIds.ZoneCrossing,
+        RuleIds.SanitizationMisuse, RuleIds.ExpiredException,
+    ];
 
     private FirewallDef? SelectFirewall(Topology topo)
     {

@@ -185,7 +185,7 @@ public static class MonitorCommand
                     Quiet = a.Quiet,
                     Language = lang,
                     Verifier = new VerifierOptions { EmitFlows = a.Flows, Language = lang },
-                    RunInfo = new RunInfo("monitor", topo.SourcePath, topo.Sha256, lang),
+                    RunInfo = RunInfo.ForTraffic("monitor", topo, lang),
                 };
                 MonitorSession session;
                 try

@@ -37,6 +37,8 @@ internal sealed class PcapNgReader : ICaptureReader
     private bool _bigEndian;
     private Interface[] _ifaces = new Interface[4];
     private int _ifaceCount;
+    /// <summary>Timestamp of the last packet with one in this section (given to simple packet blocks, which have none).</summary>
+    private long _lastTs;
 
     public string Name { get; }
     public CaptureDamage? Damage { get; private set; }
@@ -91,6 +93,7 @@ internal sealed class PcapNgReader : ICaptureReader
             return $"section header block's trailing length {U32(block.Slice((int)len - BlockTrailerLength))} differs from its length {len}";
         _in.Take((int)len);
         _ifaceCount = 0;
+        _lastTs = 0;
         Sections++;
         return null;
     }
@@ -228,7 +231,8 @@ internal sealed class PcapNgReader : ICaptureReader
         if (cap > (uint)(body.Length - fixedLength))
             return SetDamage(offset, $"{kind}'s captured length {cap} exceeds its body");
         ref readonly var iface = ref _ifaces[ifId];
-        record = new CaptureRecord(body.Slice(fixedLength, (int)cap), ToNanos(ts, iface), ClampLen(orig),
+        _lastTs = ToNanos(ts, iface);
+        record = new CaptureRecord(body.Slice(fixedLength, (int)cap), _lastTs, ClampLen(orig),
             iface.LinkType, iface.Nanos, offset);
         return true;
     }
@@ -246,8 +250,9 @@ internal sealed class PcapNgReader : ICaptureReader
         uint cap = orig;
         if (iface.SnapLength != 0 && cap > iface.SnapLength) cap = iface.SnapLength;
         if (cap > (uint)(body.Length - SpbFixedLength)) cap = (uint)(body.Length - SpbFixedLength);
-        // A simple packet block has no timestamp.
-        record = new CaptureRecord(body.Slice(SpbFixedLength, (int)cap), 0, ClampLen(orig), iface.LinkType, iface.Nanos, offset);
+        // A simple packet block has no timestamp: it takes that of the packet before it in the section (0 when it is the
+        // section's first packet).
+        record = new CaptureRecord(body.Slice(SpbFixedLength, (int)cap), _lastTs, ClampLen(orig), iface.LinkType, iface.Nanos, offset);
         return true;
     }
 

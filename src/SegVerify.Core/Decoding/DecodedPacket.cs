@@ -155,7 +155,7 @@ public struct DecodedPacket
     /// <summary>
     /// True when the IP header was read (<see cref="Kind"/> is <see cref="PacketKind.Ip"/>: addresses and protocol are
     /// usable) but a later header was cut short or malformed (<see cref="Undecoded"/> says which); fields of the cut header are
-    /// then not claimed (no ports; for an ICMP echo cut before its identifier, type and code are kept). Such frames are counted in the summary's <c>undecoded</c> like undecoded ones.
+    /// then not claimed (no ports unless the first 4 bytes of a TCP/UDP/SCTP header are there; for an ICMP echo cut before its identifier, type and code are kept). Such frames are counted in the summary's <c>undecoded</c> like undecoded ones.
     /// </summary>
     public readonly bool IsPartial => Kind != PacketKind.Undecoded && Undecoded != UndecodedReason.None;
 

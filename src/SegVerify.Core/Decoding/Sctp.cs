@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 
 namespace SegVerify.Core.Decoding;
 
-/// <summary>SCTP (RFC 9260) common header: ports, once the 12-byte header is present.</summary>
+/// <summary>SCTP (RFC 9260) common header: ports, once the 12-byte header is present (or its first 4 bytes, see <see cref="TransportPorts"/>).</summary>
 internal static class Sctp
 {
     public const int CommonHeaderLength = 12;
@@ -13,6 +13,7 @@ internal static class Sctp
     {
         if (b.Length < CommonHeaderLength)
         {
+            TransportPorts.Read(b, ref p);
             FrameDecoder.Fail(ref p, UndecodedReason.TruncatedSctpHeader);
             return;
         }

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 
 namespace SegVerify.Core.Decoding;
 
-/// <summary>TCP (RFC 9293): ports and flags, once the fixed 20-byte header is present and its data offset is sane.</summary>
+/// <summary>TCP (RFC 9293): ports and flags, once the fixed 20-byte header is present and its data offset is sane (ports alone from a shorter header, see <see cref="TransportPorts"/>).</summary>
 internal static class Tcp
 {
     public const int MinHeaderLength = 20;
@@ -15,11 +15,13 @@ internal static class Tcp
     {
         if (b.Length < MinHeaderLength)
         {
+            TransportPorts.Read(b, ref p);
             FrameDecoder.Fail(ref p, UndecodedReason.TruncatedTcpHeader);
             return;
         }
         if ((b[DataOffsetByte] >> 4) * DataOffsetUnit < MinHeaderLength)
         {
+            TransportPorts.Read(b, ref p);
             FrameDecoder.Fail(ref p, UndecodedReason.BadTcpHeaderLength);
             return;
         }

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 
 namespace SegVerify.Core.Decoding;
 
-/// <summary>UDP (RFC 768): ports, once the 8-byte header is present.</summary>
+/// <summary>UDP (RFC 768): ports, once the 8-byte header is present (or its first 4 bytes, see <see cref="TransportPorts"/>).</summary>
 internal static class Udp
 {
     public const int HeaderLength = 8;
@@ -14,6 +14,7 @@ internal static class Udp
     {
         if (b.Length < HeaderLength)
         {
+            TransportPorts.Read(b, ref p);
             FrameDecoder.Fail(ref p, UndecodedReason.TruncatedUdpHeader);
             return;
         }

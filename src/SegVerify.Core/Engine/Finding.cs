@@ -50,6 +50,11 @@ public sealed class Finding
     public string Event => IsFlowEvent ? "flow" : Severity == Severity.Violation ? "violation" : "warning";
     /// <summary>First packet of the flow, or the frame (ns since epoch).</summary>
     public long TimestampNs { get; init; }
+    /// <summary>
+    /// <see cref="TimestampNs"/> is a packet's time and is written (as <c>ts</c>) even when it is 0; otherwise it is
+    /// written only when not 0 (findings that are not about traffic, e.g. check-firewall's, have none).
+    /// </summary>
+    public bool HasTimestamp { get; init; }
     public bool NanosecondResolution { get; init; }
     public byte? Protocol { get; init; }
     /// <summary>"arp" for ARP frames; else derived from <see cref="Protocol"/>.</summary>
@@ -81,6 +86,8 @@ public sealed class Finding
     public string? Capture { get; init; }
     /// <summary>Byte offset (capture-damaged).</summary>
     public long? Offset { get; init; }
+    /// <summary>File name of the pcap holding the flow's packets (replay/monitor --evidence), relative to the evidence directory.</summary>
+    public string? Evidence { get; set; }
     /// <summary>The configuration statement behind a check-firewall finding (config_file, config_line, config_column).</summary>
     public Output.ConfigLocation? Config { get; init; }
     /// <summary>Extra fields added by a producer (check-firewall: class, interfaces, path...), written as given.</summary>

@@ -104,9 +104,15 @@ internal sealed class FrameChecks
         bool ports = !arp && p.HasPorts;
         string? cid = null;
         if (!arp)
-            cid = p.HasIcmp
-                ? CommunityId.Compute(srcIp, dstIp, p.Protocol, p.IcmpType, p.IcmpCode, false)
-                : CommunityId.Compute(srcIp, dstIp, p.Protocol, p.SrcPort, p.DstPort, p.HasPorts);
+        {
+            // the id of the frame's flow (a later fragment has no header of its own: addresses and protocol only)
+            if (p.IsFragment && p.FragmentOffset != 0) cid = CommunityId.ForAddresses(srcIp, dstIp, p.Protocol);
+            else
+            {
+                var key = FlowKeys.Make(in p, out _, out bool noPorts);
+                cid = CommunityId.ForFlow(in key, noPorts);
+            }
+        }
         string lang = _owner.Language;
         string svc = arp ? "arp" : ports ? $"{IpProto.Name(p.Protocol)}/{p.DstPort}" : IpProto.Name(p.Protocol);
         string TierOf(Zone? z) => z is null ? Verifier.Unclassified : lang == "ja" ? TierNames.Japanese(z.Tier) : TierNames.English(z.Tier);
@@ -116,6 +122,7 @@ internal sealed class FrameChecks
         {
             Rule = rule,
             TimestampNs = record.TimestampNs,
+            HasTimestamp = true,
             NanosecondResolution = record.NanosecondResolution,
             Protocol = arp ? null : p.Protocol,
             ProtoText = arp ? "arp" : null,

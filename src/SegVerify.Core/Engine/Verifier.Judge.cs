@@ -9,12 +9,9 @@ namespace SegVerify.Core.Engine;
 
 public sealed partial class Verifier
 {
-    /// <summary>Removes a flow from the table, judges it and reports its findings (cold: once per flow).</summary>
-    private void FinishFlow(int slot)
+    /// <summary>Judges a flow that has ended and reports its findings (cold: once per flow).</summary>
+    private void FinishFlow(in FlowEntry f)
     {
-        var f = _flows[slot];
-        _flows.Remove(slot);
-        Stats.LiveFlows = _flows.Count;
         _flowFindings.Clear();
         string? communityId = JudgeFlow(in f);
         _tunnelTable.Release(f.TunnelRef);
@@ -58,17 +55,15 @@ public sealed partial class Verifier
         var k = f.Key;
         IpAddr src = initA ? k.A : k.B, dst = initA ? k.B : k.A;
         ushort sport = initA ? k.PortA : k.PortB, dport = initA ? k.PortB : k.PortA;
-        bool hasPorts = IpProto.HasPorts(k.Proto);
+        bool hasPorts = IpProto.HasPorts(k.Proto) && (f.Flags & FlowFlags.NoPorts) == 0;
 
         var srcCat = _classifier.Classify(src, asDestination: false, out var srcZone, out _);
         var dstCat = _classifier.Classify(dst, asDestination: true, out var dstZone, out _);
         bool special = srcCat == AddressCategory.Special || dstCat == AddressCategory.Special;
 
         string? cid = null;
-        byte icmpType = f.FirstIcmpType, icmpCode = f.FirstIcmpCode;
-        string Cid() => cid ??= k.Proto is IpProto.Icmp or IpProto.IcmpV6
-            ? CommunityId.Compute(src, dst, k.Proto, icmpType, icmpCode, false)
-            : CommunityId.Compute(src, dst, k.Proto, sport, dport, hasPorts);
+        bool noPorts = (f.Flags & FlowFlags.NoPorts) != 0;
+        string Cid() => cid ??= CommunityId.ForFlow(in k, noPorts);
 
         if (srcZone is not null && dstZone is not null) _zoneMatrix[srcZone.Index, dstZone.Index]++;
 
@@ -120,7 +115,7 @@ public sealed partial class Verifier
         var k = f.Key;
         IpAddr src = initA ? k.A : k.B, dst = initA ? k.B : k.A;
         ushort sport = initA ? k.PortA : k.PortB, dport = initA ? k.PortB : k.PortA;
-        bool hasPorts = IpProto.HasPorts(k.Proto);
+        bool hasPorts = IpProto.HasPorts(k.Proto) && (f.Flags & FlowFlags.NoPorts) == 0;
         bool initSeen = (f.Flags & (initA ? FlowFlags.SeenA : FlowFlags.SeenB)) != 0;
         MacAddr? srcMac = null, dstMac = null;
         if ((f.Flags & FlowFlags.HasMac) != 0)
@@ -137,6 +132,7 @@ public sealed partial class Verifier
             Rule = rule,
             IsFlowEvent = isFlowEvent,
             TimestampNs = f.FirstTs,
+            HasTimestamp = true,
             NanosecondResolution = (f.Flags & FlowFlags.Nanos) != 0,
             Protocol = k.Proto,
             SrcIp = src,

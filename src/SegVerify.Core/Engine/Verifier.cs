@@ -1,4 +1,5 @@
 using SegVerify.Core.Capture;
+using SegVerify.Core.Flows;
 using SegVerify.Core.Output;
 
 namespace SegVerify.Core.Engine;
@@ -11,26 +12,29 @@ public sealed class VerifierOptions
     public long TcpIdleTimeoutNs { get; init; } = 300L * 1_000_000_000;
     /// <summary>Idle timeout of every non-TCP flow (UDP, ICMP, other protocols).</summary>
     public long UdpIdleTimeoutNs { get; init; } = 60L * 1_000_000_000;
-    /// <summary>How long a closed TCP flow lingers to absorb its last ACKs before it is judged.</summary>
-    public long TcpCloseLingerNs { get; init; } = 2L * 1_000_000_000;
+    /// <summary>How long a closed TCP connection lingers, so that retransmitted FINs and last ACKs stay in it.</summary>
+    public long TcpCloseLingerNs { get; init; } = 5L * 1_000_000_000;
     /// <summary>Emit an <c>"event":"flow"</c> record for every flow (--flows).</summary>
     public bool EmitFlows { get; init; }
     /// <summary>Message language: "ja" or "en".</summary>
     public string Language { get; init; } = "en";
 }
 
-/// <summary>Counters the verifier keeps (read by monitor's statistics and the summary).</summary>
-public sealed class VerifierStats
+/// <summary>
+/// Counters the verifier keeps (read by monitor's statistics and the summary), with those of its flow tracker. Every
+/// frame counted in <see cref="Packets"/> is counted once more in exactly one of: a flow's packets
+/// (<see cref="FlowCounters.FlowPackets"/>), <see cref="Undecoded"/> (by reason) or
+/// <see cref="FlowCounters.OrphanFragments"/>, or <see cref="NonIp"/>.
+/// </summary>
+public sealed class VerifierStats : FlowCounters
 {
     public long Packets;
     public long Bytes;
-    public long Flows;
-    public long LiveFlows;
     public long Findings;
-    public long Evicted;
-    /// <summary>Non-first IP fragments whose first fragment was never seen (not attributed to a flow).</summary>
-    public long OrphanFragments;
-    public readonly long[] Undecoded = new long[32];
+    /// <summary>Well-formed frames that are not IP (ARP, LLDP, STP...): the summary's <c>non_ip</c>.</summary>
+    public long NonIp;
+    /// <summary>Frames counted by <see cref="Decoding.UndecodedReason"/>.</summary>
+    public readonly long[] Undecoded = new long[64];
 }
 
 /// <summary>

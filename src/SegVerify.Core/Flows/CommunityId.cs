@@ -6,38 +6,53 @@ namespace SegVerify.Core.Flows;
 
 /// <summary>
 /// Community ID v1 (seed 0 by default), as Zeek and Suricata write it: "1:" + base64(SHA-1(seed, saddr, daddr,
-/// proto, 0, sport, dport)) with the endpoints ordered, ICMP types mapped to ports. Computed once per reported flow.
+/// proto, 0, sport, dport)) with the endpoints ordered, ICMP types mapped to ports (see <see cref="IcmpPairs"/>).
+/// Computed once per reported flow.
 /// </summary>
 public static class CommunityId
 {
-    private static readonly Dictionary<byte, byte> Icmp4Counterpart = new()
+    /// <summary>
+    /// The id of a flow, from its key alone (<see cref="FlowKeys"/> builds keys so that this is the id of every packet
+    /// of the flow, whichever side sent it). <paramref name="noPorts"/>: the flow's packets carried no transport header
+    /// to take ports from (a TCP/UDP/SCTP header under 4 bytes, an ICMP header under 4 bytes): the id is then computed
+    /// over addresses and protocol only, as the specification's reference implementation does for a transport header
+    /// it cannot parse.
+    /// </summary>
+    public static string ForFlow(in FlowKey k, bool noPorts)
     {
-        [8] = 0, [0] = 8, [13] = 14, [14] = 13, [15] = 16, [16] = 15, [10] = 9, [9] = 10, [17] = 18, [18] = 17,
-    };
+        if (noPorts) return ForAddresses(k.A, k.B, k.Proto);
+        if (k.Proto is IpProto.Icmp or IpProto.IcmpV6)
+            return ComputeIcmp(k.A, k.B, k.Proto, (byte)k.PortA, (byte)k.PortB); // a one-way key has A = the sender
+        return Hash(k.A, k.B, k.Proto, k.PortA, k.PortB, IpProto.HasPorts(k.Proto), oneWay: false);
+    }
 
-    private static readonly Dictionary<byte, byte> Icmp6Counterpart = new()
-    {
-        [128] = 129, [129] = 128, [133] = 134, [134] = 133, [135] = 136, [136] = 135, [130] = 131, [131] = 130,
-        [144] = 145, [145] = 144,
-    };
+    /// <summary>The id over addresses and protocol only (protocols without ports, or a packet without its transport header).</summary>
+    public static string ForAddresses(IpAddr src, IpAddr dst, byte proto) => Hash(src, dst, proto, 0, 0, hasPorts: false, oneWay: false);
+
+    /// <summary>
+    /// The id of an ICMP or ICMPv6 message of <paramref name="type"/> and <paramref name="code"/> sent from
+    /// <paramref name="src"/>: a type with a counterpart (<see cref="IcmpPairs"/>) hashes (type, counterpart) with the
+    /// endpoints ordered; any other type hashes (type, code) from the sender's side, unordered.
+    /// </summary>
+    public static string ComputeIcmp(IpAddr src, IpAddr dst, byte proto, byte type, byte code, ushort seed = 0) =>
+        IcmpPairs.TryCounterpart(proto, type, out var counter)
+            ? Hash(src, dst, proto, type, counter, hasPorts: true, oneWay: false, seed)
+            : Hash(src, dst, proto, type, code, hasPorts: true, oneWay: true, seed);
 
     /// <summary>
     /// Computes the ID. For ICMP/ICMPv6 pass the type in <paramref name="sport"/> and the code in
-    /// <paramref name="dport"/>; for protocols without ports pass 0 and set <paramref name="hasPorts"/> false.
+    /// <paramref name="dport"/> (as <see cref="ComputeIcmp"/>); for protocols without ports pass 0 and set
+    /// <paramref name="hasPorts"/> false.
     /// </summary>
     public static string Compute(IpAddr src, IpAddr dst, byte proto, ushort sport, ushort dport, bool hasPorts, ushort seed = 0)
     {
-        bool oneWay = false;
-        if (proto == IpProto.Icmp || proto == IpProto.IcmpV6)
-        {
-            var map = proto == IpProto.Icmp ? Icmp4Counterpart : Icmp6Counterpart;
-            byte type = (byte)sport, code = (byte)dport;
-            if (map.TryGetValue(type, out var counter)) { sport = type; dport = counter; }
-            else { sport = type; dport = code; oneWay = true; }
-            hasPorts = true;
-        }
+        if (proto is IpProto.Icmp or IpProto.IcmpV6) return ComputeIcmp(src, dst, proto, (byte)sport, (byte)dport, seed);
+        return Hash(src, dst, proto, sport, dport, hasPorts, oneWay: false, seed);
+    }
 
-        if (!oneWay && (src > dst || (src == dst && sport > dport)))
+    private static string Hash(IpAddr src, IpAddr dst, byte proto, ushort sport, ushort dport, bool hasPorts, bool oneWay, ushort seed = 0)
+    {
+        if (!oneWay && (src > dst || (src == dst && hasPorts && sport > dport)))
         {
             (src, dst) = (dst, src);
             (sport, dport) = (dport, sport);

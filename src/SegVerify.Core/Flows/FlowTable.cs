@@ -53,6 +53,8 @@ public enum FlowFlags : ushort
     /// <summary>The first frame seen from side A (B) carried a VLAN tag.</summary>
     TaggedA = 1 << 9,
     TaggedB = 1 << 10,
+    /// <summary>A port protocol (TCP, UDP, SCTP, ICMP) whose packets had no header to take ports from (see <see cref="FlowKeys"/>).</summary>
+    NoPorts = 1 << 11,
 }
 
 /// <summary>

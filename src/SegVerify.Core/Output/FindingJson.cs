@@ -44,7 +44,7 @@ public static class FindingJson
     /// </summary>
     public static void WriteFields(Utf8JsonWriter w, Finding f)
     {
-        if (f.TimestampNs != 0) w.WriteString("ts", Rfc3339.Format(f.TimestampNs, f.NanosecondResolution));
+        if (f.HasTimestamp || f.TimestampNs != 0) w.WriteString("ts", Rfc3339.Format(f.TimestampNs, f.NanosecondResolution));
         if (FindingFormat.Proto(f) is { } proto) w.WriteString("proto", proto);
         if (f.SrcIp is { } sip) w.WriteString("src_ip", sip.ToString());
         if (f.SrcPort is { } sp) w.WriteNumber("src_port", sp);
@@ -66,6 +66,7 @@ public static class FindingJson
         if (f.AllowedBy is not null) w.WriteString("allowed_by", f.AllowedBy);
         if (f.Capture is not null) w.WriteString("capture", f.Capture);
         if (f.Offset is { } off) w.WriteNumber("offset", off);
+        if (f.Evidence is not null) w.WriteString("evidence", f.Evidence);
         if (f.Config is { } cfg)
         {
             w.WriteString("config_file", cfg.File);
@@ -120,20 +121,36 @@ public static class FindingJson
     /// The summary's counters after its list of inputs: topology hash, counts, by rule, undecoded, elapsed time,
     /// monitor's drops, and the producer's extra fields.
     /// </summary>
-    public static void WriteSummaryFields(Utf8JsonWriter w, RunSummary s)
+    /// <param name="traffic">
+    /// False for a configuration run in a report (SARIF): the traffic counters (packets, bytes, flows, undecoded) are
+    /// then left out, since no traffic was read. JSON Lines always writes them (the contract's fields).
+    /// </param>
+    public static void WriteSummaryFields(Utf8JsonWriter w, RunSummary s, bool traffic = true)
     {
         if (s.TopologySha256 is not null) w.WriteString("topology_sha256", s.TopologySha256);
-        w.WriteNumber("packets", s.Packets);
-        w.WriteNumber("bytes", s.Bytes);
-        w.WriteNumber("flows", s.Flows);
+        if (traffic)
+        {
+            w.WriteNumber("packets", s.Packets);
+            w.WriteNumber("bytes", s.Bytes);
+            w.WriteNumber("flows", s.Flows);
+            if (s.NonIp is { } nonIp) w.WriteNumber("non_ip", nonIp);
+        }
         w.WriteNumber("violations", s.Violations);
         w.WriteNumber("warnings", s.Warnings);
         w.WriteStartObject("by_rule");
         foreach (var (k, v) in s.ByRule) w.WriteNumber(k, v);
         w.WriteEndObject();
-        w.WriteStartObject("undecoded");
-        foreach (var (k, v) in s.Undecoded) w.WriteNumber(k, v);
-        w.WriteEndObject();
+        if (traffic)
+        {
+            w.WriteStartObject("undecoded");
+            foreach (var (k, v) in s.Undecoded) w.WriteNumber(k, v);
+            w.WriteEndObject();
+        }
+        if (traffic && s.FirstPacketNs is { } first && s.LastPacketNs is { } last)
+        {
+            w.WriteString("first_ts", Rfc3339.Format(first, s.NanosecondResolution));
+            w.WriteString("last_ts", Rfc3339.Format(last, s.NanosecondResolution));
+        }
         w.WriteNumber("elapsed_s", Math.Round(s.ElapsedSeconds, 6));
         if (s.Dropped is { } d) w.WriteNumber("dropped", d);
         if (s.IfDropped is { } ifd) w.WriteNumber("if_dropped", ifd);

@@ -68,6 +68,8 @@ public sealed class HtmlSink : IFindingSink
         t.Rules.Add(f.Rule);
     }
 
+    private bool Configuration => _info?.Kind == RunKind.Configuration;
+
     public void End(RunSummary summary)
     {
         var sb = new StringBuilder(64 * 1024);
@@ -75,18 +77,13 @@ public sealed class HtmlSink : IFindingSink
         sb.Append("<!DOCTYPE html>\n<html lang=\"").Append(Ja ? "ja" : "en").Append("\">\n<head>\n<meta charset=\"utf-8\">\n");
         sb.Append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n");
         sb.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-        sb.Append("<title>").Append(E(title)).Append("</title>\n<style>").Append(Css).Append("</style>\n</head>\n<body>\n");
+        sb.Append("<title>").Append(E(title)).Append("</title>\n<style>").Append(Css).Append(PrintCss).Append("</style>\n</head>\n<body>\n");
 
-        sb.Append("<header><h1>").Append(E(title)).Append("</h1>");
-        if (_info is not null)
-            sb.Append("<p class=\"sub\"><code>segverify ").Append(E(_info.Command)).Append("</code> &middot; ")
-                .Append(E(T("トポロジー", "topology"))).Append(": <code>").Append(E(_info.TopologyPath)).Append("</code></p>");
-        sb.Append("</header>\n");
-
+        WriteHeader(sb, title, summary);
         WriteOverview(sb, summary);
-        WriteMatrix(sb, summary);
+        if (!Configuration) WriteMatrix(sb, summary);
         WriteFindings(sb);
-        WriteTalkers(sb);
+        if (!Configuration) WriteTalkers(sb);
         WriteEvidence(sb, summary);
 
         sb.Append("<script>").Append(Script).Append("</script>\n</body>\n</html>\n");
@@ -94,14 +91,52 @@ public sealed class HtmlSink : IFindingSink
         _w.Flush();
     }
 
+    /// <summary>What an auditor needs to identify the report: the kind of run, tool, time, topology, inputs and period.</summary>
+    private void WriteHeader(StringBuilder sb, string title, RunSummary s)
+    {
+        sb.Append("<header><h1>").Append(E(title)).Append("</h1>");
+        sb.Append("<p class=\"kind\" id=\"kind\" data-kind=\"").Append(_info?.KindId ?? "traffic").Append("\">").Append(E(Configuration
+            ? T("ファイアウォール設定の検査（通信は読んでいません。各検出は設定が許可する通信の種類です）",
+                "Firewall configuration check (no traffic was read; each finding is a class of traffic the ruleset admits)")
+            : T("通信の検査（キャプチャまたはインターフェースから読んだパケット）",
+                "Traffic check (packets read from captures or an interface)"))).Append("</p>");
+        sb.Append("<table class=\"kv meta\"><tbody>");
+        Kv(sb, T("ツール", "Tool"), ToolInfo.Name + " " + ToolInfo.Version, "");
+        var at = _info?.GeneratedAt ?? DateTimeOffset.UtcNow;
+        Kv(sb, T("作成日時", "Generated"), LocalTime.Jst(at), LocalTime.Utc(at));
+        if (_info is not null) Kv(sb, T("コマンド", "Command"), "segverify " + _info.Command, "");
+        if (_info is not null)
+            Kv(sb, T("トポロジー", "Topology"), (_info.TopologyName is { } n ? n + "  " : "") + "(" + _info.TopologyPath + ")",
+                "SHA-256 " + (s.TopologySha256 ?? _info.TopologySha256));
+        if (Configuration)
+        {
+            foreach (var c in s.Captures) Kv(sb, T("設定ファイル", "Configuration"), c.Name, c.Sha256 is null ? "" : "SHA-256 " + c.Sha256);
+        }
+        else if (s.FirstPacketNs is { } first && s.LastPacketNs is { } last)
+        {
+            var f = LocalTime.FromUnixNs(first);
+            var l = LocalTime.FromUnixNs(last);
+            Kv(sb, T("キャプチャ期間", "Capture period"), LocalTime.Jst(f, fraction: true) + " – " + LocalTime.Jst(l, fraction: true),
+                FindingFormat.Timestamp(first, s.NanosecondResolution) + " – " + FindingFormat.Timestamp(last, s.NanosecondResolution));
+        }
+        else
+        {
+            Kv(sb, T("キャプチャ期間", "Capture period"), T("（パケットなし）", "(no packets)"), "");
+        }
+        sb.Append("</tbody></table></header>\n");
+    }
+
     private void WriteOverview(StringBuilder sb, RunSummary s)
     {
         sb.Append("<section id=\"overview\"><div class=\"cards\">");
         Card(sb, T("違反", "Violations"), s.Violations, s.Violations > 0 ? "bad" : "ok");
         Card(sb, T("警告", "Warnings"), s.Warnings, s.Warnings > 0 ? "warn" : "ok");
-        Card(sb, T("フロー", "Flows"), s.Flows, "");
-        Card(sb, T("パケット", "Packets"), s.Packets, "");
-        Card(sb, T("バイト", "Bytes"), s.Bytes, "");
+        if (!Configuration)
+        {
+            Card(sb, T("フロー", "Flows"), s.Flows, "");
+            Card(sb, T("パケット", "Packets"), s.Packets, "");
+            Card(sb, T("バイト", "Bytes"), s.Bytes, "");
+        }
         sb.Append("</div>");
         if (s.ByRule.Count > 0)
         {
@@ -171,19 +206,34 @@ public sealed class HtmlSink : IFindingSink
             sb.Append("<option value=\"").Append(E(r)).Append("\">").Append(E(r)).Append("</option>");
         sb.Append("</select></div>");
 
-        string[] heads =
-        [
-            "#", T("重大度", "Severity"), T("ルール", "Rule"), T("時刻 (UTC)", "Time (UTC)"), T("プロトコル", "Proto"),
-            T("送信元", "Source"), T("送信元ゾーン", "Src zone"), T("宛先", "Destination"), T("宛先ゾーン", "Dst zone"),
-            T("方向", "Direction"), T("バイト", "Bytes"), T("規則・経路", "Rule/path"), T("内容", "Message"),
-        ];
-        bool[] numeric = [true, false, false, false, false, false, false, false, false, false, true, false, false];
-        sb.Append("<div class=\"scroll\"><table id=\"ftable\" class=\"list\"><thead><tr>");
-        for (int i = 0; i < heads.Length; i++)
-            sb.Append("<th data-num=\"").Append(numeric[i] ? "1" : "0").Append("\">").Append(E(heads[i])).Append("</th>");
+        bool cfg = Configuration;
+        // Fixed column widths (percent) so that nothing is cut on a narrow screen or an A4 page: long text wraps.
+        (string Head, int Width, bool Numeric)[] cols = cfg
+            ?
+            [
+                ("#", 3, true), (T("重大度", "Severity"), 7, false), (T("ルール", "Rule"), 10, false),
+                (T("設定箇所", "Config rule"), 12, false), (T("プロトコル", "Proto"), 5, false),
+                (T("送信元", "Source"), 11, false), (T("送信元ゾーン", "Src zone"), 8, false),
+                (T("宛先", "Destination"), 11, false), (T("宛先ゾーン", "Dst zone"), 8, false),
+                (T("規則・経路", "Rule/path"), 6, false), (T("内容", "Message"), 19, false),
+            ]
+            :
+            [
+                ("#", 3, true), (T("重大度", "Severity"), 6, false), (T("ルール", "Rule"), 9, false),
+                (T("時刻 (UTC / JST)", "Time (UTC / JST)"), 11, false), (T("プロトコル", "Proto"), 4, false),
+                (T("送信元", "Source"), 10, false), (T("送信元ゾーン", "Src zone"), 7, false),
+                (T("宛先", "Destination"), 10, false), (T("宛先ゾーン", "Dst zone"), 7, false),
+                (T("方向", "Direction"), 5, false), (T("バイト", "Bytes"), 5, true),
+                (T("規則・経路", "Rule/path"), 6, false), (T("内容", "Message"), 17, false),
+            ];
+        sb.Append("<div class=\"scroll\"><table id=\"ftable\" class=\"list\"><colgroup>");
+        foreach (var c in cols) sb.Append("<col style=\"width:").Append(c.Width).Append("%\">");
+        sb.Append("</colgroup><thead><tr>");
+        foreach (var c in cols)
+            sb.Append("<th data-num=\"").Append(c.Numeric ? "1" : "0").Append("\">").Append(E(c.Head)).Append("</th>");
         sb.Append("</tr></thead><tbody>");
         int row = 0;
-        foreach (var f in _findings)
+        foreach (var f in Ordered())
         {
             if (row >= MaxRows) break;
             row++;
@@ -192,16 +242,25 @@ public sealed class HtmlSink : IFindingSink
             sb.Append("<td data-v=\"").Append(row).Append("\">").Append(row).Append("</td>");
             sb.Append("<td><span class=\"sev ").Append(sev).Append("\">").Append(E(FindingFormat.SeverityLabel(f.Severity, _lang))).Append("</span></td>");
             Cell(sb, f.Rule, "mono");
-            Cell(sb, FindingFormat.Timestamp(f), "mono");
+            if (cfg) Cell(sb, FindingFormat.ConfigLocation(f) ?? "", "mono");
+            else TimeCell(sb, f);
             Cell(sb, FindingFormat.Proto(f) ?? "", "");
             Cell(sb, Endpoint(f.SrcIp, f.SrcPort, f.SrcMac), "mono");
             Cell(sb, f.SrcZone ?? "", "");
             Cell(sb, Endpoint(f.DstIp, f.DstPort, f.DstMac), "mono");
             Cell(sb, f.DstZone ?? "", "");
-            Cell(sb, f.Direction ?? "", "");
-            sb.Append("<td class=\"num\" data-v=\"").Append(f.Bytes ?? -1).Append("\">").Append(f.Bytes is long b ? FindingFormat.Num(b) : "").Append("</td>");
-            Cell(sb, f.AllowedBy ?? FindingFormat.ConfigLocation(f) ?? "", "");
-            sb.Append("<td class=\"msg\">").Append(E(f.Message)).Append("<div class=\"clause\">").Append(E(f.Clause)).Append("</div></td>");
+            if (!cfg)
+            {
+                Cell(sb, f.Direction ?? "", "");
+                sb.Append("<td class=\"num\" data-v=\"").Append(f.Bytes ?? -1).Append("\">").Append(f.Bytes is long b ? FindingFormat.Num(b) : "").Append("</td>");
+                Cell(sb, f.AllowedBy ?? FindingFormat.ConfigLocation(f) ?? "", "");
+            }
+            else Cell(sb, f.AllowedBy ?? "", "");
+            sb.Append("<td class=\"msg\">").Append(E(f.Message)).Append("<div class=\"clause\">").Append(E(f.Clause)).Append("</div>");
+            if (f.Evidence is { } ev)
+                sb.Append("<div class=\"ev\">").Append(E(T("証拠: ", "Evidence: "))).Append("<a href=\"").Append(E(EvidenceHref(ev))).Append("\">")
+                    .Append(E(ev)).Append("</a></div>");
+            sb.Append("</td>");
             sb.Append("</tr>");
         }
         sb.Append("</tbody></table></div>");
@@ -211,6 +270,34 @@ public sealed class HtmlSink : IFindingSink
                 $"Only the first {MaxRows} of {_findings.Count} findings are shown; --format jsonl has them all."))).Append("</p>");
         sb.Append("</section>\n");
     }
+
+    /// <summary>
+    /// Findings in the order an auditor reads them: by time for traffic (frame-level findings come as they are met,
+    /// flow-level ones when the flow ends), by file and line for a configuration; ties keep the order of reporting.
+    /// </summary>
+    private IEnumerable<Finding> Ordered() => Configuration
+        ? _findings.Select((f, i) => (f, i)).OrderBy(x => x.f.Config?.File ?? "", StringComparer.Ordinal)
+            .ThenBy(x => x.f.Config?.Line ?? 0).ThenBy(x => x.f.Config?.Column ?? 0).ThenBy(x => x.i).Select(x => x.f)
+        : _findings.Select((f, i) => (f, i)).OrderBy(x => x.f.TimestampNs == 0 ? long.MaxValue : x.f.TimestampNs)
+            .ThenBy(x => x.i).Select(x => x.f);
+
+    private static void TimeCell(StringBuilder sb, Finding f)
+    {
+        if (f.TimestampNs == 0)
+        {
+            sb.Append("<td class=\"mono t\"></td>");
+            return;
+        }
+        // a line break is allowed only between the date and the time
+        var utc = E(FindingFormat.Timestamp(f));
+        int t = utc.IndexOf('T');
+        sb.Append("<td class=\"mono t\">").Append(t > 0 ? utc[..t] + "<wbr>" + utc[t..] : utc).Append("<div class=\"jst\">")
+            .Append(E(LocalTime.Jst(LocalTime.FromUnixNs(f.TimestampNs), fraction: true))).Append("</div></td>");
+    }
+
+    /// <summary>A relative link to an evidence file: each path segment percent-escaped.</summary>
+    private static string EvidenceHref(string file) =>
+        string.Join('/', file.Replace('\\', '/').Split('/').Select(Uri.EscapeDataString));
 
     private static string Endpoint(IpAddr? ip, ushort? port, MacAddr? mac) =>
         FindingFormat.Address(ip, port) ?? (mac is MacAddr m ? m.ToString() : "");
@@ -255,18 +342,26 @@ public sealed class HtmlSink : IFindingSink
     {
         sb.Append("<section id=\"evidence\"><h2>").Append(E(T("証跡", "Evidence"))).Append("</h2><table class=\"kv\"><tbody>");
         foreach (var c in s.Captures)
-            Kv(sb, T("キャプチャ", "Capture"), c.Name, c.Sha256 is null ? "" : "SHA-256 " + c.Sha256);
+            Kv(sb, Configuration ? T("設定ファイル", "Configuration") : T("キャプチャ", "Capture"), c.Name, c.Sha256 is null ? "" : "SHA-256 " + c.Sha256);
         var topoSha = s.TopologySha256 ?? _info?.TopologySha256;
         if (_info is not null || topoSha is not null)
             Kv(sb, T("トポロジー", "Topology"), _info?.TopologyPath ?? "", topoSha is null ? "" : "SHA-256 " + topoSha);
         Kv(sb, T("所要時間", "Elapsed"), FindingFormat.Seconds(s.ElapsedSeconds) + T(" 秒", " s"), "");
-        Kv(sb, T("パケット / バイト / フロー", "Packets / bytes / flows"),
-            $"{FindingFormat.Num(s.Packets)} / {FindingFormat.Num(s.Bytes)} / {FindingFormat.Num(s.Flows)}", "");
-        if (s.Dropped is not null || s.IfDropped is not null)
-            Kv(sb, T("取りこぼし（カーネル / インターフェース）", "Dropped (kernel / interface)"),
-                $"{FindingFormat.Num(s.Dropped ?? 0)} / {FindingFormat.Num(s.IfDropped ?? 0)}", "");
-        foreach (var (reason, n) in s.Undecoded)
-            Kv(sb, T("解析できなかったフレーム", "Undecoded frames"), reason, FindingFormat.Num(n));
+        if (!Configuration)
+        {
+            Kv(sb, T("パケット / バイト / フロー", "Packets / bytes / flows"),
+                $"{FindingFormat.Num(s.Packets)} / {FindingFormat.Num(s.Bytes)} / {FindingFormat.Num(s.Flows)}", "");
+            if (s.Dropped is not null || s.IfDropped is not null)
+                Kv(sb, T("取りこぼし（カーネル / インターフェース）", "Dropped (kernel / interface)"),
+                    $"{FindingFormat.Num(s.Dropped ?? 0)} / {FindingFormat.Num(s.IfDropped ?? 0)}", "");
+            foreach (var (reason, n) in s.Undecoded)
+                Kv(sb, T("解析できなかったフレーム", "Undecoded frames"), reason, FindingFormat.Num(n));
+        }
+        else if (s.Extra.Any(kv => kv.Key == "over_approximated" && kv.Value is true))
+        {
+            Kv(sb, T("解析の精度", "Precision"), T("解釈できない構文があるため、許可される通信を広めに見積もっています（見逃しはありません）",
+                "Syntax that was not understood made the accepted set an over-approximation (nothing forbidden is missed)"), "");
+        }
         sb.Append("</tbody></table></section>\n");
     }
 
@@ -312,9 +407,28 @@ table.list{width:100%;font-size:12.5px}table.list th,table.list td{border-bottom
 table.list th{background:#eef1f5;position:sticky;top:0}#ftable th{cursor:pointer;user-select:none;white-space:nowrap}
 #ftable th.asc::after{content:" \25B2"}#ftable th.desc::after{content:" \25BC"}
 td.num{text-align:right}.sev{border-radius:4px;padding:1px 6px;font-weight:600;white-space:nowrap}.sev.violation{background:#d22;color:#fff}
-.sev.warning{background:#f2b705;color:#3a2a00}.clause{color:#667;font-size:11.5px;margin-top:2px}.msg{min-width:280px}
+.sev.warning{background:#f2b705;color:#3a2a00}.clause{color:#667;font-size:11.5px;margin-top:2px}
+#ftable{table-layout:fixed;min-width:1100px}#ftable td{overflow-wrap:anywhere}#ftable td.t{overflow-wrap:normal}.jst{color:#667;font-size:11px}.ev{margin-top:2px;font-size:11.5px}
+.kind{font-weight:600;margin:2px 0 8px}table.meta{font-size:12.5px;margin-bottom:4px}
 .count{font-weight:400;color:#667;font-size:13px}.badtext{color:#c11;font-weight:700}.z{color:#667}
 table.kv th{text-align:left;padding:4px 14px 4px 0;font-weight:600;vertical-align:top}table.kv td{padding:4px 14px 4px 0}.hash{color:#445;word-break:break-all}
+""";
+
+    /// <summary>
+    /// Printing on A4 (landscape): no controls, every column on the page (fixed widths, long text wraps), one finding
+    /// never split across pages, table headings repeated on each page, colours kept.
+    /// </summary>
+    private const string PrintCss = """
+@media print{
+@page{size:A4 landscape;margin:10mm}
+body{background:#fff;padding:0;font-size:9pt;-webkit-print-color-adjust:exact;print-color-adjust:exact}
+.controls{display:none}section{border:none;border-radius:0;padding:0;margin-top:5mm}
+.scroll{overflow:visible}#ftable{min-width:0;width:100%;font-size:7.5pt}table.list th{position:static;cursor:default}
+table.list td,table.list th{padding:2px 3px;overflow-wrap:anywhere}#ftable td.t{overflow-wrap:normal}
+#ftable .mono,#ftable .clause,#ftable .jst,#ftable .ev,#ftable .sev{font-size:7pt}code,.mono{font-size:8pt}tr{break-inside:avoid;page-break-inside:avoid}
+thead{display:table-header-group}#ftable th.asc::after,#ftable th.desc::after{content:""}
+h2{break-after:avoid}.cards .card{padding:4px 10px}.ev a{color:inherit}
+}
 """;
 
     private const string Script = """

@@ -5,8 +5,38 @@ namespace SegVerify.Core.Output;
 /// <summary>One capture (or config) read in a run, for the evidence in the summary.</summary>
 public sealed record InputFile(string Name, string? Sha256);
 
-/// <summary>What the run was: written by sinks that have a header (HTML, SARIF).</summary>
-public sealed record RunInfo(string Command, string TopologyPath, string TopologySha256, string Language);
+/// <summary>What a run looked at: traffic (replay, monitor) or a configuration (check-firewall).</summary>
+public enum RunKind { Traffic, Configuration }
+
+/// <summary>What the run was: written by sinks that have a header (HTML, SARIF, JUnit) and by the summary.</summary>
+public sealed record RunInfo(string Command, string TopologyPath, string TopologySha256, string Language)
+{
+    /// <summary>Traffic (packets, flows, a zone matrix) or a configuration (rules, no traffic).</summary>
+    public RunKind Kind { get; init; } = RunKind.Traffic;
+    /// <summary>The topology's <c>name:</c>.</summary>
+    public string? TopologyName { get; init; }
+    /// <summary>
+    /// The policy clauses (violation ids) this run could find broken: JUnit writes one test case for each. Null: every
+    /// clause that traffic can break (<see cref="TrafficClauses"/>).
+    /// </summary>
+    public IReadOnlyList<string>? Clauses { get; init; }
+    /// <summary>When the report was produced.</summary>
+    public DateTimeOffset GeneratedAt { get; init; } = DateTimeOffset.UtcNow;
+
+    /// <summary>The violation ids traffic can break (replay, monitor).</summary>
+    public static readonly IReadOnlyList<string> TrafficClauses =
+    [
+        RuleIds.MynumberInternet, RuleIds.MynumberIsolation, RuleIds.LgwanInternetSeparation, RuleIds.ZoneCrossing,
+        RuleIds.SanitizationMisuse, RuleIds.MacBinding, RuleIds.UnregisteredDevice, RuleIds.ExpiredException,
+    ];
+
+    /// <summary>The kind as the summary's <c>kind</c> field spells it.</summary>
+    public string KindId => Kind == RunKind.Configuration ? "configuration" : "traffic";
+
+    /// <summary>A traffic run over <paramref name="topology"/>.</summary>
+    public static RunInfo ForTraffic(string command, Topology.Topology topology, string language) =>
+        new(command, topology.SourcePath, topology.Sha256, language) { TopologyName = topology.Name };
+}
 
 /// <summary>The closing <c>"event":"summary"</c>.</summary>
 public sealed class RunSummary
@@ -16,11 +46,18 @@ public sealed class RunSummary
     public long Packets { get; set; }
     public long Bytes { get; set; }
     public long Flows { get; set; }
+    /// <summary>replay and monitor: frames that are not IP (ARP, LLDP, STP...); null for commands that read no traffic.</summary>
+    public long? NonIp { get; set; }
     public long Violations { get; set; }
     public long Warnings { get; set; }
     public SortedDictionary<string, long> ByRule { get; } = new(StringComparer.Ordinal);
     public SortedDictionary<string, long> Undecoded { get; } = new(StringComparer.Ordinal);
     public double ElapsedSeconds { get; set; }
+    /// <summary>Timestamp of the earliest and the latest packet read (ns since the epoch); null when none was read.</summary>
+    public long? FirstPacketNs { get; set; }
+    public long? LastPacketNs { get; set; }
+    /// <summary>True when a capture gave nanosecond timestamps.</summary>
+    public bool NanosecondResolution { get; set; }
     /// <summary>monitor only: kernel/driver drops (64-bit, wrap-corrected).</summary>
     public long? Dropped { get; set; }
     public long? IfDropped { get; set; }

@@ -32,7 +32,9 @@ public sealed class JsonlSink : IFindingSink
         _w = new Utf8JsonWriter(_out, WriterOptions);
     }
 
-    public void Begin(RunInfo info) { }
+    private RunInfo? _info;
+
+    public void Begin(RunInfo info) => _info = info;
 
     public void OnFinding(Finding f)
     {
@@ -68,6 +70,7 @@ public sealed class JsonlSink : IFindingSink
             _w.WriteEndObject();
         }
         _w.WriteEndArray();
+        if (_info is not null) _w.WriteString("kind", _info.KindId);
         FindingJson.WriteSummaryFields(_w, s);
         _w.WriteEndObject();
         EndLine();

@@ -21,11 +21,7 @@ public sealed class JunitSink : IFindingSink
     public const string SanitizationClass = "segverify.sanitization";
 
     /// <summary>The violation ids that are clauses of traffic policy (replay, monitor).</summary>
-    public static readonly IReadOnlyList<string> TrafficClauses =
-    [
-        RuleIds.MynumberInternet, RuleIds.MynumberIsolation, RuleIds.LgwanInternetSeparation, RuleIds.ZoneCrossing,
-        RuleIds.SanitizationMisuse, RuleIds.MacBinding, RuleIds.UnregisteredDevice, RuleIds.ExpiredException,
-    ];
+    public static IReadOnlyList<string> TrafficClauses => RunInfo.TrafficClauses;
 
     private readonly TextWriter _w;
     private readonly string _lang;
@@ -69,8 +65,9 @@ public sealed class JunitSink : IFindingSink
 
     public void End(RunSummary summary)
     {
-        var clauses = new List<string>(TrafficClauses);
-        if (_info?.Command.StartsWith("check-firewall", StringComparison.Ordinal) == true) clauses.Add(RuleIds.RequiredBlocked);
+        // One case per clause the run could test: a ruleset check cannot see MACs on the wire, a replay cannot see
+        // a blocked rule. A violation of any other id still gets its case (it was found, so it was tested).
+        var clauses = new List<string>(_info?.Clauses ?? TrafficClauses);
         foreach (var f in _findings)
             if (f.Severity == Severity.Violation && !clauses.Contains(f.Rule)) clauses.Add(f.Rule);
 
@@ -117,9 +114,14 @@ public sealed class JunitSink : IFindingSink
                 Property(x, "topology", _info.TopologyPath);
             }
             if ((summary.TopologySha256 ?? _info?.TopologySha256) is { } th) Property(x, "topology_sha256", th);
-            foreach (var c in summary.Captures) Property(x, "capture:" + c.Name, c.Sha256 ?? "");
-            Property(x, "packets", FindingFormat.Num(summary.Packets));
-            Property(x, "flows", FindingFormat.Num(summary.Flows));
+            bool traffic = _info?.Kind != RunKind.Configuration;
+            Property(x, "kind", _info?.KindId ?? "traffic");
+            foreach (var c in summary.Captures) Property(x, (traffic ? "capture:" : "config:") + c.Name, c.Sha256 ?? "");
+            if (traffic)
+            {
+                Property(x, "packets", FindingFormat.Num(summary.Packets));
+                Property(x, "flows", FindingFormat.Num(summary.Flows));
+            }
             Property(x, "violations", FindingFormat.Num(summary.Violations));
             Property(x, "warnings", FindingFormat.Num(summary.Warnings));
             x.WriteEndElement();

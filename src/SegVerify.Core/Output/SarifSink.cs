@@ -89,7 +89,7 @@ public sealed class SarifSink : IFindingSink
             }
 
             j.WriteStartArray("artifacts");
-            foreach (var c in summary.Captures) WriteArtifact(j, c.Name, c.Sha256, "capture");
+            foreach (var c in summary.Captures) WriteArtifact(j, c.Name, c.Sha256, _info?.Kind == RunKind.Configuration ? "config" : "capture");
             if (_info is not null) WriteArtifact(j, _info.TopologyPath, _info.TopologySha256, "topology");
             j.WriteEndArray();
 
@@ -100,7 +100,8 @@ public sealed class SarifSink : IFindingSink
             j.WriteEndArray();
 
             j.WriteStartObject("properties");
-            FindingJson.WriteSummaryFields(j, summary);
+            j.WriteString("kind", _info?.KindId ?? "traffic");
+            FindingJson.WriteSummaryFields(j, summary, traffic: _info?.Kind != RunKind.Configuration);
             j.WriteEndObject();
 
             j.WriteEndObject(); // run

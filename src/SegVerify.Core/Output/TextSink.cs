@@ -31,7 +31,9 @@ public sealed class TextSink : IFindingSink
 
     private bool Ja => FindingFormat.IsJa(_lang);
 
-    public void Begin(RunInfo info) { }
+    private RunInfo? _info;
+
+    public void Begin(RunInfo info) => _info = info;
 
     public void OnFinding(Finding finding)
     {
@@ -63,6 +65,32 @@ public sealed class TextSink : IFindingSink
     public void End(RunSummary s)
     {
         var sb = new StringBuilder();
+        if (_info?.Kind == RunKind.Configuration) ConfigurationSummary(sb, s);
+        else TrafficSummary(sb, s);
+        _w.Write(sb.ToString());
+        _w.Flush();
+    }
+
+    /// <summary>A ruleset check read no traffic: counts of findings, whether the analysis is exact, the evidence.</summary>
+    private void ConfigurationSummary(StringBuilder sb, RunSummary s)
+    {
+        Heading(sb, Ja ? "集計（ファイアウォール設定の検査）" : "Summary (firewall configuration check)");
+        sb.Append(Indent).Append(Ja
+            ? $"違反 {FindingFormat.Num(s.Violations)}、警告 {FindingFormat.Num(s.Warnings)}、所要 {FindingFormat.Seconds(s.ElapsedSeconds)} 秒"
+            : $"{FindingFormat.Num(s.Violations)} violations, {FindingFormat.Num(s.Warnings)} warnings, {FindingFormat.Seconds(s.ElapsedSeconds)} s")
+            .AppendLine();
+        if (s.Extra.Any(kv => kv.Key == "over_approximated" && kv.Value is true))
+            sb.Append(Indent).Append(Ja
+                ? "解釈できない構文があるため、許可される通信は広めに見積もっています（見逃しはありません）"
+                : "Syntax that was not understood made the accepted set an over-approximation (nothing forbidden is missed)")
+                .AppendLine();
+        Heading(sb, Ja ? "ルール別の検出数" : "Findings by rule");
+        Counts(sb, s.ByRule);
+        Evidence(sb, s, Ja ? "設定" : "config");
+    }
+
+    private void TrafficSummary(StringBuilder sb, RunSummary s)
+    {
         Heading(sb, Ja ? "集計" : "Summary");
         sb.Append(Indent).Append(Ja
             ? $"パケット {FindingFormat.Num(s.Packets)}、バイト {FindingFormat.Num(s.Bytes)}、フロー {FindingFormat.Num(s.Flows)}、違反 {FindingFormat.Num(s.Violations)}、警告 {FindingFormat.Num(s.Warnings)}、所要 {FindingFormat.Seconds(s.ElapsedSeconds)} 秒"
@@ -82,17 +110,22 @@ public sealed class TextSink : IFindingSink
             ? "ゾーン間のフロー数（行: 通信を始めた側のゾーン、列: 応答側のゾーン、* は違反あり）"
             : "Flows between zones (rows: initiator zone, columns: responder zone, * = violation seen)");
         Matrix(sb, ZoneMatrixView.Build(s, _violatingCells, activeOnly: true));
+        Evidence(sb, s, null);
+    }
 
-        if (s.Captures.Count > 0 || s.TopologySha256 is not null)
+    /// <summary>Hashes of the inputs (captures, or the config as <paramref name="inputLabel"/>) and of the topology.</summary>
+    private void Evidence(StringBuilder sb, RunSummary s, string? inputLabel)
+    {
+        if (s.Captures.Count == 0 && s.TopologySha256 is null) return;
+        Heading(sb, Ja ? "証跡" : "Evidence");
+        foreach (var c in s.Captures)
         {
-            Heading(sb, Ja ? "証跡" : "Evidence");
-            foreach (var c in s.Captures)
-                sb.Append(Indent).Append(c.Name).Append("  sha256:").Append(c.Sha256 ?? "-").AppendLine();
-            if (s.TopologySha256 is not null)
-                sb.Append(Indent).Append(Ja ? "トポロジー" : "topology").Append("  sha256:").Append(s.TopologySha256).AppendLine();
+            sb.Append(Indent);
+            if (inputLabel is not null) sb.Append(inputLabel).Append(' ');
+            sb.Append(c.Name).Append("  sha256:").Append(c.Sha256 ?? "-").AppendLine();
         }
-        _w.Write(sb.ToString());
-        _w.Flush();
+        if (s.TopologySha256 is not null)
+            sb.Append(Indent).Append(Ja ? "トポロジー" : "topology").Append("  sha256:").Append(s.TopologySha256).AppendLine();
     }
 
     private void Heading(StringBuilder sb, string text)

@@ -67,7 +67,7 @@ public sealed class ReplaySession
         bool unreadable = false;
         var summary = Summary = new RunSummary { TopologySha256 = _topology.Sha256 };
         using var sink = openSink();
-        sink.Begin(new RunInfo("replay", _topology.SourcePath, _topology.Sha256, _o.Language));
+        sink.Begin(RunInfo.ForTraffic("replay", _topology, _o.Language));
         var counting = new CountingSink(sink, summary);
         var engine = new Verifier(_topology, counting, _o.Verifier);
 

@@ -161,6 +161,26 @@ public class CaptureReaderTests
             .ToArray();
     }
 
+    [Fact]
+    public void A_simple_packet_block_takes_the_time_of_the_packet_before_it_in_its_section()
+    {
+        var file = CaptureWriter.PcapNg(false)
+            .Idb(1, snap: 0)
+            .Epb(0, 1_700_000_000_000_001UL, CaptureWriter.Frame(20, 1))
+            .Spb(CaptureWriter.Frame(20, 2), origLen: 20)
+            .Spb(CaptureWriter.Frame(20, 3), origLen: 20)
+            .Epb(0, 1_700_000_000_000_009UL, CaptureWriter.Frame(20, 4))
+            .Spb(CaptureWriter.Frame(20, 5), origLen: 20)
+            .Shb()
+            .Idb(1, snap: 0)
+            .Spb(CaptureWriter.Frame(20, 6), origLen: 20) // first of its section: no packet before it
+            .ToArray();
+        var (recs, dmg) = Read(file);
+        Assert.Null(dmg);
+        Assert.Equal([1_700_000_000_000_001_000L, 1_700_000_000_000_001_000L, 1_700_000_000_000_001_000L,
+                      1_700_000_000_000_009_000L, 1_700_000_000_000_009_000L, 0L], recs.Select(r => r.Ts));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -254,7 +254,8 @@ public class FrameDecoderTests
         Assert.Equal(PacketKind.Ip, p.Kind);
         Assert.True(p.IsPartial);
         Assert.Equal(UndecodedReason.BadTcpHeaderLength, p.Undecoded);
-        Assert.False(p.HasPorts);
+        Assert.True(p.HasPorts); // from the first 4 bytes, as for a header cut short
+        Assert.Equal((1, 2), (p.SrcPort, p.DstPort));
     }
 
     [Fact]
@@ -433,10 +434,14 @@ public class FrameDecoderTests
             }
             if (p.HasPorts)
             {
-                Assert.True(l4End > 0 && len >= l4End, $"{name}/{len}: ports claimed before the transport header ended");
+                // the ports are the first 4 bytes of the transport header, claimed as soon as those are there
+                int portsEnd = l4End - (full.Protocol == IpProto.Tcp ? 20 : 8) + 4;
+                Assert.True(l4End > 0 && len >= portsEnd, $"{name}/{len}: ports claimed before the first 4 bytes of the transport header");
                 Assert.Equal(full.SrcPort, p.SrcPort);
                 Assert.Equal(full.DstPort, p.DstPort);
             }
+            if (full.HasPorts && len >= l4End - (full.Protocol == IpProto.Tcp ? 20 : 8) + 4)
+                Assert.True(p.HasPorts, $"{name}/{len}: the first 4 bytes of the transport header are there but give no ports");
             if (p.IcmpEchoId != 0) Assert.True(len >= l4End, $"{name}/{len}: echo id claimed early");
             if (p.Kind == PacketKind.Arp) Assert.True(len >= 14 + 28, $"{name}/{len}: ARP claimed early");
             if (l4End > 0 && len < l4End)

@@ -47,6 +47,9 @@ internal static class TestFrames
         return L2(smac, "ff:ff:ff:ff:ff:ff", vlans, 0x0806, arp);
     }
 
+    /// <summary>An IP packet (v4 or v6 by the address) whose payload after the IP header is exactly <paramref name="l4"/>.</summary>
+    public static byte[] Ip(string smac, string dmac, string src, string dst, byte proto, byte[] l4) => Frame(smac, dmac, [], src, dst, proto, l4);
+
     /// <summary>IPv4 fragment carrying raw L4 bytes at the given byte offset.</summary>
     public static byte[] Ipv4Fragment(string smac, string dmac, string src, string dst, byte proto, ushort id, int offset, bool more, byte[] l4part)
     {

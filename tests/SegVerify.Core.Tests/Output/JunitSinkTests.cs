@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using SegVerify.Core.Engine;
 using SegVerify.Core.Output;
 using Xunit;
 using static SegVerify.Core.Tests.Output.SinkFixtures;
@@ -60,12 +61,20 @@ public class JunitSinkTests
     }
 
     [Fact]
-    public void Check_firewall_adds_required_blocked_and_caps_the_listing()
+    public void A_run_gets_cases_for_its_own_clauses_and_the_listing_is_capped()
     {
         var many = Enumerable.Range(0, JunitSink.MaxListed + 5).Select(_ => Firewall()).ToList();
-        var doc = XDocument.Parse(Run(w => new JunitSink(w, "en", Rules), many, Info("check-firewall")));
+        var info = Info("check-firewall") with
+        {
+            Kind = RunKind.Configuration,
+            Clauses = [RuleIds.MynumberIsolation, RuleIds.ZoneCrossing, RuleIds.RequiredBlocked],
+        };
+        var doc = XDocument.Parse(Run(w => new JunitSink(w, "en", Rules), many, info));
         var cases = doc.Root!.Element("testsuite")!.Elements("testcase").ToList();
         Assert.Contains(cases, c => (string?)c.Attribute("name") == "required-blocked" && c.Element("failure") is null);
+        Assert.DoesNotContain(cases, c => (string?)c.Attribute("name") == "mac-binding");
+        Assert.Equal(["mynumber-isolation", "zone-crossing", "required-blocked"],
+            cases.Where(c => (string?)c.Attribute("classname") == JunitSink.ClauseClass).Select(c => (string)c.Attribute("name")!));
         var iso = cases.Single(c => (string?)c.Attribute("name") == "mynumber-isolation").Element("failure")!;
         Assert.Equal($"{JunitSink.MaxListed + 5} violations: {ClauseIso}", (string?)iso.Attribute("message"));
         Assert.Equal(JunitSink.MaxListed, iso.Value.Split('\n').Count(l => l.StartsWith("[violation]")));

@@ -1,0 +1,97 @@
+using System.Runtime.CompilerServices;
+using SegVerify.Core.Decoding;
+using SegVerify.Core.Net;
+
+namespace SegVerify.Core.Flows;
+
+/// <summary>
+/// How an IP packet maps to its flow key. The key is built so that every packet of a flow has the flow's Community ID
+/// (<see cref="CommunityId.ForFlow"/> computes it from the key alone):
+/// <list type="bullet">
+/// <item>TCP, UDP, SCTP: addresses and ports, the lower address:port first (a transport header cut short still gives
+/// its ports when its first 4 bytes are there; below that the ports are 0 and the flow is marked port-less).</item>
+/// <item>ICMP and ICMPv6 of a request/reply type (<see cref="IcmpPairs"/>): addresses and the (type, counterpart) pair
+/// as ports, ordered like TCP, so a request and its reply share a key whichever comes first; echo flows also carry the
+/// echo identifier, its high byte in the high byte of <see cref="FlowKey.PortA"/> and its low byte in that of
+/// <see cref="FlowKey.PortB"/> (the type values fill only the low bytes).</item>
+/// <item>ICMP and ICMPv6 of any other type (errors, redirects...): one-way as Community ID defines them, so the key is
+/// not reordered: <see cref="FlowKey.A"/> is the sender, ports are (type, code). A reply in the other direction is
+/// another flow, as it has another id. The low byte of PortA of such a key is never a paired type, so it never equals
+/// a paired key.</item>
+/// <item>An ICMP header under 4 bytes, and every other protocol: the two addresses, ordered, ports 0.</item>
+/// </list>
+/// The key also holds the outer VLAN and the virtual network (VXLAN/GENEVE VNI, GRE key) of the innermost tunnel
+/// around the packet that has one.
+/// </summary>
+public static class FlowKeys
+{
+    /// <summary>
+    /// The key of an IP packet that carries its own transport header (not a later fragment, see
+    /// <see cref="FragmentTable"/>). <paramref name="fromA"/>: the packet was sent by the key's A side;
+    /// <paramref name="noPorts"/>: a port protocol (TCP, UDP, SCTP, ICMP) whose header was too short to give ports.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FlowKey Make(in DecodedPacket p, out bool fromA, out bool noPorts)
+    {
+        byte proto = p.Protocol;
+        noPorts = false;
+        if (p.HasPorts) return Ordered(in p, p.SrcPort, p.DstPort, out fromA);
+        if (proto is IpProto.Icmp or IpProto.IcmpV6)
+        {
+            if (p.HasIcmp) return Icmp(in p, out fromA);
+            noPorts = true;
+        }
+        else noPorts = IpProto.HasPorts(proto);
+        return Ordered(in p, 0, 0, out fromA);
+    }
+
+    /// <summary>The key of <paramref name="p"/> when it has one by itself: an IP packet that is not a later fragment.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryMake(in DecodedPacket p, out FlowKey key)
+    {
+        if (p.Kind != PacketKind.Ip || (p.IsFragment && p.FragmentOffset != 0))
+        {
+            key = default;
+            return false;
+        }
+        key = Make(in p, out _, out _);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static FlowKey Ordered(in DecodedPacket p, ushort sport, ushort dport, out bool fromA)
+    {
+        FlowKey key;
+        fromA = p.SrcIp < p.DstIp || (p.SrcIp == p.DstIp && sport <= dport);
+        if (fromA) { key.A = p.SrcIp; key.B = p.DstIp; key.PortA = sport; key.PortB = dport; }
+        else { key.A = p.DstIp; key.B = p.SrcIp; key.PortA = dport; key.PortB = sport; }
+        key.Vlan = p.OuterVlan;
+        key.Proto = p.Protocol;
+        key.VirtualNetwork = p.VirtualNetwork;
+        return key;
+    }
+
+    private static FlowKey Icmp(in DecodedPacket p, out bool fromA)
+    {
+        byte proto = p.Protocol, type = p.IcmpType;
+        if (!IcmpPairs.TryCounterpart(proto, type, out byte counter))
+        {
+            // one-way: the sender is A, whatever the address order
+            FlowKey k;
+            k.A = p.SrcIp; k.B = p.DstIp; k.PortA = type; k.PortB = p.IcmpCode;
+            k.Vlan = p.OuterVlan;
+            k.Proto = proto;
+            k.VirtualNetwork = p.VirtualNetwork;
+            fromA = true;
+            return k;
+        }
+        var key = Ordered(in p, type, counter, out fromA);
+        if (IcmpPairs.IsEcho(proto, type))
+        {
+            ushort id = p.IcmpEchoId;
+            key.PortA |= (ushort)(id & 0xFF00);
+            key.PortB |= (ushort)(id << 8);
+        }
+        return key;
+    }
+}
