@@ -7,7 +7,7 @@ public sealed class CommonOptions
 {
     public Option<string?> Format { get; } = new("--format")
     {
-        Description = "Output format: text, jsonl, sarif, junit, html (default: text on a terminal, else jsonl)",
+        Description = "Output format: text, jsonl, sarif, junit, html (default: from the --output file's extension, .txt .jsonl/.json .sarif .xml/.junit .html; else text on a terminal, jsonl in a pipe)",
     };
     public Option<string?> Output { get; } = new("--output", "-o") { Description = "Write output to this file (default: standard output)" };
     public Option<string?> Lang { get; } = new("--lang") { Description = "Message language: ja or en (default: from the locale)" };
@@ -39,6 +39,35 @@ public sealed class CommonOptions
         return "en";
     }
 
-    public static string ResolveFormat(string? format, string? outputFile) =>
-        format ?? (outputFile is null && !Console.IsOutputRedirected ? "text" : "jsonl");
+    /// <summary>
+    /// The format to write: --format when given; else the one the --output file's extension names
+    /// (<see cref="FormatOfFile"/>); else text when standard output is a terminal, and <paramref name="otherwise"/>
+    /// (JSON Lines for the commands whose output feeds programs) in a pipe, a redirection or a file of another name.
+    /// </summary>
+    public static string ResolveFormat(string? format, string? outputFile, string otherwise = "jsonl")
+    {
+        if (format is not null) return format;
+        if (outputFile is not null) return FormatOfFile(outputFile) ?? otherwise;
+        return Console.IsOutputRedirected ? otherwise : "text";
+    }
+
+    /// <summary>
+    /// The format a file name asks for by its extension (case-insensitive): <c>.html</c>/<c>.htm</c>, <c>.sarif</c>
+    /// (also <c>.sarif.json</c>), <c>.xml</c>/<c>.junit</c>, <c>.jsonl</c>/<c>.ndjson</c>/<c>.json</c>,
+    /// <c>.txt</c>/<c>.text</c>; null for any other name.
+    /// </summary>
+    public static string? FormatOfFile(string path)
+    {
+        var name = Path.GetFileName(path).ToLowerInvariant();
+        if (name.EndsWith(".sarif.json", StringComparison.Ordinal)) return "sarif";
+        return Path.GetExtension(name) switch
+        {
+            ".html" or ".htm" => "html",
+            ".sarif" => "sarif",
+            ".xml" or ".junit" => "junit",
+            ".jsonl" or ".ndjson" or ".json" => "jsonl",
+            ".txt" or ".text" => "text",
+            _ => null,
+        };
+    }
 }

@@ -122,7 +122,7 @@ public static class MonitorCommand
             return ExitCodes.Usage;
         if (!OptionRange.Integer("monitor", "--evidence-max-packets", a.EvidenceMaxPackets, 1, 1_000_000, lang, stderr))
             return ExitCodes.Usage;
-        string format = a.Format ?? (a.Output is null && !Console.IsOutputRedirected ? "text" : "jsonl");
+        string format = CommonOptions.ResolveFormat(a.Format, a.Output);
         if (format is not ("jsonl" or "text"))
             return Usage(stderr, L(lang, $"monitor は結果を逐次出力するため --format jsonl か text のみ使えます: {format}",
                 $"monitor streams its findings: --format must be jsonl or text, not {format}"));

@@ -31,7 +31,8 @@ public static class TopologyCommand
     {
         var lang = CommonOptions.ResolveLanguage(langOpt);
         bool ja = lang == "ja";
-        var fmt = CommonOptions.ResolveFormat(format, outputFile);
+        // A person reads a topology check, also through a pager (topology validate FILE | less): text unless asked.
+        var fmt = CommonOptions.ResolveFormat(format, outputFile, otherwise: "text");
         if (fmt is not ("text" or "jsonl"))
         {
             stderr.WriteLine(ja ? $"segverify topology validate: --format {fmt} には対応していません（text か jsonl を指定してください）"
