@@ -73,7 +73,7 @@ public class ChainGraphTests
         sb.Append("-A D25 -p tcp --dport 443 -j ACCEPT\nCOMMIT\n");
         var rs = AnalysisTests.Ipt(sb.ToString());
         var r = AnalysisTests.Analyse(rs);
-        Assert.Contains(r.Findings, f => f.Severity == SegVerify.Core.Engine.Severity.Violation && f.DstPort == 443);
-        Assert.DoesNotContain(r.Findings, f => f.Severity == SegVerify.Core.Engine.Severity.Violation && f.DstPort != 443);
+        Assert.Contains(r.Findings, f => f.Severity == SegVerify.Core.Findings.Severity.Violation && f.DstPort == 443);
+        Assert.DoesNotContain(r.Findings, f => f.Severity == SegVerify.Core.Findings.Severity.Violation && f.DstPort != 443);
     }
 }
