@@ -23,15 +23,13 @@ public sealed class MonitorSessionOptions
     public IPEndPoint? Metrics { get; init; }
     public bool Quiet { get; init; }
     public string Language { get; init; } = "en";
-    /// <summary>Size of the queue between the capture thread and the engine.</summary>
-    public int QueueBytes { get; init; } = 64 * 1024 * 1024;
     public required VerifierOptions Verifier { get; init; }
     public required RunInfo RunInfo { get; init; }
 }
 
 /// <summary>
-/// One monitor run: the capture thread fills a <see cref="PacketRing"/>; this (engine) thread owns the
-/// <see cref="Verifier"/>, drains the ring, advances the idle clock every second, prints statistics, serves metrics,
+/// One monitor run: this (engine) thread owns the <see cref="Verifier"/>, reads packets from the
+/// <see cref="IPacketSource"/> (the kernel's ring in place, or the queue a libpcap capture thread fills), advances the idle clock every second, prints statistics, serves metrics,
 /// and at the end (cancelled, duration over, or a savefile's end) judges every open flow and writes the summary.
 /// </summary>
 public sealed class MonitorSession
@@ -41,21 +39,19 @@ public sealed class MonitorSession
     private const long ClockTickNs = 1_000_000_000;
 
     private readonly MonitorSessionOptions _o;
-    private readonly PcapSource _source;
+    private readonly IPacketSource _source;
     private readonly FlushingCountingSink _sink;
     private readonly Verifier _verifier;
     private readonly TextWriter _stderr;
-    private readonly PacketRing _ring;
     private readonly EvidenceRecorder? _evidence;
 
-    public MonitorSession(MonitorSessionOptions options, PcapSource source, SegVerify.Core.Topology.Topology topology,
+    public MonitorSession(MonitorSessionOptions options, IPacketSource source, SegVerify.Core.Topology.Topology topology,
         IFindingSink sink, Action? flushOutput, TextWriter stderr)
     {
         _o = options;
         _source = source;
         _stderr = stderr;
         _sink = new FlushingCountingSink(sink, flushOutput);
-        _ring = new PacketRing(options.QueueBytes);
         _verifier = new Verifier(topology, _sink, options.Verifier);
         if (options.EvidenceDir is not null)
         {
@@ -69,18 +65,18 @@ public sealed class MonitorSession
 
     public VerifierStats Stats => _verifier.Stats;
     /// <summary>Packets the engine never saw: kernel drops plus queue overflows.</summary>
-    public long Dropped => _source.KernelDropped + _ring.Overflows;
+    public long Dropped => _source.KernelDropped + _source.QueueDropped;
     public EvidenceRecorder? Evidence => _evidence;
 
-    private struct Feeder(Verifier verifier, int linkType, bool nanos) : PacketRing.IHandler
+    private readonly struct Feeder(Verifier verifier, int linkType, bool nanos) : IPacketHandler
     {
-        public long LastTimestampNs;
         public void OnPacket(ReadOnlySpan<byte> data, int originalLength, long timestampNs)
         {
             var rec = new CaptureRecord(data, timestampNs, originalLength, linkType, nanos, 0);
             verifier.Process(in rec);
-            LastTimestampNs = timestampNs;
         }
+
+        public void OnFrames(ICaptureReader frames) => verifier.ProcessAll(frames);
     }
 
     /// <summary>Runs until cancelled, the duration ends, or the source ends. Returns the summary written.</summary>
@@ -94,18 +90,18 @@ public sealed class MonitorSession
         try
         {
             var feeder = new Feeder(_verifier, _source.LinkType, _source.NanosecondResolution);
-            _source.Start(_ring);
+            _source.Start();
             long nextTick = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
             var statsEvery = _o.StatsInterval is { } si && si > TimeSpan.Zero ? si : (TimeSpan?)null;
             long nextStats = statsEvery is { } se ? Stopwatch.GetTimestamp() + (long)(se.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
             long deadline = _o.Duration is { } d ? Stopwatch.GetTimestamp() + (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
             while (!cancel.IsCancellationRequested)
             {
-                int n = _ring.Drain(ref feeder, DrainBatch);
+                int n = _source.Read(ref feeder, DrainBatch);
                 long now = Stopwatch.GetTimestamp();
                 if (n == 0)
                 {
-                    if (_source.Ended && _ring.Pending == 0) break;
+                    if (_source.Ended) break;
                     if (live && now >= nextTick)
                     {
                         // Nothing queued is older than now: expire idle flows on wall-clock time.
@@ -114,7 +110,7 @@ public sealed class MonitorSession
                     }
                     PrintNotices();
                     if (now >= deadline) break;
-                    _ring.WaitForData(IdleWaitMs);
+                    _source.WaitForData(IdleWaitMs);
                     continue;
                 }
                 if (now >= nextTick) { PrintNotices(); nextTick = now + Stopwatch.Frequency; }
@@ -125,8 +121,7 @@ public sealed class MonitorSession
                 }
                 if (now >= deadline) break;
             }
-            _source.Stop();
-            while (_ring.Drain(ref feeder, int.MaxValue) > 0) { }
+            _source.StopAndDrain(ref feeder);
             PrintNotices();
             _verifier.Flush();
             var summary = _sink.Summary;
@@ -138,8 +133,9 @@ public sealed class MonitorSession
             summary.IfDropped = _source.InterfaceDropped;
             summary.Extra.Add(new("received", _source.Received));
             summary.Extra.Add(new("kernel_dropped", _source.KernelDropped));
-            summary.Extra.Add(new("queue_dropped", _ring.Overflows));
+            summary.Extra.Add(new("queue_dropped", _source.QueueDropped));
             summary.Extra.Add(new("unread", _source.Unread));
+            summary.Extra.Add(new("capture", _source.Method));
             if (_evidence is not null)
             {
                 summary.Extra.Add(new("evidence_files", _evidence.FilesWritten));
@@ -152,7 +148,6 @@ public sealed class MonitorSession
         }
         finally
         {
-            _source.Stop();
             metrics?.Dispose();
             _evidence?.Dispose();
         }
@@ -172,7 +167,7 @@ public sealed class MonitorSession
     {
         var s = _verifier.Stats;
         var c = CultureInfo.InvariantCulture;
-        long kernel = _source.KernelDropped, queue = _ring.Overflows;
+        long kernel = _source.KernelDropped, queue = _source.QueueDropped;
         return Localized.Pick(_o.Language,
             string.Format(c, "segverify monitor: パケット {0}, バイト {1}, 稼働中フロー {2}, 検出 {3}, 取りこぼし {4} (カーネル {5}, キュー {6}), インターフェースでの取りこぼし {7}",
                 s.Packets, s.Bytes, s.LiveFlows, _sink.Findings, kernel + queue, kernel, queue, _source.InterfaceDropped),
@@ -198,7 +193,7 @@ public sealed class MonitorSession
             FindingsByRule = _sink.ByRule(),
             Dropped = Dropped,
             IfDropped = _source.InterfaceDropped,
-            QueueDropped = _ring.Overflows,
+            QueueDropped = _source.QueueDropped,
         };
     }
 }

@@ -131,8 +131,14 @@ public class MonitorCommandTests
         Assert.Contains(message, r.Err);
     }
 
-    [SkippableFact]
-    public void A_missing_libpcap_exits_2_naming_the_package()
+    /// <summary>
+    /// libpcap is needed for the libpcap path and, on the TPACKET_V3 path, to compile a --bpf filter (without a filter
+    /// that path needs no libpcap at all).
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("--capture", "libpcap")]
+    [InlineData("--bpf", "udp")]
+    public void A_missing_libpcap_exits_2_naming_the_package(string option, string value)
     {
         // Hide libpcap from a child process: a private mount namespace with /dev/null over the library (root only).
         Requirements.RequireRootAndLibpcap();
@@ -144,7 +150,7 @@ public class MonitorCommandTests
         var shared = TestPaths.RequireShared();
         var topo = Path.Combine(shared, "scenarios", "sample-city", "topology.yaml");
         var mounts = string.Join(" && ", libs.Select(l => $"mount --bind /dev/null '{l}'"));
-        var script = $"{mounts} && exec dotnet '{LiveTool.SegverifyDll}' monitor --interface lo --topology '{topo}' --lang en --format jsonl";
+        var script = $"{mounts} && exec dotnet '{LiveTool.SegverifyDll}' monitor --interface lo --topology '{topo}' --lang en --format jsonl --duration 5 {option} '{value}'";
         var (code, _, err) = LiveTool.Exec(unshare!, ["-m", "--propagation", "private", "sh", "-c", script], TimeSpan.FromSeconds(60));
         if (err.Contains("unshare failed") || err.Contains("mount:")) Requirements.Skip("cannot make a private mount namespace here: " + err.Trim());
         Assert.Equal(2, code);

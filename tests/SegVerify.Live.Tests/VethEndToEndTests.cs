@@ -12,8 +12,16 @@ namespace SegVerify.Live.Tests;
 /// </summary>
 public class VethEndToEndTests
 {
-    [SkippableFact]
-    public void Monitor_on_a_veth_reports_what_replay_reports_for_the_sample_city_scenario()
+    /// <param name="capture">monitor's --capture: tpacket (the kernel's ring read in place) or libpcap (the fallback).</param>
+    /// <param name="vlanOffload">
+    /// Leave receive VLAN offload on at the monitored end: the kernel strips 802.1Q tags into metadata and the capture
+    /// must put them back (the scenario's VLAN findings depend on them).
+    /// </param>
+    [SkippableTheory]
+    [InlineData("tpacket", false)]
+    [InlineData("tpacket", true)]
+    [InlineData("libpcap", false)]
+    public void Monitor_on_a_veth_reports_what_replay_reports_for_the_sample_city_scenario(string capture, bool vlanOffload)
     {
         var shared = TestPaths.RequireShared();
         Requirements.RequireRootAndLibpcap();
@@ -22,6 +30,7 @@ public class VethEndToEndTests
         if (ip is null) Requirements.Skip("ip (iproute2) is not installed");
         if (tcpreplay is null) Requirements.Skip("tcpreplay is not installed");
         var ethtool = Requirements.Which("ethtool");
+        if (vlanOffload && ethtool is null) Requirements.Skip("ethtool is not installed (needed to turn VLAN offload on)");
 
         var dir = Path.Combine(shared, "scenarios", "sample-city");
         var pcap = Path.Combine(dir, "sample-city.pcap");
@@ -40,14 +49,14 @@ public class VethEndToEndTests
             {
                 // No IPv6 autoconfiguration chatter: only the replayed frames cross the pair.
                 LiveTool.Exec(ip!, ["netns", "exec", ns, "sysctl", "-qw", $"net.ipv6.conf.{dev}.disable_ipv6=1"], TimeSpan.FromSeconds(30));
-                if (ethtool is not null) // keep 802.1Q tags in the frame (no VLAN offload)
-                    LiveTool.Exec(ip!, ["netns", "exec", ns, ethtool, "-K", dev, "rxvlan", "off", "txvlan", "off"], TimeSpan.FromSeconds(30));
+                if (ethtool is not null) // keep 802.1Q tags in the frame (no VLAN offload), unless the case wants it on
+                    LiveTool.Exec(ip!, ["netns", "exec", ns, ethtool, "-K", dev, "rxvlan", vlanOffload && ns == nsMon ? "on" : "off", "txvlan", "off"], TimeSpan.FromSeconds(30));
                 LiveTool.Must(ip!, "netns", "exec", ns, "ip", "link", "set", dev, "up");
             }
 
             using var monitor = LiveTool.Start(ip!, ["netns", "exec", nsMon, "dotnet", LiveTool.SegverifyDll, "monitor",
                 "--interface", ifMon, "--topology", topo, "--format", "jsonl", "--lang", "en", "--stats-interval", "1",
-                "--duration", "120"]);
+                "--duration", "120", "--capture", capture]);
             var stdout = monitor.StandardOutput.ReadToEndAsync();
             var stderrLines = new List<string>();
             var started = new ManualResetEventSlim();
@@ -94,6 +103,7 @@ public class VethEndToEndTests
             Assert.Equal(619, summary.GetProperty("packets").GetInt64());
             Assert.Equal(0, summary.GetProperty("dropped").GetInt64());
             Assert.Equal(0, summary.GetProperty("if_dropped").GetInt64());
+            Assert.Equal(capture == "tpacket" ? "tpacket-v3" : "libpcap", summary.GetProperty("capture").GetString());
             Assert.Equal(expected, got);
         }
         finally

@@ -18,6 +18,8 @@ public static class MonitorCommand
 {
     private const int DefaultStatsIntervalSeconds = 10;
     private const int DefaultEvidenceMaxPackets = 1000;
+    /// <summary>The queue between libpcap's capture thread and the engine (the libpcap path only).</summary>
+    private const int QueueBytes = 64 * 1024 * 1024;
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
@@ -34,6 +36,7 @@ public static class MonitorCommand
         var metrics = new Option<string?>("--metrics") { Description = "Serve Prometheus metrics at ADDRESS:PORT (loopback, e.g. 127.0.0.1:9464)" };
         var metricsRemote = new Option<bool>("--metrics-allow-remote") { Description = "Allow --metrics on a non-loopback address" };
         var flows = new Option<bool>("--flows") { Description = "Also write an \"event\":\"flow\" record for every flow" };
+        var capture = new Option<string>("--capture") { Description = "How to capture: auto (Linux: the kernel's TPACKET_V3 ring read in place; elsewhere libpcap), tpacket or libpcap", DefaultValueFactory = _ => "auto" };
         var readFile = new Option<string?>("--read-file") { Description = "Read a capture file through the live pipeline instead of an interface (testing)", Hidden = true };
 
         var cmd = new Command("monitor", "Capture live from an interface and report findings as they happen");
@@ -48,6 +51,7 @@ public static class MonitorCommand
         cmd.Options.Add(metrics);
         cmd.Options.Add(metricsRemote);
         cmd.Options.Add(flows);
+        cmd.Options.Add(capture);
         cmd.Options.Add(readFile);
         common.AddTo(cmd);
         syslog.AddTo(cmd);
@@ -70,6 +74,7 @@ public static class MonitorCommand
                 MetricsAllowRemote = parse.GetValue(metricsRemote),
                 Flows = parse.GetValue(flows),
                 ReadFile = parse.GetValue(readFile),
+                Capture = parse.GetValue(capture) ?? "auto",
                 Format = parse.GetValue(common.Format),
                 Output = parse.GetValue(common.Output),
                 Quiet = parse.GetValue(common.Quiet),
@@ -95,6 +100,7 @@ public static class MonitorCommand
         public bool MetricsAllowRemote;
         public bool Flows;
         public string? ReadFile;
+        public string Capture = "auto";
         public string? Format;
         public string? Output;
         public bool Quiet;
@@ -122,6 +128,11 @@ public static class MonitorCommand
             return ExitCodes.Usage;
         if (!OptionRange.Integer("monitor", "--evidence-max-packets", a.EvidenceMaxPackets, 1, 1_000_000, lang, stderr))
             return ExitCodes.Usage;
+        if (a.Capture is not ("auto" or "tpacket" or "libpcap"))
+            return Usage(stderr, L(lang, $"--capture は auto、tpacket、libpcap のいずれかで指定してください: {a.Capture}",
+                $"--capture must be auto, tpacket or libpcap: {a.Capture}"));
+        if (a.Capture == "tpacket" && !OperatingSystem.IsLinux())
+            return Usage(stderr, L(lang, "--capture tpacket は Linux でのみ使えます", "--capture tpacket works on Linux only"));
         string format = CommonOptions.ResolveFormat(a.Format, a.Output);
         if (format is not ("jsonl" or "text"))
             return Usage(stderr, L(lang, $"monitor は結果を逐次出力するため --format jsonl か text のみ使えます: {format}",
@@ -145,10 +156,12 @@ public static class MonitorCommand
         if (topo is null) return ExitCodes.Usage;
 
         var settings = new CaptureSettings { Interface = a.Interface, Bpf = a.Bpf, Snaplen = a.Snaplen, Language = lang };
-        PcapSource source;
+        IPacketSource source;
         try
         {
-            source = a.ReadFile is not null ? PcapSource.OpenFile(a.ReadFile, settings) : PcapSource.OpenLive(settings);
+            if (a.ReadFile is not null) source = new PcapRingSource(PcapSource.OpenFile(a.ReadFile, settings), QueueBytes);
+            else if (a.Capture == "tpacket" || (a.Capture == "auto" && TpacketV3Source.Supports(a.Interface))) source = TpacketV3Source.Open(settings);
+            else source = new PcapRingSource(PcapSource.OpenLive(settings), QueueBytes);
         }
         catch (MonitorStartException ex)
         {
@@ -198,8 +211,8 @@ public static class MonitorCommand
                 }
                 if (!a.Quiet)
                     stderr.WriteLine(L(lang,
-                        $"segverify monitor: {source.Name} で取り込み中 (リンク種別 {source.LinkType})。Ctrl-C で終了し、まとめを出力します",
-                        $"segverify monitor: capturing on {source.Name} (link type {source.LinkType}); Ctrl-C to stop and write the summary"));
+                        $"segverify monitor: {source.Name} で取り込み中 (リンク種別 {source.LinkType}, {source.Method})。Ctrl-C で終了し、まとめを出力します",
+                        $"segverify monitor: capturing on {source.Name} (link type {source.LinkType}, {source.Method}); Ctrl-C to stop and write the summary"));
 
                 using var cts = CancellationTokenSource.CreateLinkedTokenSource(external);
                 using var sigint = TryRegister(PosixSignal.SIGINT, cts);

@@ -15,6 +15,8 @@ public sealed class CaptureSettings
     public int ReadTimeoutMs { get; init; } = 100;
     /// <summary>Kernel capture buffer (pcap_set_buffer_size).</summary>
     public int KernelBufferBytes { get; init; } = 32 * 1024 * 1024;
+    /// <summary>Size of the TPACKET_V3 ring mapped from the kernel (the Linux path), in bytes.</summary>
+    public long RingBytes { get; init; } = 64L * 1024 * 1024;
     public string Language { get; init; } = "en";
 
     public const int DefaultSnaplen = 262144;
