@@ -17,6 +17,7 @@ public static class Program
                 ReplayCommand.Create(stdout, stderr),
                 MonitorCommand.Create(stdout, stderr),
                 CheckFirewallCommand.Create(stdout, stderr),
+                CollectCommand.Create(stdout, stderr),
                 TopologyCommand.Create(stdout, stderr),
             };
             var parse = root.Parse(args);
