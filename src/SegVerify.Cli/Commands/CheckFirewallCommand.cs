@@ -30,6 +30,8 @@ public static class CheckFirewallCommand
         foreach (var o in new Option[] { topology, config, dialect, firewall, vdom, ipset, required, probe, probeFile, noShadow, now }) cmd.Options.Add(o);
         common.AddTo(cmd);
         syslog.AddTo(cmd);
+        var audit = new AuditArgs();
+        audit.AddTo(cmd);
 
         cmd.SetAction(pr =>
         {
@@ -76,8 +78,17 @@ public static class CheckFirewallCommand
                 topo = TopologyArgs.TryLoad(topoPath, stderr, lang);
                 if (topo is null) return ExitCodes.Usage;
             }
+            if (!audit.TryOpen(pr, lang, stderr, out var auditLog)) return ExitCodes.Usage;
+            using var closeAudit = auditLog;
             var session = new CheckFirewallSession(options, topo, stderr);
-            return (int)session.Run(() => SyslogArgs.Wrap(SinkFactory.Create(format, outFile, stdout, lang, topo?.AllRules.Select(r => r.Name).ToList(), topo), siem));
+            return (int)session.Run(() => AuditArgs.Wrap(
+                SyslogArgs.Wrap(SinkFactory.Create(format, outFile, stdout, lang, topo?.AllRules.Select(r => r.Name).ToList(), topo), siem),
+                auditLog, auditLog is null ? null! : new SegVerify.Core.Audit.AuditRunStart("check-firewall", AuditArgs.Arguments(pr),
+                [
+                    .. topo is null ? [] : new[] { new SegVerify.Core.Audit.AuditInput("topology", topo.SourcePath, topo.Sha256, null) },
+                    SegVerify.Core.Audit.AuditRunStart.HashFile("config", cfgPath),
+                    .. options.IpsetFiles.Select(f => SegVerify.Core.Audit.AuditRunStart.HashFile("ipset", f)),
+                ])));
         });
         return cmd;
     }
