@@ -81,4 +81,26 @@ public static class Frames
         t[13] = 0x10; // ACK
         BinaryPrimitives.WriteUInt16BigEndian(t.Slice(14), 64240);
     }
+
+    /// <summary><paramref name="inner"/> (an Ethernet frame) in VXLAN over UDP/IPv4 between two VTEPs, in an Ethernet frame.</summary>
+    public static byte[] Vxlan(byte[] inner, uint vni)
+    {
+        var f = new byte[14 + 20 + 8 + 8 + inner.Length];
+        f[5] = 2; f[11] = 1;                                                      // MACs
+        f[12] = 0x08;                                                             // IPv4
+        var ip = f.AsSpan(14);
+        ip[0] = 0x45; ip[8] = 64; ip[9] = 17;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(ip.Slice(2), (ushort)(20 + 8 + 8 + inner.Length));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(ip.Slice(12), 0x0A14_000B);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(ip.Slice(16), 0x0A14_000C);
+        var udp = ip.Slice(20);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(udp, 50000);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(udp.Slice(2), 4789);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(udp.Slice(4), (ushort)(8 + 8 + inner.Length));
+        var vx = udp.Slice(8);
+        vx[0] = 0x08;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(vx.Slice(4), vni << 8);
+        inner.CopyTo(vx.Slice(8));
+        return f;
+    }
 }

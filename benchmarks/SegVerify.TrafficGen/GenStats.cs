@@ -7,6 +7,8 @@ public sealed class GenStats
 {
     public long Frames, Small, Mid, Large, Other;
     public long Tagged, Ipv6, Arp;
+    /// <summary>Frames written inside VXLAN (--tunnel-share).</summary>
+    public long Tunnelled;
     public long FlowsTcp, FlowsDns, FlowsNtp, FlowsIcmp, FlowsIpv6;
     public long Unfinished;
     public long FirstTsNs, LastTsNs;
@@ -69,6 +71,7 @@ public sealed class GenStats
         w.WriteNumber("vlan_tagged", Tagged);
         w.WriteNumber("ipv6", Ipv6);
         w.WriteNumber("arp", Arp);
+        w.WriteNumber("vxlan", Tunnelled);
         w.WriteEndObject();
         w.WriteStartObject("flows");
         w.WriteNumber("total", FlowsTotal);

@@ -20,6 +20,12 @@ public sealed class GenOptions
     /// <summary>Share of flows that use IPv6 where both sides have IPv6 addresses.</summary>
     public double Ipv6Rate { get; set; } = 0.15;
     public double ArpRate { get; set; } = 0.002;
+    /// <summary>
+    /// Share of flows carried in VXLAN (--tunnel-share): each of their frames is written inside an outer
+    /// Ethernet/IPv4/UDP 4789/VXLAN header between two lg-office routers. The choice comes from its own random stream,
+    /// so the same seed gives the same inner traffic whatever the share (a tunnelled capture against the same traffic bare).
+    /// </summary>
+    public double TunnelShare { get; set; }
 }
 
 /// <summary>Deterministic 64-bit generator (SplitMix64): same seed, same capture, on every runtime.</summary>
@@ -86,6 +92,7 @@ internal struct Flow
     public short DataLeft;
     public sbyte Violation;
     public byte Template;
+    public bool Tunnelled;
 }
 
 /// <summary>
@@ -116,6 +123,7 @@ public sealed class Generator
     private readonly long _meanGapNs;
     private ushort _ipId;
     private ushort _nextEphemeral;
+    private SplitMix64 _tunnelRng;
 
     // Normal templates and their weights (see NewFlow).
     private static readonly byte[] TemplateWeights = [12, 3, 12, 2, 6, 20, 9, 3, 5, 4, 1, 1, 1, 14, 3, 3];
@@ -127,6 +135,7 @@ public sealed class Generator
     {
         _o = o;
         _rng = new SplitMix64(o.Seed);
+        _tunnelRng = new SplitMix64(o.Seed ^ TunnelSeedSalt);
         _pool = new Flow[o.Flows];
         _meanGapNs = 1_000_000_000L / o.PacketsPerSecond;
         _tsNs = new DateTimeOffset(2026, 4, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1_000_000L;
@@ -136,7 +145,7 @@ public sealed class Generator
 
     public void Run(PcapFileWriter w)
     {
-        for (int i = 0; i < _pool.Length; i++) NewFlow(ref _pool[i]);
+        for (int i = 0; i < _pool.Length; i++) StartFlow(ref _pool[i]);
         while (w.Records < _o.Packets || w.BytesWritten < _o.Bytes)
         {
             _tsNs += 1 + (long)(_rng.Next() % (ulong)(2 * _meanGapNs));
@@ -151,7 +160,8 @@ public sealed class Generator
             {
                 ref Flow f = ref _pool[_rng.Below(_pool.Length)];
                 len = Step(frame, ref f, out bool done);
-                if (done) NewFlow(ref f);
+                if (f.Tunnelled) len = InVxlan(frame, len, in f);
+                if (done) StartFlow(ref f);
             }
             w.EndRecord(_tsNs, len);
             Stats.CountFrame(len);
@@ -165,6 +175,58 @@ public sealed class Generator
     // ---------------------------------------------------------------- flows
 
     private ushort NextEphemeral() => (ushort)(EphemeralLow + _nextEphemeral++ % EphemeralCount);
+
+    private void StartFlow(ref Flow f)
+    {
+        NewFlow(ref f);
+        f.Tunnelled = _tunnelRng.Unit() < _o.TunnelShare;   // drawn for every flow, so the share does not shift the main stream
+    }
+
+    // ---------------------------------------------------------------- VXLAN (--tunnel-share)
+
+    private const ulong TunnelSeedSalt = 0x7475_6E6E_656C_7321UL;
+    private const int VxlanHeader = 8, VxlanOverhead = EthHeader + Ipv4Header + UdpHeader + VxlanHeader;
+    private const ushort VxlanPort = 4789;
+    private const uint VxlanVni = 120120;
+    /// <summary>Outer addresses: two lg-office routers that are not hosts of sample-city (10.20.255.1 and .2).</summary>
+    private const uint VtepA = 0x0A14_FF01, VtepB = 0x0A14_FF02;
+
+    /// <summary>
+    /// Moves the <paramref name="len"/>-byte frame at the start of <paramref name="d"/> inside VXLAN: an untagged outer
+    /// frame from the lg-office gateway MAC (so no frame check applies to it), IPv4 between the two VTEPs (a direction
+    /// per flow side), UDP from a source port derived from the inner flow (as VTEPs do) to 4789. Returns the new length.
+    /// </summary>
+    private int InVxlan(Span<byte> d, int len, in Flow f)
+    {
+        // the outer direction follows the inner frame's: A's side sends from SrcMacAB
+        ulong innerSrcMac = (ulong)BinaryPrimitives.ReadUInt16BigEndian(d.Slice(6)) << 32 | BinaryPrimitives.ReadUInt32BigEndian(d.Slice(8));
+        bool fromA = innerSrcMac == f.SrcMacAB;
+        d.Slice(0, len).CopyTo(d.Slice(VxlanOverhead));
+        WriteMac(d, AddressPlan.CoreRouterMac);
+        WriteMac(d.Slice(6), AddressPlan.GatewayMacLg);
+        BinaryPrimitives.WriteUInt16BigEndian(d.Slice(12), EtherIpv4);
+        Span<byte> ip = d.Slice(EthHeader);
+        ip[0] = 0x45;
+        ip[1] = 0;
+        BinaryPrimitives.WriteUInt16BigEndian(ip.Slice(2), (ushort)(Ipv4Header + UdpHeader + VxlanHeader + len));
+        BinaryPrimitives.WriteUInt16BigEndian(ip.Slice(4), _ipId++);
+        BinaryPrimitives.WriteUInt16BigEndian(ip.Slice(6), 0x4000);
+        ip[8] = 64;
+        ip[9] = ProtoUdp;
+        BinaryPrimitives.WriteUInt16BigEndian(ip.Slice(10), 0);
+        BinaryPrimitives.WriteUInt32BigEndian(ip.Slice(12), fromA ? VtepA : VtepB);
+        BinaryPrimitives.WriteUInt32BigEndian(ip.Slice(16), fromA ? VtepB : VtepA);
+        Span<byte> udp = ip.Slice(Ipv4Header);
+        BinaryPrimitives.WriteUInt16BigEndian(udp, (ushort)(49152 + ((f.PortA ^ f.PortB) & 0x3FFF)));
+        BinaryPrimitives.WriteUInt16BigEndian(udp.Slice(2), VxlanPort);
+        BinaryPrimitives.WriteUInt16BigEndian(udp.Slice(4), (ushort)(UdpHeader + VxlanHeader + len));
+        BinaryPrimitives.WriteUInt16BigEndian(udp.Slice(6), 0);
+        Span<byte> vx = udp.Slice(UdpHeader);
+        BinaryPrimitives.WriteUInt32BigEndian(vx, 0x0800_0000);          // I flag
+        BinaryPrimitives.WriteUInt32BigEndian(vx.Slice(4), VxlanVni << 8);
+        Stats.Tunnelled++;
+        return VxlanOverhead + len;
+    }
 
     private void NewFlow(ref Flow f)
     {

@@ -17,7 +17,9 @@ public static class Program
                 ReplayCommand.Create(stdout, stderr),
                 MonitorCommand.Create(stdout, stderr),
                 CheckFirewallCommand.Create(stdout, stderr),
+                CollectCommand.Create(stdout, stderr),
                 TopologyCommand.Create(stdout, stderr),
+                AuditCommand.Create(stdout, stderr),
             };
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)
@@ -28,6 +30,12 @@ public static class Program
             }
             var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
             return parse.Invoke(config);
+        }
+        catch (SegVerify.Core.Audit.AuditLogException ex)
+        {
+            // The audit log became unwritable during the run (full disk, removed volume): bad environment, not a bug.
+            stderr.WriteLine("segverify: " + ex.Message);
+            return ExitCodes.Usage;
         }
         catch (Exception ex)
         {

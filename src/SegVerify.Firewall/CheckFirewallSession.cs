@@ -81,8 +81,8 @@ public sealed class CheckFirewallSession
         var dialect = _o.Dialect is { } dn ? DialectRegistry.Find(dn) : DialectRegistry.Detect(text);
         if (dialect is null)
         {
-            _stderr.WriteLine(L($"segverify: {cfgPath}: iptables-save 形式でも nft list ruleset 形式でもありません（--dialect で指定できます）",
-                                $"segverify: {cfgPath}: neither iptables-save nor nft list ruleset text (say which with --dialect)"));
+            _stderr.WriteLine(L($"segverify: {cfgPath}: iptables-save、nft list ruleset、FortiGate の設定のいずれの形式でもありません（--dialect で指定できます）",
+                                $"segverify: {cfgPath}: neither iptables-save, nft list ruleset nor FortiGate configuration text (say which with --dialect)"));
             return RunOutcome.BadInput;
         }
         foreach (var f in _o.IpsetFiles)
@@ -134,6 +134,7 @@ public sealed class CheckFirewallSession
             Required = _o.Required, Language = _o.Language, NowUtc = _o.NowUtc ?? DateTime.UtcNow, Shadow = _o.Shadow,
         });
         var result = Result = analyzer.Run();
+        if (dialect is IDialectFindings own) result.Findings.InsertRange(0, own.Findings(rs, fw, _o.Language));
 
         using var sink = openSink();
         sink.Begin(new RunInfo("check-firewall", topo.SourcePath, topo.Sha256, _o.Language)

@@ -5,7 +5,7 @@ using SegVerify.Firewall;
 
 namespace SegVerify.Cli.Commands;
 
-/// <summary><c>segverify check-firewall</c>: proves what an iptables or nftables ruleset admits against the topology.</summary>
+/// <summary><c>segverify check-firewall</c>: proves what an iptables, nftables or FortiOS ruleset admits against the topology.</summary>
 public static class CheckFirewallCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
@@ -13,11 +13,12 @@ public static class CheckFirewallCommand
         var common = new CommonOptions();
         var syslog = new SyslogArgs();
         var topology = new Option<string?>("--topology", "-t") { Description = "Topology file (YAML, format v1)" };
-        var config = new Option<string?>("--config", "-c") { Description = "Ruleset: iptables-save / ip6tables-save output or nft list ruleset text" };
+        var config = new Option<string?>("--config", "-c") { Description = "Ruleset: iptables-save / ip6tables-save output, nft list ruleset text, or a FortiGate configuration (show full-configuration)" };
         var dialectNames = SegVerify.Firewall.Dialects.DialectRegistry.All.Select(x => x.Name).ToArray();
         var dialect = new Option<string?>("--dialect") { Description = $"{string.Join(", ", dialectNames)} (guessed from the file when omitted)" };
         dialect.AcceptOnlyFromAmong(dialectNames);
         var firewall = new Option<string?>("--firewall") { Description = "Which firewalls: entry maps interfaces to zones (needed when there are several)" };
+        var vdom = new Option<string?>("--vdom") { Description = "FortiOS: the VDOM whose policies are checked (default root)" };
         var ipset = new Option<string[]>("--ipset") { Description = "ipset save dump giving the contents of sets used by -m set", AllowMultipleArgumentsPerToken = false };
         var required = new Option<bool>("--required") { Description = "Also report every allow rule and sanitisation path the ruleset blocks" };
         var probe = new Option<string[]>("--probe") { Description = "Trace one packet: \"tcp 10.1.1.11:40000 -> 10.2.0.60:445 in eth0 out eth1 [mac MAC] [state new|established]\"" };
@@ -26,9 +27,11 @@ public static class CheckFirewallCommand
         var now = new Option<string?>("--now") { Description = "Date-time (UTC, ISO 8601) used to decide whether allow rules have expired (default: now)", Hidden = true };
 
         var cmd = new Command("check-firewall", "Report every packet class a firewall ruleset accepts and the policy forbids");
-        foreach (var o in new Option[] { topology, config, dialect, firewall, ipset, required, probe, probeFile, noShadow, now }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { topology, config, dialect, firewall, vdom, ipset, required, probe, probeFile, noShadow, now }) cmd.Options.Add(o);
         common.AddTo(cmd);
         syslog.AddTo(cmd);
+        var audit = new AuditArgs();
+        audit.AddTo(cmd);
 
         cmd.SetAction(pr =>
         {
@@ -54,6 +57,7 @@ public static class CheckFirewallCommand
                 ConfigPath = cfgPath,
                 Dialect = pr.GetValue(dialect),
                 IpsetFiles = pr.GetValue(ipset) ?? [],
+                DialectOptions = pr.GetValue(vdom) is { } vd ? new Dictionary<string, IReadOnlyList<string>> { ["vdom"] = [vd] } : new Dictionary<string, IReadOnlyList<string>>(),
                 FirewallName = pr.GetValue(firewall),
                 Required = pr.GetValue(required),
                 Probes = pr.GetValue(probe) ?? [],
@@ -74,8 +78,17 @@ public static class CheckFirewallCommand
                 topo = TopologyArgs.TryLoad(topoPath, stderr, lang);
                 if (topo is null) return ExitCodes.Usage;
             }
+            if (!audit.TryOpen(pr, lang, stderr, out var auditLog)) return ExitCodes.Usage;
+            using var closeAudit = auditLog;
             var session = new CheckFirewallSession(options, topo, stderr);
-            return (int)session.Run(() => SyslogArgs.Wrap(SinkFactory.Create(format, outFile, stdout, lang, topo?.AllRules.Select(r => r.Name).ToList(), topo), siem));
+            return (int)session.Run(() => AuditArgs.Wrap(
+                SyslogArgs.Wrap(SinkFactory.Create(format, outFile, stdout, lang, topo?.AllRules.Select(r => r.Name).ToList(), topo), siem),
+                auditLog, auditLog is null ? null! : new SegVerify.Core.Audit.AuditRunStart("check-firewall", AuditArgs.Arguments(pr),
+                [
+                    .. topo is null ? [] : new[] { new SegVerify.Core.Audit.AuditInput("topology", topo.SourcePath, topo.Sha256, null) },
+                    SegVerify.Core.Audit.AuditRunStart.HashFile("config", cfgPath),
+                    .. options.IpsetFiles.Select(f => SegVerify.Core.Audit.AuditRunStart.HashFile("ipset", f)),
+                ])));
         });
         return cmd;
     }

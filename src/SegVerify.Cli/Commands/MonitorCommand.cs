@@ -25,6 +25,7 @@ public static class MonitorCommand
     {
         var common = new CommonOptions();
         var syslog = new SyslogArgs();
+        var audit = new AuditArgs();
         var iface = new Option<string>("--interface", "-i") { Description = "Interface to capture from (the mirror/SPAN port)", Required = true };
         var topology = new Option<string>("--topology", "-t") { Description = "Topology file (YAML)", Required = true };
         var bpf = new Option<string?>("--bpf") { Description = "Capture filter in tcpdump syntax (e.g. 'not port 22')" };
@@ -54,12 +55,15 @@ public static class MonitorCommand
         cmd.Options.Add(capture);
         cmd.Options.Add(readFile);
         common.AddTo(cmd);
+        audit.AddTo(cmd);
         syslog.AddTo(cmd);
 
         cmd.SetAction(parse =>
         {
             string lang = CommonOptions.ResolveLanguage(parse.GetValue(common.Lang));
             if (!syslog.TryResolve(parse, lang, stderr, out var siem)) return ExitCodes.Usage;
+            if (!audit.TryOpen(parse, lang, stderr, out var auditLog)) return ExitCodes.Usage;
+            using var closeAudit = auditLog;
             var args = new Args
             {
                 Interface = parse.GetValue(iface)!,
@@ -80,6 +84,8 @@ public static class MonitorCommand
                 Quiet = parse.GetValue(common.Quiet),
                 Lang = lang,
                 Syslog = siem,
+                AuditLog = auditLog,
+                AuditArguments = AuditArgs.Arguments(parse),
             };
             return Run(args, stdout, stderr, CancellationToken.None);
         });
@@ -106,6 +112,8 @@ public static class MonitorCommand
         public bool Quiet;
         public string Lang = "en";
         public SyslogSetup? Syslog;
+        public SegVerify.Core.Audit.AuditLogWriter? AuditLog;
+        public IReadOnlyList<string> AuditArguments = [];
     }
 
     private static string L(string lang, string ja, string en) => lang == "ja" ? ja : en;
@@ -187,7 +195,12 @@ public static class MonitorCommand
             }
             try
             {
-                using var sink = SyslogArgs.Wrap(SinkFactory(format, output, lang), a.Syslog);
+                using var sink = AuditArgs.Wrap(SyslogArgs.Wrap(SinkFactory(format, output, lang), a.Syslog), a.AuditLog,
+                    new SegVerify.Core.Audit.AuditRunStart("monitor", a.AuditArguments,
+                    [
+                        new SegVerify.Core.Audit.AuditInput("topology", topo.SourcePath, topo.Sha256, null),
+                        a.ReadFile is { } rf ? SegVerify.Core.Audit.AuditRunStart.HashFile("capture", rf) : new SegVerify.Core.Audit.AuditInput("interface", a.Interface, null, null),
+                    ]));
                 var options = new MonitorSessionOptions
                 {
                     Duration = a.Duration is { } d ? TimeSpan.FromSeconds(d) : null,

@@ -35,6 +35,8 @@ public static class ReplayCommand
         };
         common.AddTo(cmd);
         syslog.AddTo(cmd);
+        var audit = new AuditArgs();
+        audit.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             string lang = CommonOptions.ResolveLanguage(pr.GetValue(common.Lang));
@@ -55,6 +57,8 @@ public static class ReplayCommand
             var topo = TopologyArgs.TryLoad(pr.GetValue(topology)!, stderr, lang);
             if (topo is null) return ExitCodes.Usage;
 
+            if (!audit.TryOpen(pr, lang, stderr, out var auditLog)) return ExitCodes.Usage;
+            using var closeAudit = auditLog;
             var session = new ReplaySession(new ReplayOptions
             {
                 Captures = pr.GetValue(captures)!,
@@ -68,8 +72,18 @@ public static class ReplayCommand
                     Language = lang,
                 },
             }, topo, stderr);
-            return (int)session.Run(() => SyslogArgs.Wrap(SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo), siem));
+            return (int)session.Run(() => AuditArgs.Wrap(
+                SyslogArgs.Wrap(SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo), siem),
+                auditLog, auditLog is null ? null! : ReplayAuditStart(pr, topo, session.Inputs)));
         });
         return cmd;
     }
+
+    /// <summary>The audit log's run-start: the topology and every capture with its SHA-256 (standard input: none yet).</summary>
+    private static SegVerify.Core.Audit.AuditRunStart ReplayAuditStart(ParseResult pr, SegVerify.Core.Topology.Topology topo, IReadOnlyList<string> captures) =>
+        new("replay", AuditArgs.Arguments(pr),
+        [
+            new SegVerify.Core.Audit.AuditInput("topology", topo.SourcePath, topo.Sha256, null),
+            .. captures.Select(c => SegVerify.Core.Audit.AuditRunStart.HashFile("capture", c)),
+        ]);
 }

@@ -27,6 +27,8 @@ public static class RuleIds
     public const string ShadowedRule = "shadowed-rule";
     public const string UnsupportedSyntax = "unsupported-syntax";
     public const string SpoofableInterface = "spoofable-interface";
+    /// <summary>An interface a FortiOS policy names that the topology's firewalls: entry does not map (warning).</summary>
+    public const string UnmappedInterface = "unmapped-interface";
 
     public static Severity SeverityOf(string rule) => rule switch
     {

@@ -78,6 +78,7 @@ public static class FindingFormat
         if (src is not null || dst is not null)
             sb.Append(' ').Append(src ?? "-").Append(" -> ").Append(dst ?? "-");
         if (f.Vlan is ushort v && IsFrameLevel(f.Rule)) sb.Append(" vlan ").Append(v.ToString(CultureInfo.InvariantCulture));
+        if (f.Tunnel is { Count: > 0 } tunnel) sb.Append(IsJa(lang) ? " トンネル " : " via ").Append(string.Join(" / ", tunnel));
         sb.Append(": ").Append(f.Message);
         if (ConfigLocation(f) is { } loc) sb.Append(" [").Append(loc).Append(']');
         else if (f.Capture is not null && f.Offset is long off)

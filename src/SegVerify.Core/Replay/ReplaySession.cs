@@ -40,6 +40,9 @@ public sealed class ReplaySession
 
     private bool Ja => _o.Language == "ja";
 
+    /// <summary>The capture files of the run (directories expanded; "-" for standard input), known when the sink is opened.</summary>
+    public IReadOnlyList<string> Inputs { get; private set; } = [];
+
     /// <summary>
     /// Runs to the end of the input (or until <paramref name="cancel"/>, checked between captures and records: the
     /// flows read so far are then judged and the summary written). <paramref name="openSink"/> is called once the
@@ -63,6 +66,7 @@ public sealed class ReplaySession
             return RunOutcome.BadInput;
         }
 
+        Inputs = inputs;
         var sw = Stopwatch.StartNew();
         bool unreadable = false;
         var summary = Summary = new RunSummary { TopologySha256 = _topology.Sha256 };

@@ -200,11 +200,17 @@ public sealed class SyslogSender : IDisposable
             Monitor.PulseAll(_lock);
         }
         _thread.Join(TimeSpan.FromSeconds(ConnectTimeout.TotalSeconds + 1));
+        long dropped;
         lock (_lock)
         {
             _dropped += _queue.Count;
             _queue.Clear();
+            dropped = _dropped;
         }
+        if (dropped > 0)
+            _notice?.Invoke(_lang == "ja"
+                ? $"syslog {_target} に届けられなかったメッセージ: {dropped} 件 (送信済み {Sent} 件)"
+                : $"{dropped} messages were not delivered to syslog {_target} ({Sent} sent)");
         _stop.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using SegVerify.Firewall.Dialects.FortiOS;
 using SegVerify.Firewall.Dialects.Iptables;
 using SegVerify.Firewall.Dialects.Nftables;
 
@@ -6,7 +7,7 @@ namespace SegVerify.Firewall.Dialects;
 /// <summary>The dialects check-firewall knows, by name, and detection of a file's dialect from its content.</summary>
 public static class DialectRegistry
 {
-    private static readonly List<IFirewallDialect> Known = [new NftDialect(), new IptablesDialect()];
+    private static readonly List<IFirewallDialect> Known = [new NftDialect(), new IptablesDialect(), new FortiOsDialect()];
 
     public static IReadOnlyList<IFirewallDialect> All
     {

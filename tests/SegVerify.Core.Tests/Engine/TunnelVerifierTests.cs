@@ -69,6 +69,9 @@ public class TunnelVerifierTests
         Assert.Null(viol.Vlan);
         Assert.Equal("gre 10.10.0.1->10.10.0.2", Tunnels(viol));
         Assert.Equal(CommunityIdOfInner(), viol.CommunityId);
+        Assert.Contains(",\"tunnel\":[{\"type\":\"gre\",\"src_ip\":\"10.10.0.1\",\"dst_ip\":\"10.10.0.2\"}],", Json(viol));
+        var line = FindingFormat.Line(viol, "en");
+        Assert.EndsWith(" via gre 10.10.0.1->10.10.0.2", line[..line.IndexOf(": ", StringComparison.Ordinal)]);
         var outer = Assert.Single(s.Findings, x => x.IsFlowEvent && x.Protocol == IpProto.Gre);
         Assert.Equal("allowed", outer.Rule);
         Assert.Null(outer.Tunnel);
@@ -79,6 +82,13 @@ public class TunnelVerifierTests
         Assert.Equal(2, inner.Packets);
         Assert.Equal(2, v.Stats.Packets);          // a frame is counted once, however many packets it carries
         Assert.Equal(2, v.Stats.Flows);
+    }
+
+    private static string Json(Finding f)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new System.Text.Json.Utf8JsonWriter(ms)) FindingJson.WriteObject(w, f);
+        return System.Text.Encoding.UTF8.GetString(ms.ToArray());
     }
 
     private static string CommunityIdOfInner() =>

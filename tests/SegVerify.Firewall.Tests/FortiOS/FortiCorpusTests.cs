@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using SegVerify.Core.Net;
-using SegVerify.Firewall.Analysis;
 using SegVerify.Firewall.Model;
 using SegVerify.Firewall.Dialects.FortiOS;
 using SegVerify.Tests.Common;
@@ -25,7 +24,7 @@ public class FortiCorpusTests(ITestOutputHelper output)
     }
 
     private static IntervalSet V4(string a, string b) =>
-        IntervalSet.Range(Domains.ToU(IpAddr.Parse(a)), Domains.ToU(IpAddr.Parse(b)));
+        IntervalSet.Range(FieldDomains.ToU(IpAddr.Parse(a)), FieldDomains.ToU(IpAddr.Parse(b)));
 
     private static FgWord At => new("x", 1, 1, false);
 
@@ -122,15 +121,15 @@ public class FortiCorpusTests(ITestOutputHelper output)
         Assert.Equal(net, r.Address("ipmask", FgFamily.V4, At).Set);
         Assert.Equal(net, r.Address("iprange", FgFamily.V4, At).Set);
         Assert.Equal(net, r.Address("abcdefghijklmnopqrstuvwxyz abcdefghijklmnopqrstuvwxyz abcdefghijklmnopqrstuvwxy", FgFamily.V4, At).Set);
-        Assert.Equal(Domains.V4, r.Address("ipmask-default", FgFamily.V4, At).Set);
-        Assert.Equal(Domains.V4, r.Address("wildcard-default", FgFamily.V4, At).Set);
+        Assert.Equal(FieldDomains.V4, r.Address("ipmask-default", FgFamily.V4, At).Set);
+        Assert.Equal(FieldDomains.V4, r.Address("wildcard-default", FgFamily.V4, At).Set);
         Assert.Equal(V4("0.0.0.0", "1.1.1.1"), r.Address("iprange-default", FgFamily.V4, At).Set);
         // The second block wins: 2.2.2.2 255.0.0.255 = every address whose first and last octets are 2.
         var w = r.Address("wildcard", FgFamily.V4, At);
         Assert.True(w.Exact);
-        Assert.True(w.Set.Contains(Domains.ToU(IpAddr.Parse("2.77.13.2"))));
-        Assert.False(w.Set.Contains(Domains.ToU(IpAddr.Parse("2.77.13.3"))));
-        Assert.False(w.Set.Contains(Domains.ToU(IpAddr.Parse("3.0.0.2"))));
+        Assert.True(w.Set.Contains(FieldDomains.ToU(IpAddr.Parse("2.77.13.2"))));
+        Assert.False(w.Set.Contains(FieldDomains.ToU(IpAddr.Parse("2.77.13.3"))));
+        Assert.False(w.Set.Contains(FieldDomains.ToU(IpAddr.Parse("3.0.0.2"))));
         Assert.Equal(65536, w.Set.Count);
         // interface-subnet resolves from the interface's own address.
         Assert.Equal(V4("1.1.1.0", "1.1.1.255"), r.Address("interface-subnet", FgFamily.V4, At).Set);
@@ -138,7 +137,7 @@ public class FortiCorpusTests(ITestOutputHelper output)
         {
             var s = r.Address(name, FgFamily.V4, At);
             Assert.False(s.Exact, name);
-            Assert.Equal(Domains.V4, s.Set);
+            Assert.Equal(FieldDomains.V4, s.Set);
             Assert.NotEmpty(s.Inexact);
         }
     }
@@ -229,5 +228,58 @@ public class FortiCorpusTests(ITestOutputHelper output)
         var cfg = FortiOsConfig.Build(doc, doc.Configs.Any(c => c.Path == "vdom") && !doc.Configs.Any(c => c.Path == "vdom" && c.Edits.Any(e => e.Name.Text == "root")) ? doc.Configs.First(c => c.Path == "vdom").Edits.First().Name.Text : null);
         output.WriteLine($"{rel}: {doc.Configs.Count} blocks, {cfg.Table("firewall policy").Objects.Count} policies, {cfg.Warnings.Count} warnings");
         Assert.NotEmpty(doc.Configs);
+        // Through the command line against the FortiGate sample topology: exit 0, 1 or 2, never 3, within a minute.
+        var topo = Path.Combine(TestPaths.RequireShared(), "firewall", "fortios-sample", "topology.yaml");
+        var o = new StringWriter(); var e = new StringWriter();
+        var run = Task.Run(() => SegVerify.Cli.Program.Run(["check-firewall", "--topology", topo, "--firewall", "fg-honcho", "--config", path,
+            "--dialect", "fortios", "--format", "jsonl", "--required"], o, e));
+        Assert.True(run.Wait(TimeSpan.FromSeconds(60)), $"{rel}: no answer within 60 s");
+        Assert.True(run.Result is 0 or 1 or 2, $"{rel}: exit {run.Result}: {e}");
+        if (run.Result != 2) Assert.Contains("\"event\":\"summary\"", o.ToString());
+        output.WriteLine($"  exit {run.Result}");
+    }
+
+    /// <summary>fortios-xutils' expected parse (parsed/*/all.json): the firewall objects and policies agree.</summary>
+    [SkippableTheory]
+    [InlineData("fortigate_cli_show_sample_0.txt", "fortigate-01")]
+    [InlineData("fortigate_cli_show_sample_1.txt", "fortigate-02")]
+    public void FortiosXutilsObjectsAndPoliciesAgree(string show, string parsed)
+    {
+        var res = Path.Combine(TestPaths.RequireShared(), "firewall", "fortios-xutils", "tests", "res");
+        var path = Path.Combine(res, "show_configs", show);
+        var doc = FortiConfigParser.Parse(path, File.ReadAllText(path));
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(res, "parsed", parsed, "all.json")))!["configs"]!.AsArray();
+        // Without VDOMs the top-level blocks; with VDOMs, config global plus each VDOM's blocks.
+        var scopes = new List<(string? Vdom, List<JsonNode> Blocks)>();
+        var global = json.Where(n => (string?)n!["config"] == "global").SelectMany(n => n!["configs"]!.AsArray()).Select(n => n!).ToList();
+        var vdomEdits = json.Where(n => (string?)n!["config"] == "vdom").SelectMany(n => n!["edits"]!.AsArray()).Where(e => e!["configs"] is not null).ToList();
+        if (vdomEdits.Count == 0) scopes.Add((null, json.Where(n => n!["config"] is not null).Select(n => n!).ToList()));
+        else foreach (var e in vdomEdits) scopes.Add(((string)e!["edit"]!, [.. global, .. e["configs"]!.AsArray().Select(n => n!)]));
+        int compared = 0;
+        foreach (var (vdom, blocks) in scopes)
+        {
+            var cfg = FortiOsConfig.Build(doc, vdom);
+            foreach (var table in new[] { "firewall address", "firewall addrgrp", "firewall service custom", "firewall service group", "firewall policy", "system interface", "system zone" })
+            {
+                var expected = blocks.FirstOrDefault(n => (string?)n["config"] == table)?["edits"]?.AsArray();
+                if (expected is null) continue;
+                var actual = cfg.Table(table).Objects;
+                Assert.Equal(expected.Select(x => (string)x!["edit"]!), actual.Select(a => a.Name));
+                foreach (var x in expected)
+                {
+                    var obj = actual.First(a => a.Name == (string)x!["edit"]!);
+                    foreach (var key in new[] { "srcintf", "dstintf", "srcaddr", "dstaddr", "service", "action", "member", "subnet", "start-ip", "end-ip", "type", "tcp-portrange", "udp-portrange", "protocol", "interface", "vdom", "ip" })
+                    {
+                        var v = x!.AsObject()[key];
+                        if (v is null) { Assert.Null(obj[key]); continue; }
+                        var want = v is JsonArray a ? a.Select(i => (string)i!).ToList() : [(string)v!];
+                        Assert.Equal(want, obj.List(key));
+                        compared++;
+                    }
+                }
+            }
+        }
+        output.WriteLine($"{show}: {compared} values compared");
+        Assert.True(compared > 100);
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using SegVerify.Core.Net;
-using SegVerify.Firewall.Analysis;
 using SegVerify.Firewall.Model;
 
 namespace SegVerify.Firewall.Dialects.FortiOS;
@@ -19,7 +18,7 @@ public sealed record FgAddrSet(IntervalSet Set, bool Exact, IReadOnlyList<FortiW
 }
 
 /// <summary>One alternative of a service: protocols, source ports, destination ports (and a destination restriction).</summary>
-public sealed record FgSvcAlt(IntervalSet Proto, IntervalSet Sport, IntervalSet Dport, IntervalSet? Dst = null);
+public sealed record FgSvcAlt(IntervalSet Proto, IntervalSet Sport, IntervalSet Dport, IntervalSet? Dst = null, int? IcmpType = null, int? IcmpCode = null);
 
 /// <summary>What a service name admits: alternatives, exactness, and whether ICMP types or codes were narrowed.</summary>
 public sealed record FgService(IReadOnlyList<FgSvcAlt> Alts, bool Exact, IReadOnlyList<FortiWarning> Inexact, bool IcmpTyped);
@@ -351,9 +350,23 @@ public sealed class FortiResolver(FortiOsConfig cfg)
                 }
             case "ICMP":
             case "ICMP6":
-                alts.Add(new FgSvcAlt(IntervalSet.Single(proto == "ICMP" ? IpProto.Icmp : IpProto.IcmpV6), AllPorts, AllPorts, dst));
-                icmpTyped = c.Get("icmptype") is not null;
-                break;
+                {
+                    int? type = null, code = null;
+                    if (c.Get("icmptype") is { } ts)
+                    {
+                        if (byte.TryParse(ts, NumberStyles.None, CultureInfo.InvariantCulture, out var tb)) type = tb;
+                        else { exact = false; why.Add(W(c, $"service '{c.Name}': icmptype '{ts}' is not understood; taken as every type", $"サービス '{c.Name}': icmptype '{ts}' を解釈できません。全タイプとして扱います")); }
+                        // A code only narrows a type (FortiOS rejects icmpcode without icmptype).
+                        if (type is not null && c.Get("icmpcode") is { } cs)
+                        {
+                            if (byte.TryParse(cs, NumberStyles.None, CultureInfo.InvariantCulture, out var cb)) code = cb;
+                            else { exact = false; why.Add(W(c, $"service '{c.Name}': icmpcode '{cs}' is not understood; taken as every code", $"サービス '{c.Name}': icmpcode '{cs}' を解釈できません。全コードとして扱います")); }
+                        }
+                    }
+                    alts.Add(new FgSvcAlt(IntervalSet.Single(proto == "ICMP" ? IpProto.Icmp : IpProto.IcmpV6), AllPorts, AllPorts, dst, type, code));
+                    icmpTyped = type is not null;
+                    break;
+                }
             default:
                 // Explicit-proxy protocols (ALL, HTTP, FTP, CONNECT, SOCKS-TCP, SOCKS-UDP) belong to proxy policies.
                 exact = false;

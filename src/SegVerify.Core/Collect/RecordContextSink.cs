@@ -1,0 +1,72 @@
+using SegVerify.Core.Engine;
+using SegVerify.Core.Output;
+
+namespace SegVerify.Core.Collect;
+
+/// <summary>
+/// Adds where a flow record came from to each finding and flow event on its way to the run's sink:
+/// <c>source</c> ("netflow" or "ipfix"), <c>exporter</c> (the exporter's address), <c>observation_domain</c> (IPFIX
+/// observation domain, NetFlow v9 source id, v5 engine type and id) and, for a sampled export, <c>sampling_interval</c>.
+/// </summary>
+public sealed class RecordContextSink(IFindingSink inner) : IFindingSink
+{
+    /// <summary>The exporter session whose record is being judged (set by <see cref="FlowAssembler"/>).</summary>
+    public ExporterSession? Current { get; set; }
+
+    public void Begin(RunInfo info) => inner.Begin(info);
+
+    public void OnFinding(Finding f)
+    {
+        var s = Current;
+        if (s is null) { inner.OnFinding(f); return; }
+        var extra = new List<KeyValuePair<string, object?>>(4 + (f.Extra?.Count ?? 0))
+        {
+            new("source", s.Source),
+            new("exporter", s.ExporterText),
+            new("observation_domain", (long)s.ObservationDomain),
+        };
+        if (s.SamplingInterval > 1) extra.Add(new("sampling_interval", (long)s.SamplingInterval));
+        if (f.Extra is not null) extra.AddRange(f.Extra);
+        inner.OnFinding(WithExtra(f, extra));
+    }
+
+    public void End(RunSummary summary) => inner.End(summary);
+
+    public void Dispose() { }
+
+    /// <summary>A copy of <paramref name="f"/> with <paramref name="extra"/> (every property of <see cref="Finding"/> is copied).</summary>
+    private static Finding WithExtra(Finding f, IReadOnlyList<KeyValuePair<string, object?>> extra) => new()
+    {
+        Rule = f.Rule,
+        IsFlowEvent = f.IsFlowEvent,
+        TimestampNs = f.TimestampNs,
+        NanosecondResolution = f.NanosecondResolution,
+        Protocol = f.Protocol,
+        ProtoText = f.ProtoText,
+        SrcIp = f.SrcIp,
+        SrcPort = f.SrcPort,
+        DstIp = f.DstIp,
+        DstPort = f.DstPort,
+        SrcMac = f.SrcMac is { IsZero: true } ? null : f.SrcMac, // a record without that MAC
+        DstMac = f.DstMac is { IsZero: true } ? null : f.DstMac,
+        Vlan = f.Vlan,
+        InnerVlan = f.InnerVlan,
+        Tunnel = f.Tunnel,
+        SrcZone = f.SrcZone,
+        DstZone = f.DstZone,
+        SrcTier = f.SrcTier,
+        DstTier = f.DstTier,
+        Direction = f.Direction,
+        Packets = f.Packets,
+        Bytes = f.Bytes,
+        CommunityId = f.CommunityId,
+        Message = f.Message,
+        Clause = f.Clause,
+        AllowedBy = f.AllowedBy,
+        Capture = f.Capture,
+        Offset = f.Offset,
+        Evidence = f.Evidence,
+        Config = f.Config,
+        Extra = extra,
+    };
+}
