@@ -94,7 +94,7 @@ public static class TopologyCommand
 
     /// <summary>The matrix cell: "allow" or the finding id, from the zones' tiers (intra-zone is always allowed).</summary>
     internal static string Cell(Zone from, Zone to) =>
-        from == to ? AllowWord : TierMatrix.Verdict(from.Tier, to.Tier) ?? AllowWord;
+        PolicyEngine.ZoneDefault(from, to) ?? AllowWord;
 
     /// <summary>Zone pairs (initiator, responder) where some allow rule or sanitisation path adds an exception.</summary>
     private static HashSet<(Zone, Zone)> ExceptionPairs(Topology t)
@@ -108,7 +108,7 @@ public static class TopologyCommand
             {
                 if (a == b) continue;
                 // mynumber <-> external is never excepted, whatever a rule says.
-                if ((a.Tier == Tier.MyNumber && b.Tier == Tier.External) || (a.Tier == Tier.External && b.Tier == Tier.MyNumber)) continue;
+                if (PolicyEngine.IsHardBlocked(a, b)) continue;
                 pairs.Add((a, b));
             }
         }

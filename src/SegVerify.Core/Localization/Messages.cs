@@ -13,31 +13,7 @@ public static class Messages
     public static bool IsJapanese(string lang) => lang == "ja";
 
     /// <summary>The policy clause (三層の対策 ...) a finding id stands for.</summary>
-    public static string Clause(string rule, string lang)
-    {
-        bool ja = IsJapanese(lang);
-        return rule switch
-        {
-            RuleIds.MynumberInternet => ja ? "三層の対策: マイナンバー利用事務系とインターネットの分離" : "Three-tier separation: the My Number tier never reaches the Internet",
-            RuleIds.MynumberIsolation => ja ? "三層の対策: マイナンバー利用事務系と他の領域との分離" : "Three-tier separation: the My Number tier is isolated from every other area",
-            RuleIds.LgwanInternetSeparation => ja ? "三層の対策: LGWAN接続系とインターネット接続系の分割（無害化通信のみ）" : "Three-tier separation: LGWAN and Internet tiers are split; data passes only through sanitisation",
-            RuleIds.ZoneCrossing => ja ? "通信経路の限定: 許可されていない領域間の通信" : "Restricted paths: a crossing between zones that no rule permits",
-            RuleIds.SanitizationMisuse => ja ? "無害化通信: 無害化経路の逆方向・対象外サービスでの利用" : "Sanitisation: a sanitisation path used backwards or for another service",
-            RuleIds.MacBinding => ja ? "端末の限定: IPアドレスとMACアドレスの紐付け" : "Device restriction: IP address bound to its registered MAC address",
-            RuleIds.UnregisteredDevice => ja ? "端末の限定: 未登録端末の接続禁止" : "Device restriction: no unregistered device on a registered-only segment",
-            RuleIds.VlanMismatch => ja ? "ネットワーク分離: VLAN設定の整合" : "Network separation: VLAN assignment matches the segment",
-            RuleIds.UnclassifiedAddress => ja ? "構成管理: すべてのアドレスが領域に属すること" : "Configuration: every address belongs to a declared zone",
-            RuleIds.UndeclaredService => ja ? "使用されていないポートの閉鎖" : "Close unused ports",
-            RuleIds.LargeTransfer => ja ? "情報持ち出しの監視: 領域間の大量転送" : "Exfiltration watch: large transfer between zones",
-            RuleIds.ExpiredException => ja ? "例外措置: 期限切れの例外の利用" : "Exceptions: use of an expired exception",
-            RuleIds.CaptureDamaged => ja ? "証跡: キャプチャファイルの完全性" : "Evidence: capture file integrity",
-            RuleIds.RequiredBlocked => ja ? "例外措置: 許可された経路が遮断されている" : "Exceptions: a permitted path is blocked",
-            RuleIds.ShadowedRule => ja ? "フィルタリング設定の整合: 到達しないルール" : "Filtering consistency: a rule that can never match",
-            RuleIds.UnsupportedSyntax => ja ? "フィルタリング設定の整合: 解釈できない構文" : "Filtering consistency: syntax not understood",
-            RuleIds.SpoofableInterface => ja ? "フィルタリング設定の整合: 送信元詐称の防止" : "Filtering consistency: spoofed sources are dropped",
-            _ => rule,
-        };
-    }
+    public static string Clause(string rule, string lang) => Policy.ClauseTable.Text(rule, lang);
 
     /// <summary>One sentence a person can act on.</summary>
     public static string Message(string rule, string lang, in MessageContext c)

@@ -20,6 +20,14 @@ public static class IpProto
     public const byte Ipv6NoNext = 59;
     public const byte Ipv6DstOpts = 60;
     public const byte Sctp = 132;
+    public const byte Dccp = 33;
+    public const byte UdpLite = 136;
+
+    /// <summary>
+    /// The protocols whose header starts with a 16-bit source port and a 16-bit destination port: the one definition
+    /// of "carries ports" (the firewall analysis, the policy's services and the output all use it).
+    /// </summary>
+    public static readonly byte[] Ported = [Tcp, Udp, Dccp, Sctp, UdpLite];
 
     /// <summary>The spec's text for a protocol: tcp, udp, icmp, icmpv6, else the number.</summary>
     public static string Name(byte proto) => proto switch
@@ -33,5 +41,5 @@ public static class IpProto
 
     private static readonly string[] NumberNames = Enumerable.Range(0, 256).Select(i => i.ToString()).ToArray();
 
-    public static bool HasPorts(byte proto) => proto is Tcp or Udp or Sctp;
+    public static bool HasPorts(byte proto) => proto is Tcp or Udp or Dccp or Sctp or UdpLite;
 }

@@ -13,8 +13,10 @@ public readonly record struct FlowVerdict(string? Rule, PolicyRule? By)
 }
 
 /// <summary>
-/// The one policy engine of SegVerify: answers "is this flow allowed, and by which rule or path?" for traffic
-/// (replay, monitor) and for firewall packet classes (check-firewall) alike. Format v1, "The verdict for a flow".
+/// The one policy engine of SegVerify: the clauses of <see cref="PolicyClauses.InOrder"/> applied by one fold
+/// (<see cref="Fold{T, TSpace, TSink}"/>) to a single flow (<see cref="Judge"/>: replay, monitor) or to sets of
+/// flows (check-firewall), and read at zone level by <see cref="ZoneDefault"/> (topology validate's matrix).
+/// Format v1, "The verdict for a flow".
 /// </summary>
 public sealed class PolicyEngine
 {
@@ -36,6 +38,15 @@ public sealed class PolicyEngine
         _rules = topology.AllRules.ToArray();
     }
 
+    /// <summary>The day (JST) that decides whether a rule has expired, for a moment in UTC.</summary>
+    public static DateOnly Day(DateTime utc) => DateOnly.FromDateTime(utc + DateOffset);
+
+    public static bool IsExpired(PolicyRule r, DateOnly day) => r.Expires is { } exp && day > exp;
+
+    /// <summary>The hard block: My Number tier to or from the external tier.</summary>
+    public static bool IsHardBlocked(Zone a, Zone b) =>
+        (a.Tier == Tier.MyNumber && b.Tier == Tier.External) || (a.Tier == Tier.External && b.Tier == Tier.MyNumber);
+
     /// <summary>True when an endpoint of a rule covers this address of this zone.</summary>
     public static bool Matches(Endpoint e, Zone zone, IpAddr ip) => e switch
     {
@@ -47,49 +58,109 @@ public sealed class PolicyEngine
     };
 
     /// <summary>
+    /// The verdict between two zones before any rule: the zone-level clauses (hard block, intra-zone, matrix) in the
+    /// order of <see cref="PolicyClauses.InOrder"/>. null means allowed.
+    /// </summary>
+    public static string? ZoneDefault(Zone a, Zone b)
+    {
+        foreach (var c in PolicyClauses.InOrder)
+        {
+            switch (c)
+            {
+                case PolicyClause.HardBlock when IsHardBlocked(a, b): return RuleIds.MynumberInternet;
+                case PolicyClause.IntraZone when a == b: return null;
+                case PolicyClause.Matrix: return TierMatrix.Verdict(a.Tier, b.Tier);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Applies the clauses in order to the flows of <paramref name="space"/> from zone <paramref name="a"/> to zone
+    /// <paramref name="b"/> on <paramref name="day"/>: each clause takes what is left and hands the parts it decides
+    /// to <paramref name="sink"/>. Stops when nothing is left.
+    /// </summary>
+    public void Fold<T, TSpace, TSink>(Zone a, Zone b, DateOnly day, TSpace space, ref TSink sink)
+        where TSpace : IFlowSpace<T> where TSink : IPolicyPartSink<T>
+    {
+        var rest = space.All;
+        string? matrix = null;
+        foreach (var clause in PolicyClauses.InOrder)
+        {
+            if (space.IsEmpty(rest)) return;
+            switch (clause)
+            {
+                case PolicyClause.HardBlock:
+                    if (IsHardBlocked(a, b)) { sink.Add(clause, RuleIds.MynumberInternet, null, rest); return; }
+                    break;
+                case PolicyClause.IntraZone:
+                    if (a == b) { sink.Add(clause, null, null, rest); return; }
+                    break;
+                case PolicyClause.RulesAndPaths:
+                case PolicyClause.Expiry:
+                    {
+                        bool expiredPass = clause == PolicyClause.Expiry;
+                        foreach (var r in _rules)
+                        {
+                            if (IsExpired(r, day) != expiredPass) continue;
+                            var part = space.Intersect(rest, space.Rule(r));
+                            if (space.IsEmpty(part)) continue;
+                            sink.Add(clause, expiredPass ? RuleIds.ExpiredException : null, r, part);
+                            rest = space.Subtract(rest, part);
+                            if (space.IsEmpty(rest)) return;
+                        }
+                        break;
+                    }
+                case PolicyClause.Matrix:
+                    matrix = TierMatrix.Verdict(a.Tier, b.Tier);
+                    if (matrix is null) { sink.Add(clause, null, null, rest); return; }
+                    break;
+                case PolicyClause.SanitisationMisuse:
+                    foreach (var p in _paths)
+                    {
+                        var part = space.Intersect(rest, space.PathEndpoints(p));
+                        if (space.IsEmpty(part)) continue;
+                        sink.Add(clause, RuleIds.SanitizationMisuse, p, part);
+                        rest = space.Subtract(rest, part);
+                        if (space.IsEmpty(rest)) return;
+                    }
+                    break;
+            }
+        }
+        // What the matrix forbids and no later clause refined keeps the matrix's finding.
+        if (matrix is not null && !space.IsEmpty(rest)) sink.Add(PolicyClause.Matrix, matrix, null, rest);
+    }
+
+    /// <summary>
     /// Judges a flow from an initiator to a responder on the responder's proto/port.
     /// <paramref name="firstPacketUtc"/> decides whether an allow rule has expired.
     /// </summary>
     public FlowVerdict Judge(Zone initiatorZone, IpAddr initiatorIp, Zone responderZone, IpAddr responderIp,
                              byte proto, ushort responderPort, DateTime firstPacketUtc)
     {
-        // 1. intra-zone
-        if (initiatorZone == responderZone) return FlowVerdict.AllowedByDefault;
+        var sink = new FirstPart();
+        Fold<bool, PointSpace, FirstPart>(initiatorZone, responderZone, Day(firstPacketUtc),
+            new PointSpace(initiatorZone, initiatorIp, responderZone, responderIp, proto, responderPort), ref sink);
+        return sink.Verdict;
+    }
 
-        // 2. mynumber <-> external: whatever any rule says
-        if ((initiatorZone.Tier == Tier.MyNumber && responderZone.Tier == Tier.External) ||
-            (initiatorZone.Tier == Tier.External && responderZone.Tier == Tier.MyNumber))
-            return new FlowVerdict(RuleIds.MynumberInternet, null);
+    /// <summary>A single flow as a flow space: a set is the flow (true) or nothing (false).</summary>
+    private readonly struct PointSpace(Zone az, IpAddr a, Zone bz, IpAddr b, byte proto, ushort port) : IFlowSpace<bool>
+    {
+        public bool All => true;
+        public bool Rule(PolicyRule r) => r.ServiceMatches(proto, port) && Matches(r.From, az, a) && Matches(r.To, bz, b);
+        public bool PathEndpoints(PolicyRule p) =>
+            (Matches(p.From, az, a) && Matches(p.To, bz, b)) || (Matches(p.To, az, a) && Matches(p.From, bz, b));
+        public bool Intersect(bool x, bool y) => x && y;
+        public bool Subtract(bool x, bool y) => x && !y;
+        public bool IsEmpty(bool x) => !x;
+    }
 
-        // 3. a rule or path, one-way, with the service
-        PolicyRule? expired = null;
-        var day = DateOnly.FromDateTime(firstPacketUtc + DateOffset);
-        foreach (var r in _rules)
-        {
-            if (!r.ServiceMatches(proto, responderPort) ||
-                !Matches(r.From, initiatorZone, initiatorIp) || !Matches(r.To, responderZone, responderIp))
-                continue;
-            if (r.Expires is { } exp && day > exp)
-            {
-                expired ??= r;
-                continue;
-            }
-            return new FlowVerdict(null, r);
-        }
-        if (expired is not null) return new FlowVerdict(RuleIds.ExpiredException, expired);
-
-        // 4. the tier matrix
-        var m = TierMatrix.Verdict(initiatorZone.Tier, responderZone.Tier);
-        if (m is null) return FlowVerdict.AllowedByDefault;
-
-        // A flow between the endpoints of a sanitisation path in the wrong direction or on another service is
-        // reported as its misuse instead of the matrix finding.
-        foreach (var p in _paths)
-        {
-            bool reverse = Matches(p.To, initiatorZone, initiatorIp) && Matches(p.From, responderZone, responderIp);
-            bool sameWay = Matches(p.From, initiatorZone, initiatorIp) && Matches(p.To, responderZone, responderIp);
-            if (reverse || sameWay) return new FlowVerdict(RuleIds.SanitizationMisuse, p);
-        }
-        return new FlowVerdict(m, null);
+    /// <summary>Keeps the one part a single flow falls in.</summary>
+    private struct FirstPart : IPolicyPartSink<bool>
+    {
+        public FlowVerdict Verdict;
+        public void Add(PolicyClause clause, string? findingId, PolicyRule? by, bool flows) =>
+            Verdict = findingId is null && by is null ? FlowVerdict.AllowedByDefault : new FlowVerdict(findingId, by);
     }
 }

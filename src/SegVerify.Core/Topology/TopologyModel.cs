@@ -65,13 +65,20 @@ public readonly record struct SourcePos(string File, int Line, int Column)
 /// <summary>One proto/port range of a service. <see cref="Protocol"/> 1 (icmp) also matches ICMPv6 (58).</summary>
 public readonly record struct ServiceEntry(byte Protocol, ushort Low, ushort High)
 {
+    private static readonly byte[] IcmpBoth = [IpProto.Icmp, IpProto.IcmpV6];
+
+    /// <summary>The protocols the entry covers (icmp covers ICMPv6 too).</summary>
+    public IReadOnlyList<byte> Protocols => Protocol == IpProto.Icmp ? IcmpBoth : [Protocol];
+
+    /// <summary>True when the entry limits the responder port to Low..High (its protocol carries ports).</summary>
+    public bool LimitsPort => IpProto.HasPorts(Protocol);
+
     /// <summary>True when a flow of this protocol to this responder port is in the entry.</summary>
     public bool Matches(byte proto, ushort port)
     {
         if (Protocol == IpProto.Icmp) return proto is IpProto.Icmp or IpProto.IcmpV6;
         if (Protocol != proto) return false;
-        if (!IpProto.HasPorts(proto)) return true;
-        return port >= Low && port <= High;
+        return !LimitsPort || (port >= Low && port <= High);
     }
 
     public override string ToString() =>

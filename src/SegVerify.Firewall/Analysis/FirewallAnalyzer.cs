@@ -117,14 +117,8 @@ public sealed class FirewallAnalyzer
         if (r.Services is null) { res.Add((Domains.Full[(int)Dim.Proto], Domains.Full[(int)Dim.Dport])); return res; }
         foreach (var s in r.Services)
             foreach (var e in s.Entries)
-            {
-                if (e.Protocol == IpProto.Icmp)
-                    res.Add((IntervalSet.FromRanges([(IpProto.Icmp, IpProto.Icmp), (IpProto.IcmpV6, IpProto.IcmpV6)]), Domains.Full[(int)Dim.Dport]));
-                else if (!IpProto.HasPorts(e.Protocol))
-                    res.Add((IntervalSet.Single(e.Protocol), Domains.Full[(int)Dim.Dport]));
-                else
-                    res.Add((IntervalSet.Single(e.Protocol), IntervalSet.Range(e.Low, e.High)));
-            }
+                res.Add((IntervalSet.FromRanges(e.Protocols.Select(p => ((UInt128)p, (UInt128)p))),
+                         e.LimitsPort ? IntervalSet.Range(e.Low, e.High) : Domains.Full[(int)Dim.Dport]));
         return res;
     }
 
@@ -144,42 +138,36 @@ public sealed class FirewallAnalyzer
         return res;
     }
 
-    private bool Expired(PolicyRule r) =>
-        r.Expires is { } exp && DateOnly.FromDateTime(_opt.NowUtc + PolicyEngine.DateOffset) > exp;
+    private bool Expired(PolicyRule r) => PolicyEngine.IsExpired(r, PolicyEngine.Day(_opt.NowUtc));
 
-    /// <summary>The forbidden regions of a zone pair, each with its finding id and the rule or path named.</summary>
+    /// <summary>Packet sets between two zones as the policy fold's flow space (addresses restricted to the zones).</summary>
+    private readonly struct BoxSpace(FirewallAnalyzer an, Zone a, Zone b) : IFlowSpace<List<PacketBox>>
+    {
+        public List<PacketBox> All => [PacketBox.Universe()];
+        public List<PacketBox> Rule(PolicyRule r) => an.RuleRegion(r, a, b);
+        public List<PacketBox> PathEndpoints(PolicyRule p) =>
+            PacketSets.Disjoint([.. an.RuleRegion(p, a, b, true), .. an.RuleRegion(p, a, b, true, true)]);
+        public List<PacketBox> Intersect(List<PacketBox> x, List<PacketBox> y) => PacketSets.Intersect(x, y);
+        public List<PacketBox> Subtract(List<PacketBox> x, List<PacketBox> y) => PacketSets.Subtract(x, y);
+        public bool IsEmpty(List<PacketBox> x) => x.Count == 0;
+    }
+
+    /// <summary>Collects the forbidden parts of the fold.</summary>
+    private struct ForbiddenParts() : IPolicyPartSink<List<PacketBox>>
+    {
+        public readonly List<(string Id, PolicyRule? By, List<PacketBox> Region)> Parts = [];
+        public void Add(PolicyClause clause, string? findingId, PolicyRule? by, List<PacketBox> flows)
+        {
+            if (findingId is not null) Parts.Add((findingId, by, flows));
+        }
+    }
+
+    /// <summary>The forbidden regions of a zone pair, each with its finding id and the rule or path named: the policy's clauses folded over packet sets.</summary>
     private List<(string Id, PolicyRule? By, List<PacketBox> Region)> Forbidden(Zone a, Zone b)
     {
-        var res = new List<(string, PolicyRule?, List<PacketBox>)>();
-        var universe = new List<PacketBox> { PacketBox.Universe() };
-        if ((a.Tier == Tier.MyNumber && b.Tier == Tier.External) || (a.Tier == Tier.External && b.Tier == Tier.MyNumber))
-        {
-            res.Add((RuleIds.MynumberInternet, null, universe));
-            return res;
-        }
-        var valid = new List<PacketBox>();
-        foreach (var r in _policy.Rules) if (!Expired(r)) valid.AddRange(RuleRegion(r, a, b));
-        var rest = PacketSets.Subtract(universe, valid);
-        foreach (var r in _policy.Rules)
-        {
-            if (!Expired(r)) continue;
-            var reg = PacketSets.Intersect(rest, RuleRegion(r, a, b));
-            if (reg.Count == 0) continue;
-            res.Add((RuleIds.ExpiredException, r, reg));
-            rest = PacketSets.Subtract(rest, reg);
-        }
-        var m = TierMatrix.Verdict(a.Tier, b.Tier);
-        if (m is null) return res;
-        foreach (var p in _topo.Sanitization)
-        {
-            var reg = PacketSets.Intersect(rest, [.. RuleRegion(p, a, b, true), .. RuleRegion(p, a, b, true, true)]);
-            reg = PacketSets.Disjoint(reg);
-            if (reg.Count == 0) continue;
-            res.Add((RuleIds.SanitizationMisuse, p, reg));
-            rest = PacketSets.Subtract(rest, reg);
-        }
-        if (rest.Count > 0) res.Add((m, null, rest));
-        return res;
+        var sink = new ForbiddenParts();
+        _policy.Fold<List<PacketBox>, BoxSpace, ForbiddenParts>(a, b, PolicyEngine.Day(_opt.NowUtc), new BoxSpace(this, a, b), ref sink);
+        return sink.Parts;
     }
 
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
@@ -419,23 +407,7 @@ public sealed class FirewallAnalyzer
 
     private static ConfigLocation Location(ConfigPos p) => new(p.File, p.Line, p.Column);
 
-    private string Clause(string id)
-    {
-        bool ja = _opt.Language == "ja";
-        return id switch
-        {
-            RuleIds.MynumberInternet => ja ? "三層の対策: マイナンバー利用事務系とインターネットの分離" : "three-tier: My Number business separated from the Internet",
-            RuleIds.MynumberIsolation => ja ? "三層の対策: マイナンバー利用事務系と他の領域との分離" : "three-tier: My Number business isolated from other zones",
-            RuleIds.LgwanInternetSeparation => ja ? "三層の対策: LGWAN接続系とインターネット接続系の分割" : "three-tier: LGWAN-connected separated from Internet-connected",
-            RuleIds.ZoneCrossing => ja ? "通信経路の限定" : "limit communication paths between zones",
-            RuleIds.SanitizationMisuse => ja ? "無害化通信の経路と方向" : "sanitisation paths: direction and service",
-            RuleIds.ExpiredException => ja ? "例外措置の有効期限" : "exceptions expire",
-            RuleIds.RequiredBlocked => ja ? "許可された業務通信の確保" : "permitted business traffic must pass",
-            RuleIds.SpoofableInterface => ja ? "送信元アドレス詐称の防止" : "drop spoofed source addresses",
-            RuleIds.ShadowedRule => ja ? "設定の不整合の防止" : "no dead or contradictory firewall rules",
-            _ => ja ? "ファイアウォール設定の読み取り" : "firewall configuration read",
-        };
-    }
+    private string Clause(string id) => ClauseTable.Text(id, _opt.Language);
 
     /// <summary>The whole class in words, e.g. <c>tcp 10.1.0.0/16 -> 10.2.0.0/16 dport 445</c>.</summary>
     public static string Describe(PacketBox b)

@@ -99,8 +99,8 @@ public static class FieldDomains
         _ => Full[(int)HeaderField.SrcIp],
     };
 
-    /// <summary>Protocols whose packets carry ports: tcp, udp, dccp, sctp, udplite.</summary>
-    public static readonly IntervalSet PortedProtocols = IntervalSet.FromRanges([(6, 6), (17, 17), (33, 33), (132, 132), (136, 136)]);
+    /// <summary>Protocols whose packets carry ports (<see cref="IpProto.Ported"/>).</summary>
+    public static readonly IntervalSet PortedProtocols = IntervalSet.FromRanges(IpProto.Ported.Select(p => ((UInt128)p, (UInt128)p)));
 
     /// <summary>ICMP and ICMPv6: the protocols whose packets carry a type and a code.</summary>
     public static readonly IntervalSet IcmpProtocols = IntervalSet.FromRanges([(1, 1), (58, 58)]);
