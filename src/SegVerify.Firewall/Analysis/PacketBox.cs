@@ -56,6 +56,30 @@ public sealed class PacketBox
 
     public PacketBox(IntervalSet[] d) { D = d; }
 
+    private int _hash;
+
+    /// <summary>A structural hash of the box (cached).</summary>
+    public int Hash
+    {
+        get
+        {
+            if (_hash != 0) return _hash;
+            var h = new HashCode();
+            foreach (var s in D) h.Add(s.GetHashCode());
+            int v = h.ToHashCode();
+            return _hash = v == 0 ? 1 : v;
+        }
+    }
+
+    /// <summary>True when both boxes hold the same sets in every dimension.</summary>
+    public bool SameAs(PacketBox o)
+    {
+        if (ReferenceEquals(this, o)) return true;
+        if (Hash != o.Hash) return false;
+        for (int i = 0; i < D.Length; i++) if (!D[i].Equals(o.D[i])) return false;
+        return true;
+    }
+
     public static PacketBox Universe() => new((IntervalSet[])Domains.Full.Clone());
 
     public IntervalSet this[Dim d] => D[(int)d];

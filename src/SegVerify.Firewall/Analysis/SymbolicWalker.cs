@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using SegVerify.Firewall.Model;
 
 namespace SegVerify.Firewall.Analysis;
@@ -17,6 +18,35 @@ public sealed class SymbolicWalker
     private readonly bool _shadowMode;
     private readonly bool[] _hit;
     private readonly HashSet<Acl> _reached = [];
+    // Chain results by (ACL, input): an ACL is walked once per distinct input set, however many paths lead to it.
+    private readonly ConcurrentDictionary<MemoKey, Result> _memo = new();
+
+    private sealed class MemoKey : IEquatable<MemoKey>
+    {
+        private readonly Acl _acl;
+        private readonly List<TaggedBox> _input;
+        private readonly int _hash;
+
+        public MemoKey(Acl acl, List<TaggedBox> input)
+        {
+            _acl = acl; _input = input;
+            var h = new HashCode();
+            h.Add(acl);
+            foreach (var t in input) { h.Add(t.Box.Hash); h.Add(t.Rule); }
+            _hash = h.ToHashCode();
+        }
+
+        public bool Equals(MemoKey? o)
+        {
+            if (o is null || o._hash != _hash || o._acl != _acl || o._input.Count != _input.Count) return false;
+            for (int i = 0; i < _input.Count; i++)
+                if (_input[i].Rule != o._input[i].Rule || !_input[i].Box.SameAs(o._input[i].Box)) return false;
+            return true;
+        }
+
+        public override bool Equals(object? obj) => Equals(obj as MemoKey);
+        public override int GetHashCode() => _hash;
+    }
 
     public SymbolicWalker(CompiledRuleset compiled, bool shadowMode = false)
     {
@@ -42,7 +72,11 @@ public sealed class SymbolicWalker
     /// <summary>Runs an entry ACL: what falls off its end or returns takes its default line.</summary>
     public Result WalkEntry(Acl acl, List<TaggedBox> input)
     {
-        var r = Walk(acl, input);
+        var walked = Walk(acl, input);
+        var r = new Result();
+        r.Accepted.AddRange(walked.Accepted);
+        r.Dropped.AddRange(walked.Dropped);
+        r.Returned.AddRange(walked.Returned);
         var pol = acl.Default;
         bool accept = pol is null || pol.Action is LineAction.Accept;
         foreach (var t in r.Returned)
@@ -98,7 +132,17 @@ public sealed class SymbolicWalker
         return res;
     }
 
+    /// <summary>Walks an ACL, memoised; the result's lists are shared and must not be changed.</summary>
     private Result Walk(Acl acl, List<TaggedBox> input)
+    {
+        var key = new MemoKey(acl, input);
+        if (_memo.TryGetValue(key, out var known)) return known;
+        var res = WalkUncached(acl, input);
+        _memo.TryAdd(key, res);
+        return res;
+    }
+
+    private Result WalkUncached(Acl acl, List<TaggedBox> input)
     {
         var res = new Result();
         var rem = input;

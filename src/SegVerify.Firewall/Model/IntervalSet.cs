@@ -151,11 +151,15 @@ public sealed class IntervalSet : IEquatable<IntervalSet>
 
     public override bool Equals(object? obj) => obj is IntervalSet o && Equals(o);
 
+    private int _hash;
+
     public override int GetHashCode()
     {
+        if (_hash != 0) return _hash;
         var h = new HashCode();
         foreach (var x in _v) h.Add(x);
-        return h.ToHashCode();
+        int v = h.ToHashCode();
+        return _hash = v == 0 ? 1 : v;
     }
 
     public override string ToString() =>
