@@ -31,6 +31,13 @@ public static class Program
             var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
             return parse.Invoke(config);
         }
+        catch (SegVerify.Core.Output.OutputWriteException ex)
+        {
+            // A closed pipe (e.g. '| head -1') stops the run at once with its own status; any other write error
+            // names the output and is bad usage or environment (exit 2), never an internal error.
+            try { stderr.WriteLine("segverify: " + ex.Message); } catch (IOException) { }
+            return ex.PipeClosed ? ExitCodes.PipeClosed : ExitCodes.Usage;
+        }
         catch (SegVerify.Core.Audit.AuditLogException ex)
         {
             // The audit log became unwritable during the run (full disk, removed volume): bad environment, not a bug.
@@ -50,6 +57,12 @@ public static class ExitCodes
     public const int Violations = 1;
     public const int Usage = 2;
     public const int Internal = 3;
+    /// <summary>Standard output's reader went away (EPIPE); as a shell reports a process ended by SIGPIPE (128 + 13).</summary>
+    public const int PipeClosed = 141;
+    /// <summary>Stopped by SIGINT after writing every finding and the summary (128 + 2).</summary>
+    public const int Interrupted = 130;
+    /// <summary>Stopped by SIGTERM after writing every finding and the summary (128 + 15).</summary>
+    public const int Terminated = 143;
 
     public static int InternalError(Exception ex, TextWriter stderr)
     {

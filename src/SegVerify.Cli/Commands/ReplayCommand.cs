@@ -72,9 +72,17 @@ public static class ReplayCommand
                     Language = lang,
                 },
             }, topo, stderr);
-            return (int)session.Run(() => AuditArgs.Wrap(
-                SyslogArgs.Wrap(SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo), siem),
-                auditLog, auditLog is null ? null! : ReplayAuditStart(pr, topo, session.Inputs)));
+            // SIGINT/SIGTERM: stop reading, judge every open flow, write every finding and the summary with
+            // "interrupted": true, close the outputs, then exit 130/143 (docs/interruption.md).
+            using var cts = new CancellationTokenSource();
+            int signalled = 0;
+            using var sigint = InterruptSignals.Register(System.Runtime.InteropServices.PosixSignal.SIGINT, cts, () => signalled = ExitCodes.Interrupted);
+            using var sigterm = InterruptSignals.Register(System.Runtime.InteropServices.PosixSignal.SIGTERM, cts, () => signalled = ExitCodes.Terminated);
+            var outcome = session.Run(() => AuditArgs.Wrap(
+                SyslogArgs.Wrap(SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo,
+                    [.. session.Inputs, topo.SourcePath]), siem),
+                auditLog, auditLog is null ? null! : ReplayAuditStart(pr, topo, session.Inputs)), cts.Token);
+            return signalled != 0 ? signalled : (int)outcome;
         });
         return cmd;
     }

@@ -10,20 +10,33 @@ public static class SinkFactory
     /// A sink for --format writing to --output (or standard output). Text gets colour only on a terminal.
     /// <paramref name="ruleNames"/> are the topology's allow rules and sanitisation paths (JUnit test cases).
     /// </summary>
-    public static IFindingSink Create(string format, string? outputFile, TextWriter stdout, string lang, IReadOnlyList<string>? ruleNames = null, SegVerify.Core.Topology.Topology? topology = null)
+    public static IFindingSink Create(string format, string? outputFile, TextWriter stdout, string lang, IReadOnlyList<string>? ruleNames = null, SegVerify.Core.Topology.Topology? topology = null, IEnumerable<string>? inputs = null)
     {
+        // --output: a temporary file beside the target, renamed over it when the run completes (refused when it is
+        // one of the inputs). Standard output of the process: written through its file descriptor, so a closed pipe
+        // is seen (the console stream ignores EPIPE) and every write error names the output.
+        Stream? fileStream = outputFile is not null ? AtomicOutputFile.Open(outputFile, inputs ?? [], lang) : null;
+        bool realStdout = outputFile is null && ReferenceEquals(stdout, Console.Out);
         if (format == "jsonl")
         {
-            Stream stream = outputFile is null ? OpenStdout(stdout) : File.Create(outputFile);
-            return new JsonlSink(stream, ownsStream: outputFile is not null);
+            Stream stream = fileStream ?? (realStdout ? StdoutStream(lang) : new TextWriterStream(stdout));
+            var jsonl = new JsonlSink(stream, ownsStream: true);
+            return fileStream is null ? jsonl : new CompletingSink(jsonl, fileStream);
         }
-        bool toTerminal = outputFile is null && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
-        TextWriter writer = outputFile is null ? stdout : new StreamWriter(File.Create(outputFile), new System.Text.UTF8Encoding(false));
+        bool toTerminal = realStdout && !Console.IsOutputRedirected;
+        TextWriter writer = fileStream is not null ? new StreamWriter(fileStream, new System.Text.UTF8Encoding(false))
+            : realStdout && !toTerminal ? new StreamWriter(StdoutStream(lang), new System.Text.UTF8Encoding(false))
+            : stdout;
         var sink = format == "junit" && topology is not null
             ? new JunitSink(writer, lang, topology)
             : ForWriter(format, writer, lang, ruleNames, color: toTerminal && Environment.GetEnvironmentVariable("NO_COLOR") is null);
-        return outputFile is null ? sink : new OwningSink(sink, writer);
+        if (ReferenceEquals(writer, stdout)) return sink;
+        var owning = new OwningSink(sink, writer);
+        return fileStream is null ? owning : new CompletingSink(owning, fileStream);
     }
+
+    private static Stream StdoutStream(string lang) =>
+        new GuardedStream(new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1 << 16), "standard output", lang);
 
     /// <summary>A sink over a TextWriter (jsonl too), e.g. for monitor and tests.</summary>
     public static IFindingSink ForWriter(string format, TextWriter writer, string lang, IReadOnlyList<string>? ruleNames = null, bool color = false) =>
@@ -36,10 +49,6 @@ public static class SinkFactory
             "html" => new HtmlSink(writer, lang),
             _ => throw new ArgumentException($"unknown format '{format}'"),
         };
-
-    /// <summary>The process's standard output as a stream, or a stream over the given writer (tests run in-process).</summary>
-    private static Stream OpenStdout(TextWriter stdout) =>
-        ReferenceEquals(stdout, Console.Out) ? Console.OpenStandardOutput() : new TextWriterStream(stdout);
 }
 
 /// <summary>Adapts a TextWriter to a UTF-8 byte stream (for in-process tests).</summary>
@@ -68,6 +77,20 @@ internal sealed class TextWriterStream(TextWriter writer) : Stream
             buffer = buffer.Slice(take);
         }
     }
+}
+
+/// <summary>Marks an --output file complete once the run's summary is written, so disposing renames it into place.</summary>
+internal sealed class CompletingSink(IFindingSink inner, Stream file) : IFindingSink
+{
+    public void Begin(RunInfo info) => inner.Begin(info);
+    public void OnFinding(Finding finding) => inner.OnFinding(finding);
+    public void OnProbe(ProbeResult probe) => inner.OnProbe(probe);
+    public void End(RunSummary summary)
+    {
+        inner.End(summary);
+        AtomicOutputFile.Complete(file);
+    }
+    public void Dispose() => inner.Dispose();
 }
 
 /// <summary>Disposes the file writer after the sink it feeds.</summary>

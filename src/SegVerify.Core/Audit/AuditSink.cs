@@ -29,7 +29,7 @@ public sealed class AuditSink(IFindingSink inner, AuditLogWriter log, AuditRunSt
 
     public void End(RunSummary summary)
     {
-        log.WriteRunEnd(summary, Interrupted);
+        log.WriteRunEnd(summary, Interrupted || summary.Extra.Any(e => e.Key == "interrupted" && e.Value is true));
         inner.End(summary);
     }
 

@@ -82,6 +82,7 @@ public sealed class ReplaySession
         }
         engine.Finish(summary);
         summary.ElapsedSeconds = sw.Elapsed.TotalSeconds;
+        if (cancel.IsCancellationRequested) summary.Extra.Add(new("interrupted", true));
         sink.End(summary);
         if (unreadable) return RunOutcome.BadInput;
         return summary.Violations > 0 ? RunOutcome.Violations : RunOutcome.Clean;
