@@ -195,7 +195,11 @@ public sealed class CheckFirewallSession
             var tr = ConcreteTracer.Trace(rs, pk!);
             sink.OnProbe(new ProbeResult(p, tr.VerdictText,
                 tr.Path.Select(r => new ProbeStep(Location(r.Pos), r.Text)).ToList(),
-                tr.Decider is null ? null : Location(tr.Decider.Pos), tr.Approximate));
+                tr.Decider is null ? null : Location(tr.Decider.Pos), tr.Approximate)
+            {
+                NatDstIp = tr.NatDst?.ToString(),
+                NatDstPort = tr.NatDst is not null && Core.Net.IpProto.HasPorts(pk!.Proto) ? tr.NatDstPort : null,
+            });
         }
         return outcome;
     }

@@ -77,3 +77,27 @@ public class ChainGraphTests
         Assert.DoesNotContain(r.Findings, f => f.Severity == SegVerify.Core.Engine.Severity.Violation && f.DstPort != 443);
     }
 }
+
+public class ProbeNatTests
+{
+    [Fact]
+    public void ProbeReportsTheTranslatedDestination()
+    {
+        var dir = Directory.CreateTempSubdirectory();
+        try
+        {
+            var cfg = Path.Combine(dir.FullName, "nat.rules");
+            File.WriteAllText(cfg, "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -i eth6 -d 203.0.113.10 -p tcp --dport 443 -j DNAT --to-destination 172.16.0.80:8443\nCOMMIT\n" +
+                                   "*filter\n:FORWARD DROP [0:0]\n-A FORWARD -d 172.16.0.80 -p tcp --dport 8443 -j ACCEPT\nCOMMIT\n");
+            var o = new StringWriter(); var e = new StringWriter();
+            int code = SegVerify.Cli.Program.Run(["check-firewall", "--config", cfg, "--format", "jsonl",
+                "--probe", "tcp 198.51.100.7:40000 -> 203.0.113.10:443 in eth6 out eth3"], o, e);
+            Assert.Equal(0, code);
+            var line = o.ToString().Split('\n').First(l => l.Contains("\"event\":\"probe\""));
+            Assert.Contains("\"verdict\":\"accept\"", line);
+            Assert.Contains("\"nat_dst_ip\":\"172.16.0.80\"", line);
+            Assert.Contains("\"nat_dst_port\":8443", line);
+        }
+        finally { dir.Delete(true); }
+    }
+}

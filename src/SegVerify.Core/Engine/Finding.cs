@@ -86,7 +86,10 @@ public sealed class Finding
     public string? AllowedBy { get; init; }
     /// <summary>Capture file the finding came from (replay).</summary>
     public string? Capture { get; init; }
-    /// <summary>Byte offset (capture-damaged).</summary>
+    /// <summary>
+    /// Byte offset in <see cref="Capture"/>: of the damage (capture-damaged), of the frame (frame-level findings), of
+    /// the record of the flow's first packet (flow-level findings, when the flow began in that capture).
+    /// </summary>
     public long? Offset { get; init; }
     /// <summary>File name of the pcap holding the flow's packets (replay/monitor --evidence), relative to the evidence directory.</summary>
     public string? Evidence { get; set; }

@@ -144,6 +144,7 @@ internal sealed class FrameChecks
             Bytes = record.OriginalLength,
             CommunityId = cid,
             Capture = _owner.CurrentCapture,
+            Offset = _owner.CurrentCapture is not null ? record.FileOffset : null,
             Message = Messages.Message(rule, lang, in ctx),
             Clause = Messages.Clause(rule, lang),
         };

@@ -154,6 +154,8 @@ public sealed partial class Verifier
             CommunityId = cid,
             AllowedBy = by?.Name,
             Capture = CurrentCapture,
+            // where the flow's first packet is in the capture (when it began in the capture being read)
+            Offset = CurrentCapture is not null && f.FirstCapture == _tracker.CaptureSerial ? f.FirstOffset : null,
             Message = isFlowEvent ? "" : Messages.Message(rule, lang, in ctx),
             Clause = isFlowEvent ? "" : Messages.Clause(rule, lang),
         };

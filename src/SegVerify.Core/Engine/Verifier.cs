@@ -57,7 +57,17 @@ public sealed partial class Verifier
     public VerifierStats Stats { get; } = new();
 
     /// <summary>Name of the capture being read (copied into findings).</summary>
-    public string? CurrentCapture { get; set; }
+    public string? CurrentCapture
+    {
+        get => _currentCapture;
+        set
+        {
+            _currentCapture = value;
+            _tracker.CaptureSerial++;
+        }
+    }
+
+    private string? _currentCapture;
 
     public IPacketObserver? Observer { get; set; }
 }

@@ -82,6 +82,9 @@ public struct FlowEntry
     // ---- read when the flow opens, closes or is judged ----
     public ulong FlowId;
     public long FirstTs, CloseTs;
+    /// <summary>Byte offset of the flow's first record in the capture it came from, and which capture (a serial).</summary>
+    public long FirstOffset;
+    public int FirstCapture;
     public MacAddr MacADst, MacBDst;
     public byte FirstIcmpType, FirstIcmpCode;
     public ushort InnerVlan;

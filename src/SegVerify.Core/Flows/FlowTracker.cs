@@ -48,6 +48,9 @@ public sealed class FlowTracker
 {
     public const byte SideA = 1, SideB = 2;
 
+    /// <summary>Which capture is being read (changes with each capture; recorded in each flow it opens).</summary>
+    internal int CaptureSerial;
+
     private readonly FlowTrackerOptions _options;
     private readonly FlowTable _flows;
     private readonly FragmentTable _fragments;
@@ -188,6 +191,8 @@ public sealed class FlowTracker
         ref var n = ref _flows[i];
         n.FlowId = _nextFlowId++;
         n.FirstTs = record.TimestampNs;
+        n.FirstOffset = record.FileOffset;
+        n.FirstCapture = CaptureSerial;
         n.InnerVlan = p.InnerVlan;
         if (fromA) n.Flags |= FlowFlags.FirstFromA;
         if (noPorts) n.Flags |= FlowFlags.NoPorts;

@@ -114,6 +114,8 @@ public static class FindingJson
             w.WriteNumber("config_column", d.Column);
         }
         if (p.Approximate) w.WriteBoolean("approximate", true);
+        if (p.NatDstIp is not null) w.WriteString("nat_dst_ip", p.NatDstIp);
+        if (p.NatDstPort is { } np) w.WriteNumber("nat_dst_port", np);
         w.WriteEndObject();
     }
 

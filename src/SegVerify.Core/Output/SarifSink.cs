@@ -56,24 +56,11 @@ public sealed class SarifSink : IFindingSink
             j.WriteStartObject("tool");
             j.WriteStartObject("driver");
             j.WriteString("name", ToolName);
-            var version = typeof(SarifSink).Assembly.GetName().Version;
-            if (version is not null) j.WriteString("semanticVersion", $"{version.Major}.{version.Minor}.{version.Build}");
+            j.WriteString("semanticVersion", ToolInfo.SemanticVersion);
+            j.WriteString("version", ToolInfo.Version);
+            if (ToolInfo.InformationUri is { } info) j.WriteString("informationUri", info);
             j.WriteStartArray("rules");
-            foreach (var (id, clause, sev) in _rules)
-            {
-                j.WriteStartObject();
-                j.WriteString("id", id);
-                j.WriteStartObject("shortDescription");
-                j.WriteString("text", clause);
-                j.WriteEndObject();
-                j.WriteStartObject("defaultConfiguration");
-                j.WriteString("level", Level(sev));
-                j.WriteEndObject();
-                j.WriteStartObject("properties");
-                j.WriteString("severity", FindingFormat.SeverityId(sev));
-                j.WriteEndObject();
-                j.WriteEndObject();
-            }
+            foreach (var (id, clause, sev) in _rules) WriteRule(j, id, clause, sev);
             j.WriteEndArray();
             j.WriteEndObject(); // driver
             j.WriteEndObject(); // tool
@@ -113,7 +100,106 @@ public sealed class SarifSink : IFindingSink
         _w.Flush();
     }
 
+    public const string FingerprintKey = "segverifyFinding/v1";
+
+    /// <summary>
+    /// The same finding in two runs gets the same fingerprint (code scanning then tracks one alert): a hash of what
+    /// identifies it, never of times, counters or message wording. Traffic: rule, protocol, the two ends, the
+    /// destination port and the Community ID (and for a frame-level finding the source MAC and VLAN). Configuration:
+    /// rule, config file name and the statement's text position, zones and interfaces, and the class of packets.
+    /// </summary>
+    public static string Fingerprint(Finding f)
+    {
+        var sb = new StringBuilder(f.Rule);
+        void Add(string? v) => sb.Append('|').Append(v);
+        Add(FindingFormat.Proto(f));
+        Add(f.SrcIp?.ToString());
+        Add(f.DstIp?.ToString());
+        Add(f.DstPort?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Add(f.SrcZone);
+        Add(f.DstZone);
+        if (f.Config is { } c)
+        {
+            Add(Path.GetFileName(c.File));
+            Add(c.Line.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Add(c.Column.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            foreach (var key in (ReadOnlySpan<string>)["in_interface", "out_interface", "class"])
+                Add(f.Extra?.FirstOrDefault(kv => kv.Key == key).Value as string);
+        }
+        else
+        {
+            Add(f.CommunityId);
+            if (FindingFormat.IsFrameLevel(f.Rule)) { Add(f.SrcMac?.ToString()); Add(f.Vlan?.ToString(System.Globalization.CultureInfo.InvariantCulture)); }
+            if (f.Rule == RuleIds.CaptureDamaged) { Add(f.Capture is null ? null : Path.GetFileName(f.Capture)); Add(f.Offset?.ToString(System.Globalization.CultureInfo.InvariantCulture)); }
+        }
+        Add(f.AllowedBy);
+        var hash = System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString()));
+        return Convert.ToHexStringLower(hash.AsSpan(0, 16));
+    }
+
     private static string Level(Severity s) => s == Severity.Violation ? "error" : "warning";
+
+    /// <summary>
+    /// A rule as code scanning shows it: the clause as its short description, what it means, help in Markdown (in the
+    /// run's language), its level and GitHub's security-severity.
+    /// </summary>
+    private void WriteRule(Utf8JsonWriter j, string id, string clause, Severity sev)
+    {
+        j.WriteStartObject();
+        j.WriteString("id", id);
+        j.WriteString("name", RuleName(id));
+        j.WriteStartObject("shortDescription");
+        j.WriteString("text", clause);
+        j.WriteEndObject();
+        j.WriteStartObject("fullDescription");
+        j.WriteString("text", Sentence(RuleHelp.Description(id, _lang)));
+        j.WriteEndObject();
+        j.WriteStartObject("help");
+        j.WriteString("text", Sentence(RuleHelp.HelpText(id, clause, _lang)));
+        j.WriteString("markdown", RuleHelp.HelpMarkdown(id, clause, _lang));
+        j.WriteEndObject();
+        j.WriteStartObject("defaultConfiguration");
+        j.WriteString("level", Level(sev));
+        j.WriteEndObject();
+        j.WriteStartObject("properties");
+        j.WriteString("severity", FindingFormat.SeverityId(sev));
+        j.WriteString("security-severity", RuleHelp.SecuritySeverity(id));
+        j.WriteString("precision", "high");
+        j.WriteStartArray("tags");
+        j.WriteStringValue("security");
+        j.WriteStringValue("network-segmentation");
+        j.WriteEndArray();
+        j.WriteEndObject();
+        j.WriteEndObject();
+    }
+
+    /// <summary><c>mynumber-internet</c> as <c>MynumberInternet</c> (SARIF's rule name: an identifier, not the id).</summary>
+    private static string RuleName(string id)
+    {
+        var sb = new StringBuilder(id.Length);
+        bool up = true;
+        foreach (var c in id)
+        {
+            if (c is '-' or '_') { up = true; continue; }
+            sb.Append(up ? char.ToUpperInvariant(c) : c);
+            up = false;
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>SARIF messages end with a full stop (SARIF2001): Japanese 「。」 or '.'.</summary>
+    private static string Sentence(string s)
+    {
+        s = s.TrimEnd();
+        if (s.Length == 0 || s[^1] is '.' or '。' or '!' or '?') return s;
+        return s + (ContainsCjk(s) ? "。" : ".");
+    }
+
+    private static bool ContainsCjk(string s)
+    {
+        foreach (var c in s) if (c >= 0x3000) return true;
+        return false;
+    }
 
     private static void WriteArtifact(Utf8JsonWriter j, string path, string? sha256, string role)
     {
@@ -140,7 +226,7 @@ public sealed class SarifSink : IFindingSink
         j.WriteNumber("ruleIndex", _ruleIndex[f.Rule]);
         j.WriteString("level", Level(f.Severity));
         j.WriteStartObject("message");
-        j.WriteString("text", f.Message);
+        j.WriteString("text", Sentence(f.Message));
         j.WriteEndObject();
 
         var configFile = f.Config?.File;
@@ -170,12 +256,10 @@ public sealed class SarifSink : IFindingSink
             j.WriteEndArray();
         }
 
-        if (f.CommunityId is not null)
-        {
-            j.WriteStartObject("partialFingerprints");
-            j.WriteString("communityId/v1", f.CommunityId);
-            j.WriteEndObject();
-        }
+        j.WriteStartObject("partialFingerprints");
+        j.WriteString(FingerprintKey, Fingerprint(f));
+        if (f.CommunityId is not null) j.WriteString("communityId/v1", f.CommunityId);
+        j.WriteEndObject();
 
         j.WriteStartObject("properties");
         j.WriteString("severity", FindingFormat.SeverityId(f.Severity));

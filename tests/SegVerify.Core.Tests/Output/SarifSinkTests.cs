@@ -29,7 +29,7 @@ public class SarifSinkTests
         Assert.Equal("mynumber-internet", r0.GetProperty("ruleId").GetString());
         Assert.Equal(0, r0.GetProperty("ruleIndex").GetInt32());
         Assert.Equal("error", r0.GetProperty("level").GetString());
-        Assert.Equal("mn-term-01 sent DNS to the Internet", r0.GetProperty("message").GetProperty("text").GetString());
+        Assert.Equal("mn-term-01 sent DNS to the Internet.", r0.GetProperty("message").GetProperty("text").GetString());
         var loc = Assert.Single(r0.GetProperty("locations").EnumerateArray()).GetProperty("physicalLocation");
         Assert.Equal("captures/sample-city.pcap", loc.GetProperty("artifactLocation").GetProperty("uri").GetString());
         Assert.False(loc.TryGetProperty("region", out _));
