@@ -5,7 +5,8 @@
 # (one CPU, frames in order) sends FRAMES frames into one end; the tool captures on the other. Recorded per step:
 # frames sent (trafgen) and the rate achieved, frames the tool received and every drop counter it reports, the sender
 # side's tx drops (veth backlog full), and the tool's CPU time (user + system, from /proc/PID/stat: only the time
-# between the first and the last frame, so start-up and the final summary are not counted) per frame received.
+# between the first and the last measured frame, so start-up, the warm-up frames that open the flows and grow the flow
+# table (WARMUP), and the final summary are not counted) per measured frame received.
 # Then: the highest rate with no drop, and the capacity per core that the CPU per frame implies, for each tool.
 #
 # Traffic kinds: "64": 60-byte UDP frames (64 on the wire with the FCS) in 59,000 flows from inet-office to the
@@ -20,7 +21,7 @@
 #        TOOLS="monitor monitor-libpcap tcpdump", FRAMES=3000000 (per step), MIX_FRAMES=50000,
 #        SEGVERIFY=<segverify binary> (default: publish the Native AOT build to benchmarks/out/bin-aot),
 #        TOPOLOGY=topologies/sample-city.yaml, MIX_PCAP=benchmarks/out/city.pcap, OUT=/tmp/segverify-capacity,
-#        CHECK=1, PROFILE=0
+#        CHECK=1, PROFILE=0, WARMUP=100000 (frames sent, not measured, before each step's measured frames)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 RATES=${RATES:-"100000 250000 400000 top"}
@@ -32,6 +33,7 @@ TOPOLOGY=${TOPOLOGY:-$here/topologies/sample-city.yaml}
 MIX_PCAP=${MIX_PCAP:-$here/benchmarks/out/city.pcap}
 OUT=${OUT:-${TMPDIR:-/tmp}/segverify-capacity}
 CHECK=${CHECK:-1}
+WARMUP=${WARMUP:-100000}
 PROFILE=${PROFILE:-0}
 [[ $(id -u) -eq 0 ]] || { echo "capacity.sh: needs root (network namespaces, capture)" >&2; exit 2; }
 for t in ip trafgen tcpdump python3; do command -v $t >/dev/null || { echo "capacity.sh: $t is missing (apt-get install iproute2 netsniff-ng tcpdump python3)" >&2; exit 2; }; done
@@ -105,6 +107,12 @@ step() {
   if [[ $traffic == 64 ]]; then cfg=$OUT/t64.cfg; else cfg=$OUT/mix.cfg; fi
   n=$FRAMES
   start_tool $tool $label
+  if [[ $WARMUP -gt 0 ]]; then
+    # Warm-up: the traffic's flows are opened and the flow table has grown before the measured frames (a mirror
+    # port's steady state); these frames are not counted.
+    ip netns exec $nsg trafgen -i "$cfg" -o $ifg -n $WARMUP -P 1 >/dev/null 2>&1 || true
+    sleep 1
+  fi
   local txd0; txd0=$(tx_dropped)
   read -r u0 s0 < <(cpu_ticks $pid)
   local prof=""
@@ -121,11 +129,11 @@ step() {
   local txd1; txd1=$(tx_dropped)
   stop_tool
   local sent secs achieved seen kd other
-  sent=$(awk '/packets outgoing/ {s+=$1} END {print s+0}' "$OUT/trafgen-$label.txt")
+  sent=$(awk -v w=$WARMUP '/packets outgoing/ {s+=$1} END {print s+w}' "$OUT/trafgen-$label.txt")
   # trafgen's own timing, "S sec, U usec on CPU0 (N packets)": the send loop, without parsing the configuration.
   secs=$(awk '/usec on CPU/ {t = $1 + $3 / 1e6; if (t > m) m = t} END {printf "%.6f", m}' "$OUT/trafgen-$label.txt")
   [[ $secs == 0.000000 ]] && secs=$(python3 -c "print($t1 - $t0)")
-  achieved=$(python3 -c "print(round($sent / $secs))")
+  achieved=$(python3 -c "print(round(($sent - $WARMUP) / $secs))")
   case $tool in
     monitor*)
       seen=$(json_field "$OUT/$label.jsonl" packets)
@@ -138,7 +146,7 @@ step() {
   esac
   local cpu ns
   cpu=$(python3 -c "print(f'{(($u1 - $u0) + ($s1 - $s0)) / $hz:.2f}')")
-  ns=$(python3 -c "s=$seen; print(f'{((($u1 - $u0) + ($s1 - $s0)) / $hz) * 1e9 / s:.0f}' if s else '')")
+  ns=$(python3 -c "s=$seen - $WARMUP; print(f'{((($u1 - $u0) + ($s1 - $s0)) / $hz) * 1e9 / s:.0f}' if s > 0 else '')")
   printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" $traffic $rate $achieved $tool $sent "$seen" "$kd" "$other" \
     $(( txd1 - txd0 )) "$(python3 -c "print(f'{($u1-$u0)/$hz:.2f} {($s1-$s0)/$hz:.2f}')")" "$cpu" "$ns" >>"$OUT/steps.tsv"
   tail -1 "$OUT/steps.tsv"

@@ -20,6 +20,7 @@ public static class Program
                 CollectCommand.Create(stdout, stderr),
                 TopologyCommand.Create(stdout, stderr),
                 AuditCommand.Create(stdout, stderr),
+                ReportCommand.Create(stdout, stderr),
             };
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)

@@ -9,7 +9,7 @@ namespace SegVerify.Live.Tests;
 /// <summary>The comparable part of a finding: timestamps, counts and zones may differ between live and replay.</summary>
 internal static class FindingKeys
 {
-    private static readonly string[] Fields = ["event", "rule", "proto", "src_ip", "src_port", "dst_ip", "dst_port", "src_mac"];
+    private static readonly string[] Fields = ["event", "rule", "proto", "src_ip", "src_port", "dst_ip", "dst_port", "src_mac", "tunnel"];
 
     public static List<string> Of(string jsonl, out JsonElement summary)
     {
@@ -58,6 +58,28 @@ public class MonitorCommandTests
         Assert.Equal(0, summary.GetProperty("dropped").GetInt64());
         Assert.Equal(0, summary.GetProperty("if_dropped").GetInt64());
         Assert.Equal(9, summary.GetProperty("violations").GetInt64());
+    }
+
+    [SkippableTheory]
+    [InlineData("tunnels-basic.pcap", 6)]
+    [InlineData("tunnels-mpls.pcapng", 3)]
+    public void The_live_pipeline_opens_tunnels_as_replay_does(string capture, int violations)
+    {
+        var shared = TestPaths.RequireShared();
+        Requirements.RequireLibpcap();
+        var dir = Path.Combine(shared, "scenarios", "tunnels");
+        var pcap = Path.Combine(dir, capture);
+        var topo = Path.Combine(dir, "topology.yaml");
+        var replay = FindingKeys.Run("replay", pcap, "--topology", topo, "--format", "jsonl", "--lang", "en", "--flows");
+        var monitor = FindingKeys.Run("monitor", "--interface", "unused", "--read-file", pcap, "--topology", topo,
+            "--format", "jsonl", "--lang", "en", "--stats-interval", "0", "--flows");
+        Assert.Equal(1, replay.Code);
+        Assert.Equal(1, monitor.Code);
+        var expected = FindingKeys.Of(replay.Out, out _);
+        var got = FindingKeys.Of(monitor.Out, out var summary);
+        Assert.Equal(expected, got);
+        Assert.Contains(got, k => k.StartsWith("violation|", StringComparison.Ordinal) && k.Contains("\"type\""));
+        Assert.Equal(violations, summary.GetProperty("violations").GetInt64());
     }
 
     [SkippableFact]

@@ -32,6 +32,7 @@ public static class CollectCommand
         var templateTimeout = new Option<double>("--template-timeout") { Description = "Seconds after which a template not refreshed is forgotten (0: never)", DefaultValueFactory = _ => 1800 };
         var common = new CommonOptions();
         var syslog = new SyslogArgs();
+        var archive = new ArchiveArgs();
 
         var cmd = new Command("collect", "Receive NetFlow v5/v9 and IPFIX flow records and judge every flow against the topology")
         {
@@ -39,6 +40,7 @@ public static class CollectCommand
         };
         common.AddTo(cmd);
         syslog.AddTo(cmd);
+        archive.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             string lang = CommonOptions.ResolveLanguage(pr.GetValue(common.Lang));
@@ -63,6 +65,7 @@ public static class CollectCommand
                 if (ep is null) return Usage(stderr, err!);
             }
             if (!syslog.TryResolve(pr, lang, stderr, out var siem)) return ExitCodes.Usage;
+            if (!archive.TryResolve(pr, lang, stderr, out var archiveWriter)) return ExitCodes.Usage;
             var topo = TopologyArgs.TryLoad(pr.GetValue(topology)!, stderr, lang);
             if (topo is null) return ExitCodes.Usage;
 
@@ -96,13 +99,14 @@ public static class CollectCommand
             var sw = Stopwatch.StartNew();
             bool unreadable = false;
             var summary = new RunSummary { TopologySha256 = topo.Sha256 };
-            using var sink = SyslogArgs.Wrap(SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo), siem);
-            if (sink is JsonlSink j && socket is not null) j.AutoFlush = true;
+            var formatSink = SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo);
+            if (formatSink is JsonlSink j && socket is not null) j.AutoFlush = true;
+            using var sink = ArchiveArgs.Wrap(SyslogArgs.Wrap(formatSink, siem), archiveWriter, pr.GetValue(flows));
             sink.Begin(new RunInfo("collect", topo.SourcePath, topo.Sha256, lang));
             var counting = new CountingSink(sink, summary);
             var session = new CollectSession(topo, counting, new CollectOptions
             {
-                EmitFlows = pr.GetValue(flows),
+                EmitFlows = pr.GetValue(flows) || archiveWriter is not null,
                 Language = lang,
                 HoldNs = (long)(holdS * 1e9),
                 TemplateTimeoutNs = (long)(templS * 1e9),

@@ -57,11 +57,14 @@ public static class MonitorCommand
         common.AddTo(cmd);
         audit.AddTo(cmd);
         syslog.AddTo(cmd);
+        var archive = new ArchiveArgs();
+        archive.AddTo(cmd);
 
         cmd.SetAction(parse =>
         {
             string lang = CommonOptions.ResolveLanguage(parse.GetValue(common.Lang));
             if (!syslog.TryResolve(parse, lang, stderr, out var siem)) return ExitCodes.Usage;
+            if (!archive.TryResolve(parse, lang, stderr, out var archiveWriter)) return ExitCodes.Usage;
             if (!audit.TryOpen(parse, lang, stderr, out var auditLog)) return ExitCodes.Usage;
             using var closeAudit = auditLog;
             var args = new Args
@@ -84,6 +87,7 @@ public static class MonitorCommand
                 Quiet = parse.GetValue(common.Quiet),
                 Lang = lang,
                 Syslog = siem,
+                Archive = archiveWriter,
                 AuditLog = auditLog,
                 AuditArguments = AuditArgs.Arguments(parse),
             };
@@ -112,6 +116,7 @@ public static class MonitorCommand
         public bool Quiet;
         public string Lang = "en";
         public SyslogSetup? Syslog;
+        public SegVerify.Archive.ArchiveWriter? Archive;
         public SegVerify.Core.Audit.AuditLogWriter? AuditLog;
         public IReadOnlyList<string> AuditArguments = [];
     }
@@ -195,12 +200,12 @@ public static class MonitorCommand
             }
             try
             {
-                using var sink = AuditArgs.Wrap(SyslogArgs.Wrap(SinkFactory(format, output, lang), a.Syslog), a.AuditLog,
+                using var sink = ArchiveArgs.Wrap(AuditArgs.Wrap(SyslogArgs.Wrap(SinkFactory(format, output, lang), a.Syslog), a.AuditLog,
                     new SegVerify.Core.Audit.AuditRunStart("monitor", a.AuditArguments,
                     [
                         new SegVerify.Core.Audit.AuditInput("topology", topo.SourcePath, topo.Sha256, null),
                         a.ReadFile is { } rf ? SegVerify.Core.Audit.AuditRunStart.HashFile("capture", rf) : new SegVerify.Core.Audit.AuditInput("interface", a.Interface, null, null),
-                    ]));
+                    ])), a.Archive, a.Flows);
                 var options = new MonitorSessionOptions
                 {
                     Duration = a.Duration is { } d ? TimeSpan.FromSeconds(d) : null,
@@ -210,7 +215,7 @@ public static class MonitorCommand
                     Metrics = metricsEp,
                     Quiet = a.Quiet,
                     Language = lang,
-                    Verifier = new VerifierOptions { EmitFlows = a.Flows, Language = lang },
+                    Verifier = new VerifierOptions { EmitFlows = a.Flows || a.Archive is not null, Language = lang },
                     RunInfo = RunInfo.ForTraffic("monitor", topo, lang),
                 };
                 MonitorSession session;

@@ -37,6 +37,8 @@ public static class ReplayCommand
         syslog.AddTo(cmd);
         var audit = new AuditArgs();
         audit.AddTo(cmd);
+        var archive = new ArchiveArgs();
+        archive.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             string lang = CommonOptions.ResolveLanguage(pr.GetValue(common.Lang));
@@ -54,6 +56,7 @@ public static class ReplayCommand
                 return ExitCodes.Usage;
             }
             if (!syslog.TryResolve(pr, lang, stderr, out var siem)) return ExitCodes.Usage;
+            if (!archive.TryResolve(pr, lang, stderr, out var archiveWriter)) return ExitCodes.Usage;
             var topo = TopologyArgs.TryLoad(pr.GetValue(topology)!, stderr, lang);
             if (topo is null) return ExitCodes.Usage;
 
@@ -65,7 +68,7 @@ public static class ReplayCommand
                 HashCaptures = !pr.GetValue(noHash),
                 Verifier = new VerifierOptions
                 {
-                    EmitFlows = pr.GetValue(flows),
+                    EmitFlows = pr.GetValue(flows) || archiveWriter is not null,
                     MaxFlows = pr.GetValue(maxFlows),
                     TcpIdleTimeoutNs = (long)(pr.GetValue(tcpIdle) * 1e9),
                     UdpIdleTimeoutNs = (long)(pr.GetValue(udpIdle) * 1e9),
@@ -78,10 +81,10 @@ public static class ReplayCommand
             int signalled = 0;
             using var sigint = InterruptSignals.Register(System.Runtime.InteropServices.PosixSignal.SIGINT, cts, () => signalled = ExitCodes.Interrupted);
             using var sigterm = InterruptSignals.Register(System.Runtime.InteropServices.PosixSignal.SIGTERM, cts, () => signalled = ExitCodes.Terminated);
-            var outcome = session.Run(() => AuditArgs.Wrap(
+            var outcome = session.Run(() => ArchiveArgs.Wrap(AuditArgs.Wrap(
                 SyslogArgs.Wrap(SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo,
                     [.. session.Inputs, topo.SourcePath]), siem),
-                auditLog, auditLog is null ? null! : ReplayAuditStart(pr, topo, session.Inputs)), cts.Token);
+                auditLog, auditLog is null ? null! : ReplayAuditStart(pr, topo, session.Inputs)), archiveWriter, pr.GetValue(flows)), cts.Token);
             return signalled != 0 ? signalled : (int)outcome;
         });
         return cmd;

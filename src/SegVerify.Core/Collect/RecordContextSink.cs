@@ -40,6 +40,7 @@ public sealed class RecordContextSink(IFindingSink inner) : IFindingSink
         Rule = f.Rule,
         IsFlowEvent = f.IsFlowEvent,
         TimestampNs = f.TimestampNs,
+        LastTimestampNs = f.LastTimestampNs,
         NanosecondResolution = f.NanosecondResolution,
         Protocol = f.Protocol,
         ProtoText = f.ProtoText,

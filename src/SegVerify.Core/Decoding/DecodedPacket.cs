@@ -151,6 +151,11 @@ public struct DecodedPacket
     public int NextOffset, NextLength;
     /// <summary>Flags word of the GRE header being opened (for ERSPAN, whose type I and II GRE's sequence bit tells apart).</summary>
     public ushort GreFlags;
+    /// <summary>
+    /// VLAN id a tunnel header gives for its carried frame when the frame itself lost its tag (ERSPAN type II with
+    /// encapsulation type 802.1Q or ISL); 0 otherwise.
+    /// </summary>
+    public ushort NextVlan;
 
     /// <summary>
     /// True when the IP header was read (<see cref="Kind"/> is <see cref="PacketKind.Ip"/>: addresses and protocol are

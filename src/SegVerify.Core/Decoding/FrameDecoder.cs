@@ -60,7 +60,7 @@ public static class FrameDecoder
         ulong vn = p.NextHasId && TunnelStack.NamesVirtualNetwork(type)
             ? TunnelStack.VirtualNetworkOf(type, p.NextTunnelId)
             : p.VirtualNetwork;
-        ushort etherType = p.NextEtherType;
+        ushort etherType = p.NextEtherType, vlan = p.NextVlan;
         int offset = p.NextOffset, length = p.NextLength;
         p = default;
         p.TunnelDepth = (byte)(depth + 1);
@@ -72,6 +72,12 @@ public static class FrameDecoder
             return true;
         }
         Dispatch.EtherType(etherType, frame.Slice(offset, length), 0, ref p);
+        if (vlan != 0 && p.HasMac && p.VlanCount == 0)
+        {
+            // the mirror session stripped the frame's tag and wrote its VLAN in its own header
+            p.VlanCount = 1;
+            p.OuterVlan = vlan;
+        }
         return true;
     }
 

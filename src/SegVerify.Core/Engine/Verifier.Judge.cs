@@ -133,6 +133,7 @@ public sealed partial class Verifier
             Rule = rule,
             IsFlowEvent = isFlowEvent,
             TimestampNs = f.FirstTs,
+            LastTimestampNs = f.LastTs,
             HasTimestamp = true,
             NanosecondResolution = (f.Flags & FlowFlags.Nanos) != 0,
             Protocol = k.Proto,

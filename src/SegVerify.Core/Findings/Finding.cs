@@ -16,6 +16,8 @@ public sealed class Finding
     public string Event => IsFlowEvent ? "flow" : Severity == Severity.Violation ? "violation" : "warning";
     /// <summary>First packet of the flow, or the frame (ns since epoch).</summary>
     public long TimestampNs { get; init; }
+    /// <summary>Last packet of the flow (ns since epoch), for flows; 0 when not known. Not written to JSON Lines.</summary>
+    public long LastTimestampNs { get; init; }
     /// <summary>
     /// <see cref="TimestampNs"/> is a packet's time and is written (as <c>ts</c>) even when it is 0; otherwise it is
     /// written only when not 0 (findings that are not about traffic, e.g. check-firewall's, have none).

@@ -122,6 +122,24 @@ public class TunnelDecodingTests
     }
 
     [Theory]
+    [InlineData(2, 110, 110)]   // 802.1Q: the tag was removed, its VLAN is in the ERSPAN header
+    [InlineData(1, 110, 110)]   // ISL: likewise
+    [InlineData(0, 110, 0)]     // the frame was untagged: the header's VLAN is not a tag
+    [InlineData(3, 110, 0)]     // the tag is kept in the frame (here the frame has none)
+    public void Erspan_type_II_vlan_from_the_header_when_the_frame_lost_its_tag(int encapsulation, int headerVlan, int expected)
+    {
+        var d = Decode(Outer(Ip("10.10.0.1", "10.10.0.99", IpProto.Gre,
+            Gre(0x88BE, ErspanII(7, InnerFrame(), (ushort)headerVlan, encapsulation), sequence: 1))));
+        AssertInnerTcp(in d.Inner);
+        Assert.Equal(expected != 0 ? 1 : 0, d.Inner.VlanCount);
+        Assert.Equal(expected, d.Inner.OuterVlan);
+        // a frame that kept its own tag keeps it, whatever the header says
+        var tagged = Decode(Outer(Ip("10.10.0.1", "10.10.0.99", IpProto.Gre,
+            Gre(0x88BE, ErspanII(7, InnerFrame(120), (ushort)headerVlan, encapsulation), sequence: 1))));
+        Assert.Equal(120, tagged.Inner.OuterVlan);
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void Erspan_type_III_with_and_without_platform_sub_header(bool platform)

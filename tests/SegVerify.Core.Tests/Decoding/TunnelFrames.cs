@@ -53,11 +53,11 @@ internal static class TunnelFrames
     }
 
     /// <summary>ERSPAN type II header (version 1) and the mirrored frame; goes in GRE 0x88BE with a sequence number.</summary>
-    public static byte[] ErspanII(ushort session, byte[] frame, ushort vlan = 0)
+    public static byte[] ErspanII(ushort session, byte[] frame, ushort vlan = 0, int encapsulation = 3)
     {
         var h = new byte[8];
         BinaryPrimitives.WriteUInt16BigEndian(h, (ushort)(1 << 12 | vlan));
-        BinaryPrimitives.WriteUInt16BigEndian(h.AsSpan(2), (ushort)(3 << 11 | session)); // En = 3
+        BinaryPrimitives.WriteUInt16BigEndian(h.AsSpan(2), (ushort)(encapsulation << 11 | session)); // En = 3: tag kept in the frame
         return [.. h, .. frame];
     }
 

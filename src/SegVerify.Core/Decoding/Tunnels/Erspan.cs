@@ -14,6 +14,9 @@ internal static class Erspan
     public const int TypeIIILength = 12;
     public const int PlatformSubHeaderLength = 8;
     private const ushort SessionMask = 0x03FF;
+    private const ushort VlanMask = 0x0FFF;
+    private const int EncapsulationShift = 11, EncapsulationMask = 0x3;
+    private const int EncapsulationIsl = 1, EncapsulationDot1Q = 2;
     private const int SessionOffset = 2;
     private const int TypeIIIFlagsOffset = 10;
     private const ushort PlatformSubHeaderFlag = 0x0001;
@@ -34,9 +37,15 @@ internal static class Erspan
             TunnelBoundary.Truncated(ref p);
             return;
         }
-        uint session = (uint)(BinaryPrimitives.ReadUInt16BigEndian(b.Slice(SessionOffset)) & SessionMask);
+        ushort word = BinaryPrimitives.ReadUInt16BigEndian(b.Slice(SessionOffset));
+        uint session = (uint)(word & SessionMask);
         TunnelBoundary.Enter(ref p, TunnelType.Erspan, true, session, EtherTypes.TransparentEthernetBridging,
             TypeIILength, b.Length - TypeIILength);
+        // En: 0 the frame was untagged, 1 ISL, 2 802.1Q (the tag was removed: its VLAN is in this header), 3 the tag is
+        // kept in the frame. For 1 and 2 the header's VLAN stands for the frame's tag.
+        int encapsulation = (word >> EncapsulationShift) & EncapsulationMask;
+        if (encapsulation is EncapsulationIsl or EncapsulationDot1Q)
+            p.NextVlan = (ushort)(BinaryPrimitives.ReadUInt16BigEndian(b) & VlanMask);
     }
 
     /// <summary>GRE protocol 0x22EB.</summary>
