@@ -33,6 +33,7 @@ public static class ClauseTable
         new(RuleIds.ShadowedRule, "フィルタリング設定の整合: 到達しないルール", "Filtering consistency: a rule that can never match"),
         new(RuleIds.UnsupportedSyntax, "フィルタリング設定の整合: 解釈できない構文", "Filtering consistency: syntax not understood"),
         new(RuleIds.SpoofableInterface, "フィルタリング設定の整合: 送信元詐称の防止", "Filtering consistency: spoofed sources are dropped"),
+        new(RuleIds.UnmappedInterface, "フィルタリング設定の整合: インターフェースとゾーンの対応", "Filtering consistency: every interface maps to a zone"),
     ];
 
     private static readonly Dictionary<string, ClauseEntry> ById = All.ToDictionary(e => e.Id, StringComparer.Ordinal);

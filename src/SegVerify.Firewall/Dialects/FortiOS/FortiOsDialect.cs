@@ -63,7 +63,7 @@ public sealed class FortiOsDialect : IFirewallDialect, IDialectFindings
                     Message = ja
                         ? $"ポリシーが参照するインターフェース {m}{via} はトポロジの firewalls: に対応付けられていません。ゾーンを割り当ててください（この経路は解析されません）"
                         : $"interface {m}{via} named by a policy is not mapped to a zone in the topology's firewalls: entry; map it (traffic through it is not analysed)",
-                    Clause = ja ? "フィルタリング設定の整合: インターフェースとゾーンの対応" : "Filtering consistency: every interface maps to a zone",
+                    Clause = SegVerify.Core.Policy.ClauseTable.Text(RuleIds.UnmappedInterface, lang),
                     Extra =
                     [
                         new("interface", m),
