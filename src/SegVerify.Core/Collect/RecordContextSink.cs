@@ -34,40 +34,11 @@ public sealed class RecordContextSink(IFindingSink inner) : IFindingSink
 
     public void Dispose() { }
 
-    /// <summary>A copy of <paramref name="f"/> with <paramref name="extra"/> (every property of <see cref="Finding"/> is copied).</summary>
-    private static Finding WithExtra(Finding f, IReadOnlyList<KeyValuePair<string, object?>> extra) => new()
+    /// <summary>A copy of <paramref name="f"/> with <paramref name="extra"/>; a MAC a record did not carry (zero) is dropped.</summary>
+    private static Finding WithExtra(Finding f, IReadOnlyList<KeyValuePair<string, object?>> extra) => f with
     {
-        Rule = f.Rule,
-        IsFlowEvent = f.IsFlowEvent,
-        TimestampNs = f.TimestampNs,
-        LastTimestampNs = f.LastTimestampNs,
-        NanosecondResolution = f.NanosecondResolution,
-        Protocol = f.Protocol,
-        ProtoText = f.ProtoText,
-        SrcIp = f.SrcIp,
-        SrcPort = f.SrcPort,
-        DstIp = f.DstIp,
-        DstPort = f.DstPort,
-        SrcMac = f.SrcMac is { IsZero: true } ? null : f.SrcMac, // a record without that MAC
+        SrcMac = f.SrcMac is { IsZero: true } ? null : f.SrcMac,
         DstMac = f.DstMac is { IsZero: true } ? null : f.DstMac,
-        Vlan = f.Vlan,
-        InnerVlan = f.InnerVlan,
-        Tunnel = f.Tunnel,
-        SrcZone = f.SrcZone,
-        DstZone = f.DstZone,
-        SrcTier = f.SrcTier,
-        DstTier = f.DstTier,
-        Direction = f.Direction,
-        Packets = f.Packets,
-        Bytes = f.Bytes,
-        CommunityId = f.CommunityId,
-        Message = f.Message,
-        Clause = f.Clause,
-        AllowedBy = f.AllowedBy,
-        Capture = f.Capture,
-        Offset = f.Offset,
-        Evidence = f.Evidence,
-        Config = f.Config,
         Extra = extra,
     };
 }

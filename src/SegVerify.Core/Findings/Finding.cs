@@ -6,7 +6,7 @@ namespace SegVerify.Core.Findings;
 /// One finding, built only when something is reported (never on the per-packet path).
 /// Field names follow the JSON Lines contract; null fields are omitted from output.
 /// </summary>
-public sealed class Finding
+public sealed record Finding
 {
     public required string Rule { get; init; }
     public Severity Severity => RuleIds.SeverityOf(Rule);
