@@ -172,7 +172,8 @@ public sealed class FirewallAnalyzer
 
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private static readonly bool TimingOn = Environment.GetEnvironmentVariable("SEGVERIFY_FW_TIMING") == "1";
-    private void Timing(string phase) { if (TimingOn) Console.Error.WriteLine($"[timing] {phase}: {_clock.Elapsed.TotalSeconds:F3} s"); }
+    private long _tWalk, _tJudge, _tTrace;
+    private void Timing(string phase) { if (TimingOn) Console.Error.WriteLine($"[timing] {phase}: {_clock.Elapsed.TotalSeconds:F3} s (process cpu {System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F3} s)"); }
 
     public AnalysisResult Run()
     {
@@ -196,7 +197,9 @@ public sealed class FirewallAnalyzer
             int inIdx = _ifaces.IndexOf(inName), outIdx = _ifaces.IndexOf(outName);
             var initial = Initial(inIdx, outIdx, ZoneAddresses(zi), ZoneAddresses(zo));
             if (initial.Count == 0) return;
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             var acc = walker.WalkStage(hook, initial.Select(b => new TaggedBox(b, null)).ToList(), _rs.Unfiltered).Accepted;
+            Interlocked.Add(ref _tWalk, System.Diagnostics.Stopwatch.GetTimestamp() - t0);
             lock (result) result.Boxes += acc.Count;
             if (zi == zo) return;
             foreach (var (id, by, region) in Forbidden(zi, zo))
@@ -220,6 +223,7 @@ public sealed class FirewallAnalyzer
         });
         foreach (var l in perPair) if (l is not null) result.Findings.AddRange(l);
         Timing("pairs");
+        if (TimingOn) Console.Error.WriteLine($"[timing]   summed over threads: walk {_tWalk / (double)System.Diagnostics.Stopwatch.Frequency:F3} s, judge {_tJudge / (double)System.Diagnostics.Stopwatch.Frequency:F3} s, trace {_tTrace / (double)System.Diagnostics.Stopwatch.Frequency:F3} s");
         Spoofing(result, hook, walker);
         Timing("spoofing");
         if (_opt.Shadow) Shadowed(result);
@@ -240,7 +244,7 @@ public sealed class FirewallAnalyzer
             if (blocked.Count == 0) continue;
             bool fully = PacketSets.Intersect(region, accepted).Count == 0;
             var w = Witness(PacketSets.Merge(blocked)[0]);
-            var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName));
+            var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName), _compiled);
             var where = trace.Decider;
             bool ja = _opt.Language == "ja";
             var msg = ja
@@ -269,7 +273,7 @@ public sealed class FirewallAnalyzer
                 var msg = ja
                     ? $"{inName}（{zi.Name}）から入る、{zi.Name} に属さない送信元アドレス（例 {w.Src}）のパケットを遮断していません（なりすまし可能）"
                     : $"packets entering {inName} ({zi.Name}) with a source address outside {zi.Name} (e.g. {w.Src}) are not dropped (spoofable)";
-                var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName));
+                var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName), _compiled);
                 var f = MakeFinding(RuleIds.SpoofableInterface, w, zi, zo, inName, outName, msg, Clause(RuleIds.SpoofableInterface), null,
                     acc[0].Rule, null, trace, []);
                 result.Findings.Add(f);
@@ -352,9 +356,13 @@ public sealed class FirewallAnalyzer
                               Zone zi, Zone zo, string inName, string outName)
     {
         var w = Witness(box);
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var verdict = _policy.Judge(zi, w.Src, zo, w.Dst, w.Proto, w.Dport, _opt.NowUtc);
         if (verdict.Rule != id) lock (result) result.PolicyDisagreements++;
-        var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName));
+        long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+        var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName), _compiled);
+        long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
+        Interlocked.Add(ref _tJudge, t1 - t0); Interlocked.Add(ref _tTrace, t2 - t1);
         if (trace.Verdict != Verdict.Accept) lock (result) result.TraceDisagreements++;
         var cls = Describe(box);
         bool ja = _opt.Language == "ja";
