@@ -327,6 +327,19 @@ public sealed class NftParser
                     continue;
                 case "meta" when k2 is "nftrace" or "mark" && i + 2 < st.Count && st[i + 2].Is("set"):
                     i += 4; continue;
+                case "dnat": case "redirect":
+                    if (NftNat.TryParse(st.Select(x => x.Quoted ? "" : x.Text).ToList(), i, chain.Family, out var natVerdict, out var nat, out var natFamily, out var natEnd))
+                    {
+                        r.Verdict = natVerdict; r.Nat = nat;
+                        if (natFamily is not null) terms.Add(new MatchField(HeaderField.SrcIp, natFamily));
+                        i = natEnd;
+                    }
+                    else i = SkipUnknown(i);
+                    continue;
+                case "ct" when k2 == "status" && i + 2 < st.Count && st[i + 2].Is("dnat"):
+                    terms.Add(Values.Translated); i += 3; continue;
+                case "ct" when k2 == "status" && i + 3 < st.Count && st[i + 2].Is("!=") && st[i + 3].Is("dnat"):
+                    terms.Add(MatchExpr.Not(Values.Translated)); i += 4; continue;
             }
             // Matches.
             HeaderField? dim = null; Family? famReq = null; IntervalSet? protoImplied = null; bool iface = false, ifIn = false;
