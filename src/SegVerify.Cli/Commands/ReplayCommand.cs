@@ -39,6 +39,8 @@ public static class ReplayCommand
         audit.AddTo(cmd);
         var archive = new ArchiveArgs();
         archive.AddTo(cmd);
+        var evidence = new EvidenceArgs();
+        evidence.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             string lang = CommonOptions.ResolveLanguage(pr.GetValue(common.Lang));
@@ -57,6 +59,7 @@ public static class ReplayCommand
             }
             if (!syslog.TryResolve(pr, lang, stderr, out var siem)) return ExitCodes.Usage;
             if (!archive.TryResolve(pr, lang, stderr, out var archiveWriter)) return ExitCodes.Usage;
+            if (!evidence.TryResolve(pr, "replay", lang, stderr, out var evidenceOptions)) return ExitCodes.Usage;
             var topo = TopologyArgs.TryLoad(pr.GetValue(topology)!, stderr, lang);
             if (topo is null) return ExitCodes.Usage;
 
@@ -66,6 +69,7 @@ public static class ReplayCommand
             {
                 Captures = pr.GetValue(captures)!,
                 HashCaptures = !pr.GetValue(noHash),
+                Evidence = evidenceOptions,
                 Verifier = new VerifierOptions
                 {
                     EmitFlows = pr.GetValue(flows) || archiveWriter is not null,

@@ -118,7 +118,7 @@ public sealed class PcapSource : IDisposable
 
     private void Adopt(PcapDevice dev)
     {
-        LinkType = Evidence.PcapFileWriter.ToLinkType((int)dev.LinkType);
+        LinkType = SegVerify.Core.Evidence.PcapFileWriter.ToLinkType((int)dev.LinkType);
         NanosecondResolution = dev.TimestampResolution == TimestampResolution.Nanosecond;
     }
 
