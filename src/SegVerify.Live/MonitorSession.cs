@@ -116,6 +116,12 @@ public sealed class MonitorSession
                         nextTick = now + Stopwatch.Frequency;
                     }
                     PrintNotices();
+                    if (now >= nextStats)
+                    {
+                        // every interval, also when nothing arrives (an idle or downed interface is visible)
+                        PrintStats();
+                        nextStats = now + (long)(statsEvery!.Value.TotalSeconds * Stopwatch.Frequency);
+                    }
                     if (now >= deadline) break;
                     _source.WaitForData(IdleWaitMs);
                     continue;
