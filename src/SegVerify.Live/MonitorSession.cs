@@ -21,6 +21,8 @@ public sealed class MonitorSessionOptions
     public EvidenceOptions? Evidence { get; init; }
     public IPEndPoint? Metrics { get; init; }
     public bool Quiet { get; init; }
+    /// <summary>The capture filter the source applies (named in the summary), null for none.</summary>
+    public string? Filter { get; init; }
     public string Language { get; init; } = "en";
     public required VerifierOptions Verifier { get; init; }
     public required RunInfo RunInfo { get; init; }
@@ -140,6 +142,7 @@ public sealed class MonitorSession
             var summary = _sink.Summary;
             _verifier.FillSummary(summary);
             summary.TopologySha256 = _o.RunInfo.TopologySha256;
+            summary.Filter = _o.Filter;
             summary.Captures.Add(new InputFile(_source.Name, null));
             // At the end, packets the kernel received that were never read count as dropped too.
             summary.Dropped = Dropped + _source.Unread;
