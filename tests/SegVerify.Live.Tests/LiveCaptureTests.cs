@@ -73,6 +73,9 @@ public class LiveCaptureTests
         {
             LiveTool.Must(ip!, "link", "set", b, "up");
             LiveTool.Must(ip!, "link", "set", a, "up");
+            // the kernel sets the operational state a moment after the link is set up (linkwatch)
+            var operstate = $"/sys/class/net/{a}/operstate";
+            Assert.True(SpinWait.SpinUntil(() => File.ReadAllText(operstate).Trim() == "up", TimeSpan.FromSeconds(10)), "the veth did not come up");
             using var source = PcapSource.OpenLive(new CaptureSettings { Interface = a, Language = "en" });
             LiveTool.Must(ip!, "link", "set", a, "down");     // before the capture thread runs
             var ring = new PacketRing(1 << 20);
