@@ -399,7 +399,7 @@ internal sealed class NftRuleParser
         {
             var proto = FieldDomains.All(HeaderField.Protocol);
             foreach (var t in _terms) if (t is MatchField { Field: HeaderField.Protocol } f) proto = proto.Intersect(f.Values);
-            if (!proto.IsSubsetOf(FieldDomains.PortedProtocols))
+            if (!proto.IsSubsetOf(FieldDomains.PortedProtocols) && !RestrictsToPorted(core))
             {
                 var ported = new MatchField(HeaderField.Protocol, FieldDomains.PortedProtocols);
                 var other = new MatchField(HeaderField.Protocol, FieldDomains.Complement(HeaderField.Protocol, FieldDomains.PortedProtocols));
@@ -409,6 +409,15 @@ internal sealed class NftRuleParser
         }
         _terms.Add(core);
     }
+
+    /// <summary>True when every packet the expression matches has a protocol with ports (a concatenation with l4proto).</summary>
+    private static bool RestrictsToPorted(MatchExpr e) => e switch
+    {
+        MatchField { Field: HeaderField.Protocol } f => f.Values.IsSubsetOf(FieldDomains.PortedProtocols),
+        MatchAnd a => a.Terms.Any(RestrictsToPorted),
+        MatchOr o => o.Terms.All(RestrictsToPorted),
+        _ => false,
+    };
 
     /// <summary>A verdict map: one rule per verdict, matching the keys that map to it (keys of a map never overlap).</summary>
     private List<NfRule> VerdictMap(int start, int j, List<NftSelector> sels)
