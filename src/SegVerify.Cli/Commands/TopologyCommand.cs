@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using SegVerify.Core.Output;
 using SegVerify.Core.Policy;
 using SegVerify.Core.Topology;
 
@@ -53,18 +54,21 @@ public static class TopologyCommand
 
         TextWriter output = stdout;
         StreamWriter? fileWriter = null;
+        Stream? file = null;
         if (outputFile is not null)
         {
+            // a temporary file beside the target, renamed over it once written; refused when it is the topology
             try
             {
-                fileWriter = new StreamWriter(outputFile, append: false, new UTF8Encoding(false));
-                output = fileWriter;
+                file = AtomicOutputFile.Open(outputFile, [path], lang);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (OutputWriteException ex)
             {
-                stderr.WriteLine(ja ? $"segverify: 出力ファイル {outputFile} に書けません: {ex.Message}" : $"segverify: cannot write {outputFile}: {ex.Message}");
+                stderr.WriteLine("segverify: " + ex.Message);
                 return ExitCodes.Usage;
             }
+            fileWriter = new StreamWriter(file, new UTF8Encoding(false));
+            output = fileWriter;
         }
         try
         {
@@ -73,19 +77,28 @@ public static class TopologyCommand
                 foreach (var e in errors) stderr.WriteLine(e.ToString());
                 stderr.WriteLine(ja ? $"segverify: トポロジーは無効です（エラー {errors.Count} 件）" : $"segverify: the topology is invalid ({errors.Count} error{(errors.Count == 1 ? "" : "s")})");
                 if (fmt == "jsonl") WriteErrorsJsonl(output, path, errors);
+                Finish(output, file);
                 return ExitCodes.Usage;
             }
             foreach (var w in topology.Warnings)
                 stderr.WriteLine(ja ? $"{w.File}:{w.Line}:{w.Column}: 警告: {w.Message}" : $"{w.File}:{w.Line}:{w.Column}: warning: {w.Message}");
             if (fmt == "jsonl") WriteJsonl(output, topology, ja);
             else WriteText(output, topology, ja);
+            Finish(output, file);
             return ExitCodes.Ok;
         }
         finally
         {
-            output.Flush();
+            // an output not finished (a write error) is removed; a finished one is renamed into place
             fileWriter?.Dispose();
         }
+    }
+
+    /// <summary>Flushes the output (a write error names it and is exit 2) and marks an --output file complete.</summary>
+    private static void Finish(TextWriter output, Stream? file)
+    {
+        output.Flush();
+        if (file is not null) AtomicOutputFile.Complete(file);
     }
 
     // ------------------------------------------------------------------ shared helpers
