@@ -40,6 +40,7 @@ public sealed class AtomicOutputTests : IDisposable
         yield return ("check-firewall", ["check-firewall", "--topology", topo, "--config", ruleset, "--format", "jsonl", "--now", "2026-11-23T00:00:00Z", "-o", output], 1);
         yield return ("collect", ["collect", capture, "--topology", topo, "--format", "jsonl", "-o", output], 0);
         yield return ("topology validate", ["topology", "validate", topo, "--format", "jsonl", "-o", output], 0);
+        yield return ("topology schema", ["topology", "schema", "-o", output], 0);
     }
 
     [Fact]
@@ -53,7 +54,8 @@ public sealed class AtomicOutputTests : IDisposable
             Assert.True(r.Exit == exit, $"{name}: exit {r.Exit}\n{r.Err}");
             var lines = File.ReadAllLines(output);
             Assert.NotEqual("previous", lines[0]);
-            foreach (var l in lines) JsonDocument.Parse(l); // every line complete
+            if (name == "topology schema") JsonDocument.Parse(File.ReadAllText(output)); // one JSON document
+            else foreach (var l in lines) JsonDocument.Parse(l); // every line complete
             Assert.Equal(["out.jsonl"], Directory.GetFiles(_dir).Select(Path.GetFileName));
         }
     }
@@ -95,7 +97,7 @@ public sealed class AtomicOutputTests : IDisposable
         foreach (var target in targets)
             foreach (var (name, args, _) in Commands(target, Topo, Capture, Ruleset))
             {
-                var r = Run([.. args, "--lang", "en"]);
+                var r = Run(name == "topology schema" ? args : [.. args, "--lang", "en"]);
                 Assert.True(r.Exit == 2, $"{name} -o {target}: exit {r.Exit}\n{r.Err}");
                 Assert.Contains(target, r.Err);
                 Assert.DoesNotContain("internal error", r.Err);

@@ -44,10 +44,24 @@ public static class TopologyCommand
         cmd.Subcommands.Add(validate);
 
         var schema = new Command("schema", "Print the JSON Schema of the topology format v1 (for editors; also topologies/topology.schema.json) / トポロジー形式の JSON Schema を出力する");
-        schema.SetAction(_ =>
+        var schemaOutput = new Option<string?>("--output", "-o")
         {
-            stdout.Write(TopologySchema.Text);
-            stdout.Flush();
+            Description = "Write the schema to this file, put in place only once complete (default: standard output) / 出力ファイル",
+        };
+        schema.Options.Add(schemaOutput);
+        schema.SetAction(pr =>
+        {
+            if (pr.GetValue(schemaOutput) is not { } outputFile)
+            {
+                stdout.Write(TopologySchema.Text);
+                stdout.Flush();
+                return ExitCodes.Ok;
+            }
+            // a temporary file beside the target, renamed over it once written; a write error is exit 2 naming it
+            using var file = AtomicOutputFile.Open(outputFile, [], CommonOptions.ResolveLanguage(null));
+            file.Write(Encoding.UTF8.GetBytes(TopologySchema.Text));
+            file.Flush();
+            AtomicOutputFile.Complete(file);
             return ExitCodes.Ok;
         });
         cmd.Subcommands.Add(schema);
