@@ -187,4 +187,49 @@ public class FortiVipTests
         Assert.Equal("mn-office", S(v, "dst_zone"));
         Assert.StartsWith("198.1", S(v, "src_ip"));
     }
+
+    [Fact]
+    public void CentralNatTranslatesEveryVipAndPoliciesNameTheMappedAddress()
+    {
+        var text = """
+            config system settings
+                set central-nat enable
+            end
+            config firewall address
+                edit "mn-fs"
+                    set subnet 10.10.0.20 255.255.255.252
+                next
+            end
+            config firewall vip
+                edit "vip-fs"
+                    set extip 203.0.113.100-203.0.113.103
+                    set mappedip "10.10.0.20-10.10.0.23"
+                    set extintf "wan1"
+                next
+            end
+            config firewall policy
+                edit 1
+                    set srcintf "wan1"
+                    set dstintf "port1"
+                    set srcaddr "all"
+                    set dstaddr "mn-fs"
+                    set action accept
+                    set schedule "always"
+                    set service "SMB"
+                next
+            end
+
+            """;
+        var (code, lines, err) = Check(text);
+        Assert.True(code == 1, err);
+        // The policy admits the server sent to its own address and sent to the VIP: one class each.
+        var vs = Events(lines, "violation");
+        Assert.Equal(2, vs.Count);
+        Assert.All(vs, x => Assert.Equal(("mynumber-internet", 17), (S(x, "rule"), x.GetProperty("config_line").GetInt32())));
+        var direct = Assert.Single(vs, x => !x.TryGetProperty("nat_dst_ip", out _));
+        Assert.Equal("10.10.0.21", S(direct, "dst_ip"));
+        var v = Assert.Single(vs, x => x.TryGetProperty("nat_dst_ip", out _));
+        Assert.Equal(("445", "445"), (S(v, "dst_port"), S(v, "nat_dst_port")));
+        Assert.Equal(("203.0.113.101", "10.10.0.21"), (S(v, "dst_ip"), S(v, "nat_dst_ip")));
+    }
 }
