@@ -192,7 +192,7 @@ internal sealed class NftRuleParser
                         if (natFamily is not null) _terms.Add(new MatchField(HeaderField.SrcIp, natFamily));
                         i = natEnd;
                     }
-                    else i = SkipUnknown(i, "is a destination NAT this analysis does not read; nothing is taken to be translated");
+                    else i = SkipUnknownStatement(i, "is a destination NAT this analysis does not read; nothing is taken to be translated");
                     continue;
                 case "ct" when k2 == "status" && i + 2 < n && _st[i + 2].Is("dnat"):
                     // A flag without an operator tests the bit: the connection's destination was translated.
