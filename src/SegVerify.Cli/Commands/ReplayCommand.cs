@@ -48,6 +48,8 @@ public static class ReplayCommand
         audit.AddTo(cmd);
         var archive = new ArchiveArgs();
         archive.AddTo(cmd);
+        var evidence = new EvidenceArgs();
+        evidence.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             string lang = CommonOptions.ResolveLanguage(pr.GetValue(common.Lang));
@@ -67,6 +69,7 @@ public static class ReplayCommand
             if (!filterArgs.TryResolve(pr, pr.GetValue(captures)!, lang, stderr, out var captureList, out var filter)) return ExitCodes.Usage;
             if (!syslog.TryResolve(pr, lang, stderr, out var siem)) return ExitCodes.Usage;
             if (!archive.TryResolve(pr, lang, stderr, out var archiveWriter)) return ExitCodes.Usage;
+            if (!evidence.TryResolve(pr, "replay", lang, stderr, out var evidenceOptions)) return ExitCodes.Usage;
             var topo = TopologyArgs.TryLoad(pr.GetValue(topology)!, stderr, lang);
             if (topo is null) return ExitCodes.Usage;
 
@@ -84,6 +87,7 @@ public static class ReplayCommand
                 Filter = filter,
                 HashCaptures = !pr.GetValue(noHash),
                 Progress = progress,
+                Evidence = evidenceOptions,
                 Verifier = new VerifierOptions
                 {
                     EmitFlows = pr.GetValue(flows) || archiveWriter is not null,

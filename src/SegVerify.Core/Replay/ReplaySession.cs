@@ -16,6 +16,8 @@ public sealed class ReplayOptions
     public required VerifierOptions Verifier { get; init; }
     /// <summary>Compute each capture's SHA-256 for the summary (false: "sha256": null).</summary>
     public bool HashCaptures { get; init; } = true;
+    /// <summary>--evidence: a pcap of each violating flow (null: none).</summary>
+    public Evidence.EvidenceOptions? Evidence { get; init; }
     /// <summary>Only the records matching this filter are analysed (tcpdump's selection); null: every record.</summary>
     public CaptureFilter? Filter { get; init; }
     /// <summary>Updated as the run reads (for a progress display); null: not tracked.</summary>
@@ -86,6 +88,12 @@ public sealed class ReplaySession
         var counting = new CountingSink(sink, summary);
         var engine = new Verifier(_topology, counting, _o.Verifier);
         _o.Progress?.Start(inputs, () => engine.Stats.Packets + (summary.FilteredOut ?? 0) + (_filtering?.NotMatched ?? 0));
+        using var evidence = _o.Evidence is { } ev
+            ? new Evidence.EvidenceRecorder(ev, failed: (path, error) => _stderr.WriteLine(Ja
+                ? $"segverify: 証拠 pcap を書けません: {path}: {error}"
+                : $"segverify: cannot write the evidence pcap {path}: {error}"))
+            : null;
+        engine.Observer = evidence;
 
         for (int i = 0; i < inputs.Count; i++)
         {
@@ -94,6 +102,7 @@ public sealed class ReplaySession
         }
         _o.Progress?.Finish();
         engine.Finish(summary);
+        evidence?.AddToSummary(summary);
         summary.ElapsedSeconds = sw.Elapsed.TotalSeconds;
         if (cancel.IsCancellationRequested) summary.Extra.Add(new("interrupted", true));
         sink.End(summary);

@@ -96,6 +96,7 @@ internal sealed class NftRuleParser
     {
         NfVerdict verdict = NfVerdict.Continue;
         string? target = null;
+        NatTranslation? nat = null;
         int i = 0, n = _st.Count;
         while (i < n)
         {
@@ -151,6 +152,23 @@ internal sealed class NftRuleParser
                     }
                 case "meta" or "ct" when i + 2 < n && _st[i + 2].Is("set"):
                     i = SkipStatement(i + 2); continue;
+                case "dnat" or "redirect":
+                    // Destination NAT (NftNat): ends the rule; a form not read is a warning and translates nothing.
+                    if (NftNat.TryParse(_st.Select(x => x.Quoted ? "" : x.Text).ToList(), i, Family.Both, out var natVerdict, out nat, out var natFamily, out var natEnd))
+                    {
+                        verdict = natVerdict;
+                        if (natFamily is not null) _terms.Add(new MatchField(HeaderField.SrcIp, natFamily));
+                        i = natEnd;
+                    }
+                    else i = SkipUnknown(i, "is a destination NAT this analysis does not read; nothing is taken to be translated");
+                    continue;
+                case "ct" when k2 == "status" && i + 2 < n && (_st[i + 2].Is("dnat") || i + 3 < n && _st[i + 2].Is("!=") && _st[i + 3].Is("dnat")):
+                    {
+                        bool negated = _st[i + 2].Is("!=");
+                        _terms.Add(negated ? MatchExpr.Not(Values.Translated) : Values.Translated);
+                        i += negated ? 4 : 3;
+                        continue;
+                    }
             }
             if (i + 2 < n && _st[i + 2].Is("set") && NftSelector.TryRead(_st, i, out _) is not null)
             {
@@ -160,7 +178,7 @@ internal sealed class NftRuleParser
             var vmap = TryMatch(ref i);
             if (vmap is not null) return vmap;
         }
-        return [new NfRule { Pos = Pos, Text = _text, Match = MatchExpr.And(_terms), Verdict = verdict, Target = target }];
+        return [new NfRule { Pos = Pos, Text = _text, Match = MatchExpr.And(_terms), Verdict = verdict, Target = target, Nat = nat }];
     }
 
     /// <summary>Reads one match at <paramref name="i"/> into the terms; returns the rules of a verdict map.</summary>
