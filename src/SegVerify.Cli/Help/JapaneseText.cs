@@ -107,6 +107,10 @@ public static partial class JapaneseText
         ["Load a topology and print its zones and effective tier matrix, or every error (exit 2) / トポロジーを検証する"]
             = "トポロジーを読み込み、ゾーンと実効的な層間の許可表、またはすべての誤り（終了コード 2）を表示する",
         ["The topology file (YAML, format v1)"] = "トポロジーファイル（YAML、形式 v1）",
+        ["Date-time (UTC, ISO 8601) from which allow rules count as expired or expiring within 30 days (default: now) / 期限判定の基準日時"]
+            = "allow ルールが期限切れか 30 日以内に期限切れになるかを判断する基準日時（UTC、ISO 8601。既定: 現在）",
+        ["Print the JSON Schema of the topology format v1 (for editors; also topologies/topology.schema.json) / トポロジー形式の JSON Schema を出力する"]
+            = "トポロジー形式 v1 の JSON Schema を出力する（エディタ用。topologies/topology.schema.json と同じ）",
     };
 
     /// <summary>Descriptions with a part computed at run time: pattern and replacement.</summary>
