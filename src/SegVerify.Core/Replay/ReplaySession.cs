@@ -95,22 +95,31 @@ public sealed class ReplaySession
         bool stdin = input == CaptureOpener.StdinName;
         string name = stdin ? "-" : input;
         HashingStream? hashing = null;
-        // A file's evidence hash is computed on another thread from its own read of the file, so it overlaps with the
-        // analysis. With one CPU there is nothing to overlap with, so the file is hashed as it is read (no second read
-        // of it); standard input can be read once only, so it is hashed that way too.
+        // A file's evidence hash is computed on another thread from its own mapping of the file, so it overlaps with the
+        // analysis. With one CPU there is nothing to overlap with, so the file is hashed after it is read, from the page
+        // cache (both passes read the file in place, without copying it). Standard input can be read once only, so it
+        // is hashed as it is read.
         bool inlineHash = _o.HashCaptures && (stdin || Environment.ProcessorCount == 1);
         Task<string?>? fileHash = !_o.HashCaptures || inlineHash ? null : Task.Run(() => CaptureHash.OfFile(input));
         try
         {
-            Stream raw = stdin ? Console.OpenStandardInput() : OpenFile(input);
-            if (inlineHash) raw = hashing = new HashingStream(raw);
-            using var opened = CaptureOpener.Open(raw, name);
+            ICaptureReader opened0;
+            if (stdin)
+            {
+                Stream raw = Console.OpenStandardInput();
+                if (inlineHash) raw = hashing = new HashingStream(raw);
+                opened0 = CaptureOpener.Open(raw, name);
+            }
+            else opened0 = CaptureOpener.Open(input); // a large file is mapped, read in place
+            using var opened = opened0;
             ICaptureReader reader = cancel.CanBeCanceled ? new CancellableReader(opened, cancel) : opened;
             engine.CurrentCapture = name;
             engine.ProcessAll(reader);
             if (opened.Damage is { } d)
                 findings.OnFinding(DamageFinding(d));
-            summary.Captures.Add(new InputFile(name, hashing?.Finish() ?? fileHash?.GetAwaiter().GetResult()));
+            // With one CPU a file is hashed after it is read, from the page cache (mapped again: no copy).
+            string? hash = hashing?.Finish() ?? fileHash?.GetAwaiter().GetResult() ?? (inlineHash && !stdin ? CaptureHash.OfFile(input) : null);
+            summary.Captures.Add(new InputFile(name, hash));
             return true;
         }
         catch (CaptureFormatException ex)
@@ -131,9 +140,6 @@ public sealed class ReplaySession
             hashing?.Dispose();
         }
     }
-
-    private static FileStream OpenFile(string path) =>
-        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
 
     private Finding DamageFinding(CaptureDamage d)
     {
