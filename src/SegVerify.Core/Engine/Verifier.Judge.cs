@@ -14,10 +14,10 @@ public sealed partial class Verifier
     private void FinishFlow(in FlowEntry f)
     {
         _flowFindings.Clear();
+        _deferFlowFindings = Observer is not null;
         string? communityId = JudgeFlow(in f);
         _tunnelTable.Release(f.TunnelRef);
-        if (Observer is not null)
-            Observer.OnFlowJudged(f.FlowId, communityId ?? "", _flowFindings.ToArray());
+        if (_deferFlowFindings) ReportWithEvidence(f.FlowId, communityId);
     }
 
     /// <summary>Who opened the flow, and whether that was seen or inferred (spec: "How a flow's initiator is found").</summary>
@@ -97,7 +97,8 @@ public sealed partial class Verifier
         {
             string v = special ? "none" : !judged ? "unclassified" : verdict.Rule ?? "allowed";
             var rec = BuildFlowFinding(v, in f, initA, observed, srcZone, dstZone, verdict.By, Cid(), null, isFlowEvent: true);
-            _sink.OnFinding(rec);
+            if (_deferFlowFindings) _deferredFlowEvent = rec;
+            else _sink.OnFinding(rec);
         }
         return Observer is not null ? Cid() : cid;
     }
@@ -107,7 +108,7 @@ public sealed partial class Verifier
     {
         var finding = BuildFlowFinding(rule, in f, initA, observed, srcZone, dstZone, by, cid, detail, isFlowEvent: false);
         _flowFindings.Add(finding);
-        Emit(finding);
+        if (!_deferFlowFindings) Emit(finding);
     }
 
     private Finding BuildFlowFinding(string rule, in FlowEntry f, bool initA, bool observed, Zone? srcZone, Zone? dstZone,

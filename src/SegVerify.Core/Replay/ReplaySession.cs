@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SegVerify.Core.Capture;
+using SegVerify.Core.Capture.Filter;
 using SegVerify.Core.Engine;
 using SegVerify.Core.Findings;
 using SegVerify.Core.Localization;
@@ -15,6 +16,10 @@ public sealed class ReplayOptions
     public required VerifierOptions Verifier { get; init; }
     /// <summary>Compute each capture's SHA-256 for the summary (false: "sha256": null).</summary>
     public bool HashCaptures { get; init; } = true;
+    /// <summary>--evidence: a pcap of each violating flow (null: none).</summary>
+    public Evidence.EvidenceOptions? Evidence { get; init; }
+    /// <summary>Only the records matching this filter are analysed (tcpdump's selection); null: every record.</summary>
+    public CaptureFilter? Filter { get; init; }
     public string Language => Verifier.Language;
 }
 
@@ -71,10 +76,21 @@ public sealed class ReplaySession
         var sw = Stopwatch.StartNew();
         bool unreadable = false;
         var summary = Summary = new RunSummary { TopologySha256 = _topology.Sha256 };
+        if (_o.Filter is { } filter)
+        {
+            summary.Filter = filter.Expression;
+            summary.FilteredOut = 0;
+        }
         using var sink = openSink();
         sink.Begin(RunInfo.ForTraffic("replay", _topology, _o.Language));
         var counting = new CountingSink(sink, summary);
         var engine = new Verifier(_topology, counting, _o.Verifier);
+        using var evidence = _o.Evidence is { } ev
+            ? new Evidence.EvidenceRecorder(ev, failed: (path, error) => _stderr.WriteLine(Ja
+                ? $"segverify: 証拠 pcap を書けません: {path}: {error}"
+                : $"segverify: cannot write the evidence pcap {path}: {error}"))
+            : null;
+        engine.Observer = evidence;
 
         foreach (var input in inputs)
         {
@@ -82,6 +98,7 @@ public sealed class ReplaySession
             if (!ReadOne(input, engine, counting, summary, cancel)) unreadable = true;
         }
         engine.Finish(summary);
+        evidence?.AddToSummary(summary);
         summary.ElapsedSeconds = sw.Elapsed.TotalSeconds;
         if (cancel.IsCancellationRequested) summary.Extra.Add(new("interrupted", true));
         sink.End(summary);
@@ -113,8 +130,17 @@ public sealed class ReplaySession
             else opened0 = CaptureOpener.Open(input); // a large file is mapped, read in place
             using var opened = opened0;
             ICaptureReader reader = cancel.CanBeCanceled ? new CancellableReader(opened, cancel) : opened;
+            FilteringReader? filtering = null;
+            if (_o.Filter is { } filter) reader = filtering = new FilteringReader(reader, filter);
             engine.CurrentCapture = name;
-            engine.ProcessAll(reader);
+            try
+            {
+                engine.ProcessAll(reader);
+            }
+            finally
+            {
+                if (filtering is not null) summary.FilteredOut += filtering.NotMatched;
+            }
             if (opened.Damage is { } d)
                 findings.OnFinding(DamageFinding(d));
             // With one CPU a file is hashed after it is read, from the page cache (mapped again: no copy).
@@ -133,6 +159,15 @@ public sealed class ReplaySession
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             _stderr.WriteLine($"segverify: {name}: {ex.Message}");
+            return false;
+        }
+        catch (CaptureFilterException ex)
+        {
+            // The expression does not apply to this capture's link type (e.g. 'ether host' on raw IP): tcpdump refuses
+            // such a capture, and so does the run (the records read before are still judged).
+            _stderr.WriteLine(Ja
+                ? $"segverify: {name}: フィルタ式 '{ex.Expression}' をこのキャプチャのリンク種別に適用できません: {ex.Detail}"
+                : $"segverify: {name}: filter expression '{ex.Expression}' does not apply to this capture's link type: {ex.Detail}");
             return false;
         }
         finally
