@@ -47,15 +47,9 @@ public static class CaptureOpener
             FileOptions.SequentialScan);
         try
         {
-            // A large regular file is mapped (read in place, no copy); the mapping keeps the file open.
-            if (MappedFile.TryMap(fs) is { } mapped)
-            {
-                fs.Dispose();
-                return Open(new CaptureInput(mapped), path);
-            }
             // A small file does not need the whole 1 MiB buffer (a directory of many small captures).
             int size = (int)Math.Clamp(fs.Length + 1, MinFileBuffer, CaptureInput.DefaultBufferSize);
-            return Open(new CaptureInput(fs, ownsStream: true, size), path);
+            return Open(fs, path, ownsStream: true, size);
         }
         catch
         {
@@ -69,12 +63,9 @@ public static class CaptureOpener
     /// </summary>
     public static ICaptureReader Open(Stream stream, string name) => Open(stream, name, ownsStream: true);
 
-    internal static ICaptureReader Open(Stream stream, string name, bool ownsStream, int bufferSize = CaptureInput.DefaultBufferSize) =>
-        Open(new CaptureInput(stream, ownsStream, bufferSize), name);
-
-    /// <summary>Recognises the format from the first four bytes and reads the file header; disposes the input on failure.</summary>
-    private static ICaptureReader Open(CaptureInput input, string name)
+    internal static ICaptureReader Open(Stream stream, string name, bool ownsStream, int bufferSize = CaptureInput.DefaultBufferSize)
     {
+        var input = new CaptureInput(stream, ownsStream, bufferSize);
         try
         {
             if (!input.Ensure(MagicLength))

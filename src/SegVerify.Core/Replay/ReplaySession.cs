@@ -112,23 +112,16 @@ public sealed class ReplaySession
         bool stdin = input == CaptureOpener.StdinName;
         string name = stdin ? "-" : input;
         HashingStream? hashing = null;
-        // A file's evidence hash is computed on another thread from its own mapping of the file, so it overlaps with the
-        // analysis. With one CPU there is nothing to overlap with, so the file is hashed after it is read, from the page
-        // cache (both passes read the file in place, without copying it). Standard input can be read once only, so it
-        // is hashed as it is read.
+        // A file's evidence hash is computed on another thread from its own read of the file, so it overlaps with the
+        // analysis. With one CPU there is nothing to overlap with, so the file is hashed as it is read (no second read
+        // of it); standard input can be read once only, so it is hashed that way too.
         bool inlineHash = _o.HashCaptures && (stdin || Environment.ProcessorCount == 1);
         Task<string?>? fileHash = !_o.HashCaptures || inlineHash ? null : Task.Run(() => CaptureHash.OfFile(input));
         try
         {
-            ICaptureReader opened0;
-            if (stdin)
-            {
-                Stream raw = Console.OpenStandardInput();
-                if (inlineHash) raw = hashing = new HashingStream(raw);
-                opened0 = CaptureOpener.Open(raw, name);
-            }
-            else opened0 = CaptureOpener.Open(input); // a large file is mapped, read in place
-            using var opened = opened0;
+            Stream raw = stdin ? Console.OpenStandardInput() : OpenFile(input);
+            if (inlineHash) raw = hashing = new HashingStream(raw);
+            using var opened = CaptureOpener.Open(raw, name);
             ICaptureReader reader = cancel.CanBeCanceled ? new CancellableReader(opened, cancel) : opened;
             FilteringReader? filtering = null;
             if (_o.Filter is { } filter) reader = filtering = new FilteringReader(reader, filter);
@@ -143,9 +136,7 @@ public sealed class ReplaySession
             }
             if (opened.Damage is { } d)
                 findings.OnFinding(DamageFinding(d));
-            // With one CPU a file is hashed after it is read, from the page cache (mapped again: no copy).
-            string? hash = hashing?.Finish() ?? fileHash?.GetAwaiter().GetResult() ?? (inlineHash && !stdin ? CaptureHash.OfFile(input) : null);
-            summary.Captures.Add(new InputFile(name, hash));
+            summary.Captures.Add(new InputFile(name, hashing?.Finish() ?? fileHash?.GetAwaiter().GetResult()));
             return true;
         }
         catch (CaptureFormatException ex)
@@ -175,6 +166,9 @@ public sealed class ReplaySession
             hashing?.Dispose();
         }
     }
+
+    private static FileStream OpenFile(string path) =>
+        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
 
     private Finding DamageFinding(CaptureDamage d)
     {
