@@ -13,7 +13,7 @@ TOPO=$(cd "$(dirname "$0")/.." && pwd)/topologies/sample-city.yaml
 out=$(mktemp -d)
 run() { # label bin capture
   /usr/bin/time -f "%e %U %S %M" -o "$out/t" taskset -c "$CORE" "$2" replay "$3" -t "$TOPO" --no-capture-hash --format jsonl -o "$out/$1.jsonl" 2>/dev/null || [ $? -eq 1 ]
-  echo "$1 $(cat "$out/t")" >>"$out/all"
+  echo "$1 $(tail -1 "$out/t")" >>"$out/all"
 }
 for f in "$BENCH" "$BARE" "$TUN"; do cat "$f" >/dev/null; done
 for i in $(seq "$RUNS"); do
