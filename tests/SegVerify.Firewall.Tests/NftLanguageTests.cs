@@ -97,6 +97,16 @@ public class NftLanguageTests
     }
 
     [Fact]
+    public void AnIncludeNameWithANulCharacterIsAPositionedError()
+    {
+        // Found by RulesetFuzzTests.NftRulesets (an ArgumentException from the file system escaped as a crash).
+        var ex = Assert.Throws<FirewallConfigException>(() => Nft("\n include \"./inet-filt\0\0ft\"\n"));
+        var e = Assert.Single(ex.Errors);
+        Assert.Equal((2, 2), (e.Pos.Line, e.Pos.Column));
+        Assert.Contains("NUL", e.English);
+    }
+
+    [Fact]
     public void ConcatenationsAreSetsOfTuples()
     {
         var text = "table inet t {\n\tset published {\n\t\ttype ipv4_addr . inet_service\n\t\telements = { 198.51.100.10 . 443, 198.51.100.11 . 80 }\n\t}\n" +

@@ -162,6 +162,8 @@ internal sealed class NftLexer
 
     private void Include(NTok at, string path)
     {
+        if (path.Length == 0 || path.IndexOf('\0') >= 0)
+            throw new FirewallConfigException(Error(at, "include needs a file name without NUL characters", "include にはNUL文字を含まないファイル名が必要です"));
         var baseDir = Path.GetDirectoryName(_stack[^1]) ?? ".";
         string full = Path.IsPathRooted(path) ? path : Path.Combine(baseDir, path);
         var files = new List<string>();

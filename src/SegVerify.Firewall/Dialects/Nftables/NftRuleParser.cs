@@ -360,7 +360,9 @@ internal sealed class NftRuleParser
     /// </summary>
     private static MatchExpr? SetMatch(List<NftSelector> sels, IReadOnlyList<NftElement> elements)
     {
-        var groups = new Dictionary<string, (MatchExpr First, List<MatchExpr> Others)>(StringComparer.Ordinal);
+        // Elements that agree on every part but the first are one group: their first parts are merged into one match
+        // (all at once at the end: merging element by element would cost the square of the set's size).
+        var groups = new Dictionary<string, (List<MatchExpr> Firsts, List<MatchExpr> Others)>(StringComparer.Ordinal);
         var order = new List<string>();
         foreach (var e in elements)
         {
@@ -372,17 +374,29 @@ internal sealed class NftRuleParser
                 if (m is null) return null;
                 parts.Add(m);
             }
-            var key = string.Join("\u0001", parts.Skip(1).Select(KeyOf));
-            if (groups.TryGetValue(key, out var g))
-            {
-                var merged = Union(g.First, parts[0]);
-                if (merged is not null) { groups[key] = (merged, g.Others); continue; }
-                key += "\u0002" + order.Count;
-            }
-            groups[key] = (parts[0], parts.Skip(1).ToList());
+            var key = sels.Count == 1 ? "" : string.Join("\u0001", parts.Skip(1).Select(KeyOf));
+            if (groups.TryGetValue(key, out var g)) { g.Firsts.Add(parts[0]); continue; }
+            groups[key] = ([parts[0]], parts.Skip(1).ToList());
             order.Add(key);
         }
-        return MatchExpr.Or(order.Select(k => MatchExpr.And([groups[k].First, .. groups[k].Others])));
+        var terms = new List<MatchExpr>();
+        foreach (var k in order)
+        {
+            var (firsts, others) = groups[k];
+            foreach (var first in MergeAll(firsts)) terms.Add(MatchExpr.And([first, .. others]));
+        }
+        return MatchExpr.Or(terms);
+    }
+
+    /// <summary>The union of matches on one selector: one match when they are all of one field or interface direction.</summary>
+    private static IEnumerable<MatchExpr> MergeAll(List<MatchExpr> ms)
+    {
+        if (ms.Count == 1) return ms;
+        if (ms[0] is MatchField f0 && ms.All(m => m is MatchField f && f.Field == f0.Field))
+            return [new MatchField(f0.Field, IntervalSet.UnionAll(ms.Select(m => ((MatchField)m).Values)))];
+        if (ms[0] is MatchInterface i0 && ms.All(m => m is MatchInterface i && i.Ingress == i0.Ingress))
+            return [new MatchInterface(i0.Ingress, ms.SelectMany(m => ((MatchInterface)m).Patterns).ToList())];
+        return ms;
     }
 
     private static string KeyOf(MatchExpr m) => m switch
@@ -390,13 +404,6 @@ internal sealed class NftRuleParser
         MatchField f => $"{f.Field}={f.Values}",
         MatchInterface i => $"if{i.Ingress}={string.Join("|", i.Patterns)}",
         _ => m.ToString(),
-    };
-
-    private static MatchExpr? Union(MatchExpr a, MatchExpr b) => (a, b) switch
-    {
-        (MatchField x, MatchField y) when x.Field == y.Field => new MatchField(x.Field, x.Values.Union(y.Values)),
-        (MatchInterface x, MatchInterface y) when x.Ingress == y.Ingress => new MatchInterface(x.Ingress, [.. x.Patterns, .. y.Patterns]),
-        _ => null,
     };
 
     /// <summary>
