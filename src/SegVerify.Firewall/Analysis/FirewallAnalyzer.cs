@@ -219,7 +219,7 @@ public sealed class FirewallAnalyzer
 
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private static readonly bool TimingOn = Environment.GetEnvironmentVariable("SEGVERIFY_FW_TIMING") == "1";
-    private void Timing(string phase) { if (TimingOn) Console.Error.WriteLine($"[timing] {phase}: {_clock.Elapsed.TotalSeconds:F3} s"); }
+    private void Timing(string phase) { if (TimingOn) Console.Error.WriteLine($"[timing] {phase}: {_clock.Elapsed.TotalSeconds:F3} s (process cpu {System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F3} s)"); }
 
     public AnalysisResult Run()
     {
@@ -292,7 +292,7 @@ public sealed class FirewallAnalyzer
             if (blocked.Count == 0) continue;
             bool fully = PacketSets.Intersect(region, accepted).Count == 0;
             var w = Witness(PacketSets.Merge(blocked)[0]);
-            var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName));
+            var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName), compiled: _compiled);
             var where = trace.Decider;
             bool ja = _opt.Language == "ja";
             var msg = ja
@@ -322,7 +322,7 @@ public sealed class FirewallAnalyzer
                 var msg = ja
                     ? $"{inName}（{zi.Name}）から入る、{zi.Name} に属さない送信元アドレス（例 {w.Src}）のパケットを遮断していません（なりすまし可能）"
                     : $"packets entering {inName} ({zi.Name}) with a source address outside {zi.Name} (e.g. {w.Src}) are not dropped (spoofable)";
-                var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName), translated.Dst);
+                var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName), translated.Dst, _compiled);
                 var f = MakeFinding(RuleIds.SpoofableInterface, w, zi, zo, inName, outName, msg, Clause(RuleIds.SpoofableInterface), null,
                     acc[0].Rule, null, trace, NatFields(fwd.Nat, translated));
                 result.Findings.Add(f);
@@ -435,7 +435,7 @@ public sealed class FirewallAnalyzer
         // The policy judges the destination the packet reaches; the ruleset sees it as sent.
         var verdict = _policy.Judge(zi, translated.Src, zo, translated.Dst, translated.Proto, translated.Dport, _opt.NowUtc);
         if (verdict.Rule != id) lock (result) result.PolicyDisagreements++;
-        var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName), translated.Dst);
+        var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName), translated.Dst, _compiled);
         // (A trace through a line not fully understood takes one of the possible ways; nothing to compare then.)
         bool natAgrees = trace.Approximate || (nat is null ? trace.NatDst is null
             : trace.NatDst == translated.Dst && (!Domains.PortedProtos.Contains(w.Proto) || trace.NatDstPort == translated.Dport));
