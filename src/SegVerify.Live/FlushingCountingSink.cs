@@ -37,16 +37,19 @@ public sealed class FlushingCountingSink(IFindingSink inner, Action? flush) : IF
     public void OnFinding(Finding finding)
     {
         inner.OnFinding(finding);
-        if (!finding.IsFlowEvent)
+        lock (_gate) Summary.Count(finding);
+        Interlocked.Increment(ref _findings);
+        if (finding.Severity == Severity.Violation)
         {
-            lock (_gate) Summary.Count(finding);
-            Interlocked.Increment(ref _findings);
-            if (finding.Severity == Severity.Violation)
-            {
-                Interlocked.Increment(ref _violations);
-                if (finding.Rule is RuleIds.MacBinding or RuleIds.UnregisteredDevice) OnFrameViolation?.Invoke(finding);
-            }
+            Interlocked.Increment(ref _violations);
+            if (finding.Rule is RuleIds.MacBinding or RuleIds.UnregisteredDevice) OnFrameViolation?.Invoke(finding);
         }
+        flush?.Invoke();
+    }
+
+    public void OnFlow(FlowEvent flow)
+    {
+        inner.OnFlow(flow);
         flush?.Invoke();
     }
 

@@ -215,7 +215,7 @@ public static class MonitorCommand
                     Metrics = metricsEp,
                     Quiet = a.Quiet,
                     Language = lang,
-                    Verifier = new VerifierOptions { EmitFlows = a.Flows || a.Archive is not null, Language = lang },
+                    Verifier = new VerifierOptions { EmitFlows = a.Flows || a.Archive is not null },
                     RunInfo = RunInfo.ForTraffic("monitor", topo, lang),
                 };
                 MonitorSession session;

@@ -126,7 +126,7 @@ public sealed class EvidenceRecorder : IPacketObserver, IDisposable
         {
             bool violation = marked;
             foreach (var f in findings)
-                if (!f.IsFlowEvent && f.Severity == Severity.Violation) { violation = true; break; }
+                if (f.Severity == Severity.Violation) { violation = true; break; }
             if (violation && fb.Packets > 0) Write(communityId, flowId, fb);
         }
         finally
