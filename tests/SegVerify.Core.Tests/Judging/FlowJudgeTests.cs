@@ -26,9 +26,6 @@ public class FlowJudgeTests
           inet:
             tier: internet
             segments: [{ cidr: 10.30.0.0/16 }]
-          ext:
-            tier: external
-            segments: [{ cidr: 0.0.0.0/0 }]
         hosts:
           - { name: lg-mail, zone: lg, ip: 10.20.0.25, services: [smtp] }
         allow:
@@ -70,16 +67,16 @@ public class FlowJudgeTests
     [Fact]
     public void A_forbidden_flow_gets_the_finding_id_and_the_zones_of_its_initiator_and_responder()
     {
-        var f = Tcp("10.30.0.9", 40000, "10.10.0.7", 445); // the initiator is B (the higher address)
+        var f = Tcp("198.51.100.7", 40000, "10.10.0.7", 445); // the initiator is B (the higher address)
         var j = Judge().Judge(in f);
         Assert.Equal(FlowOutcome.Judged, j.Outcome);
         Assert.Equal(RuleIds.MynumberInternet, j.Rule);
         Assert.Equal("mynumber-internet", j.Verdict);
         Assert.False(j.Parties.InitiatorIsA);
         Assert.True(j.Parties.Observed);
-        Assert.Equal("inet", j.Parties.SrcZone!.Name);
+        Assert.Equal("external", j.Parties.SrcZone!.Name); // the implicit zone of global addresses
         Assert.Equal("mn", j.Parties.DstZone!.Name);
-        Assert.Equal(IpAddr.Parse("10.30.0.9"), j.Src);
+        Assert.Equal(IpAddr.Parse("198.51.100.7"), j.Src);
         Assert.Equal(IpAddr.Parse("10.10.0.7"), j.Dst);
         Assert.Null(j.By);
         Assert.Equal(FlowIssues.None, j.Issues);
@@ -109,9 +106,8 @@ public class FlowJudgeTests
     [Fact]
     public void Unclassified_and_special_addresses_are_outcomes_with_no_policy_verdict()
     {
-        var noExt = Topo.Replace("          ext:\n            tier: external\n            segments: [{ cidr: 0.0.0.0/0 }]\n", "");
-        var judge = Judge(noExt);
-        var f = Tcp("10.20.1.1", 40000, "198.51.100.7", 443);
+        var judge = Judge();
+        var f = Tcp("10.20.1.1", 40000, "172.16.0.7", 443); // private, in no segment
         var j = judge.Judge(in f);
         Assert.Equal(FlowOutcome.Unclassified, j.Outcome);
         Assert.Equal("unclassified", j.Verdict);
@@ -128,21 +124,21 @@ public class FlowJudgeTests
     [Fact]
     public void The_factory_turns_a_verdict_into_a_finding_with_values_and_the_sinks_write_its_text()
     {
-        var f = Tcp("10.30.0.9", 40000, "10.10.0.7", 445);
+        var f = Tcp("198.51.100.7", 40000, "10.10.0.7", 445);
         var j = Judge().Judge(in f);
         var who = j.Parties;
         var finding = FindingFactory.ForFlow(j.Rule!, in f, in who, j.By?.Name, "1:x", new EventOrigin("c.pcap", 24, null));
-        Assert.Equal("inet", finding.SrcZone);
-        Assert.Equal("internet", finding.SrcTier);
+        Assert.Equal("external", finding.SrcZone);
+        Assert.Equal("external", finding.SrcTier);
         Assert.Equal((ushort)445, finding.DstPort);
         Assert.Equal(24, finding.Offset);
         Assert.Equal(new MessageArgs
         {
-            Src = IpAddr.Parse("10.30.0.9"), Dst = IpAddr.Parse("10.10.0.7"), SrcZone = "inet", DstZone = "mn",
+            Src = IpAddr.Parse("198.51.100.7"), Dst = IpAddr.Parse("10.10.0.7"), SrcZone = "external", DstZone = "mn",
             Protocol = IpProto.Tcp, Port = 445,
         }, finding.Args);
-        Assert.Equal("My Number tier talked to the Internet: 10.30.0.9 (inet) -> 10.10.0.7 (mn) tcp/445. Block it at the boundary and inspect the host.",
+        Assert.Equal("My Number tier talked to the Internet: 198.51.100.7 (external) -> 10.10.0.7 (mn) tcp/445. Block it at the boundary and inspect the host.",
             Localization.Messages.Message(finding, "en"));
-        Assert.StartsWith("マイナンバー利用事務系とインターネットの通信: 10.30.0.9 (inet) → 10.10.0.7 (mn) tcp/445。", Localization.Messages.Message(finding, "ja"));
+        Assert.StartsWith("マイナンバー利用事務系とインターネットの通信: 198.51.100.7 (external) → 10.10.0.7 (mn) tcp/445。", Localization.Messages.Message(finding, "ja"));
     }
 }
