@@ -22,6 +22,8 @@ public static class Program
                 AuditCommand.Create(stdout, stderr),
                 ReportCommand.Create(stdout, stderr),
             };
+            foreach (var o in root.Options)
+                if (o is VersionOption v) v.Action = new PrintVersion();
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)
             {
@@ -49,6 +51,16 @@ public static class Program
         {
             return ExitCodes.InternalError(ex, stderr);
         }
+    }
+}
+
+/// <summary><c>segverify --version</c>: the tool version every report carries (<see cref="SegVerify.Core.Output.ToolInfo.Version"/>).</summary>
+internal sealed class PrintVersion : System.CommandLine.Invocation.SynchronousCommandLineAction
+{
+    public override int Invoke(ParseResult parseResult)
+    {
+        parseResult.InvocationConfiguration.Output.WriteLine(SegVerify.Core.Output.ToolInfo.Version);
+        return ExitCodes.Ok;
     }
 }
 

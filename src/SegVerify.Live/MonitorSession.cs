@@ -22,6 +22,8 @@ public sealed class MonitorSessionOptions
     public long EvidenceMaxBytes { get; init; } = 256L * 1024 * 1024;
     public IPEndPoint? Metrics { get; init; }
     public bool Quiet { get; init; }
+    /// <summary>The capture filter the source applies (named in the summary), null for none.</summary>
+    public string? Filter { get; init; }
     public string Language { get; init; } = "en";
     public required VerifierOptions Verifier { get; init; }
     public required RunInfo RunInfo { get; init; }
@@ -127,6 +129,7 @@ public sealed class MonitorSession
             var summary = _sink.Summary;
             _verifier.FillSummary(summary);
             summary.TopologySha256 = _o.RunInfo.TopologySha256;
+            summary.Filter = _o.Filter;
             summary.Captures.Add(new InputFile(_source.Name, null));
             // At the end, packets the kernel received that were never read count as dropped too.
             summary.Dropped = Dropped + _source.Unread;

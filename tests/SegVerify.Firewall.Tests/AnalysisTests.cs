@@ -337,8 +337,10 @@ public class ParserTests
         Assert.True(ConcreteTracer.Matches(r17, AnalysisTests.Probe("udp 1.1.1.1:5 -> 2.2.2.2:68 in a out b mac 02:00:00:00:00:01"), ref u));
         Assert.False(ConcreteTracer.Matches(r17, AnalysisTests.Probe("udp 1.1.1.1:5 -> 2.2.2.2:69 in a out b mac 02:00:00:00:00:01"), ref u));
         var r18 = fwd.Lines[3];
-        Assert.True(r18.HasUnknown);
-        Assert.Contains(rs.Warnings, w => w.Pos.Line == 18 && w.Text.Contains("icmpv6"));
+        Assert.False(r18.HasUnknown); // ICMPv6 types are exact
+        Assert.True(ConcreteTracer.Matches(r18, AnalysisTests.Probe("icmpv6 2001:db8::1 -> fd00::5 in a out b type 128"), ref u));
+        Assert.False(ConcreteTracer.Matches(r18, AnalysisTests.Probe("icmpv6 2001:db8::1 -> fd00::5 in a out b type 129"), ref u));
+        Assert.DoesNotContain(rs.Warnings, w => w.Pos.Line == 18);
         Assert.Contains(rs.Warnings, w => w.Message.Contains("bridge"));
         var sub = rs.FindAcl("inet t/sub")!;
         Assert.Equal(new[] { LineAction.Return, LineAction.Continue, LineAction.Reject }, sub.Lines.Select(r => r.Action));

@@ -61,7 +61,7 @@ public class LiveCaptureTests
         var ex = Assert.Throws<MonitorStartException>(() =>
             PcapSource.OpenLive(new CaptureSettings { Interface = "lo", Bpf = "tcp and (" }));
         Assert.Equal(MonitorStartError.BadFilter, ex.Kind);
-        Assert.Equal("bad --bpf filter 'tcp and (': can't parse filter expression: syntax error", ex.Message);
+        Assert.Equal("bad filter expression 'tcp and (': can't parse filter expression: syntax error", ex.Message);
     }
 
     [SkippableFact]

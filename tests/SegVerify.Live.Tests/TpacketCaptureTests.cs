@@ -153,7 +153,7 @@ public class TpacketCaptureTests
         var ex = Assert.Throws<MonitorStartException>(() =>
             TpacketV3Source.Open(new CaptureSettings { Interface = "lo", Bpf = "tcp and (" }));
         Assert.Equal(MonitorStartError.BadFilter, ex.Kind);
-        Assert.Equal("bad --bpf filter 'tcp and (': can't parse filter expression: syntax error", ex.Message);
+        Assert.Equal("bad filter expression 'tcp and (': can't parse filter expression: syntax error", ex.Message);
     }
 
     [SkippableFact]

@@ -28,7 +28,12 @@ public static class MonitorCommand
         var audit = new AuditArgs();
         var iface = new Option<string>("--interface", "-i") { Description = "Interface to capture from (the mirror/SPAN port)", Required = true };
         var topology = new Option<string>("--topology", "-t") { Description = "Topology file (YAML)", Required = true };
-        var bpf = new Option<string?>("--bpf") { Description = "Capture filter in tcpdump syntax (e.g. 'not port 22')" };
+        var filterArgs = new CaptureFilterArgs();
+        var trailingFilter = new Argument<string[]>("filter")
+        {
+            Description = "Capture filter in tcpdump syntax after the options, as with tcpdump -i (e.g. tcp port 445); the same as --bpf",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var snaplen = new Option<int>("--snaplen") { Description = "Bytes kept of each packet", DefaultValueFactory = _ => CaptureSettings.DefaultSnaplen };
         var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until SIGINT/SIGTERM)" };
         var statsInterval = new Option<double>("--stats-interval") { Description = "Seconds between statistics lines on standard error (0: none)", DefaultValueFactory = _ => DefaultStatsIntervalSeconds };
@@ -43,7 +48,8 @@ public static class MonitorCommand
         var cmd = new Command("monitor", "Capture live from an interface and report findings as they happen");
         cmd.Options.Add(iface);
         cmd.Options.Add(topology);
-        cmd.Options.Add(bpf);
+        filterArgs.AddTo(cmd);
+        cmd.Arguments.Add(trailingFilter);
         cmd.Options.Add(snaplen);
         cmd.Options.Add(duration);
         cmd.Options.Add(statsInterval);
@@ -63,6 +69,7 @@ public static class MonitorCommand
         cmd.SetAction(parse =>
         {
             string lang = CommonOptions.ResolveLanguage(parse.GetValue(common.Lang));
+            if (!filterArgs.TryJoin(parse, parse.GetValue(trailingFilter) ?? [], lang, stderr, out var filterExpression)) return ExitCodes.Usage;
             if (!syslog.TryResolve(parse, lang, stderr, out var siem)) return ExitCodes.Usage;
             if (!archive.TryResolve(parse, lang, stderr, out var archiveWriter)) return ExitCodes.Usage;
             if (!audit.TryOpen(parse, lang, stderr, out var auditLog)) return ExitCodes.Usage;
@@ -71,7 +78,7 @@ public static class MonitorCommand
             {
                 Interface = parse.GetValue(iface)!,
                 Topology = parse.GetValue(topology)!,
-                Bpf = parse.GetValue(bpf),
+                Bpf = filterExpression,
                 Snaplen = parse.GetValue(snaplen),
                 Duration = parse.GetValue(duration),
                 StatsInterval = parse.GetValue(statsInterval),
@@ -214,6 +221,7 @@ public static class MonitorCommand
                     EvidenceMaxPacketsPerFlow = a.EvidenceMaxPackets,
                     Metrics = metricsEp,
                     Quiet = a.Quiet,
+                    Filter = a.Bpf,
                     Language = lang,
                     Verifier = new VerifierOptions { EmitFlows = a.Flows || a.Archive is not null },
                     RunInfo = RunInfo.ForTraffic("monitor", topo, lang),

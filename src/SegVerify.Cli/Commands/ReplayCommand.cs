@@ -11,7 +11,7 @@ public static class ReplayCommand
     {
         var captures = new Argument<string[]>("capture")
         {
-            Description = "pcap or pcapng files, directories (every capture in them), or - for standard input",
+            Description = "pcap or pcapng files, directories (every capture in them), or - for standard input; words after them that name no file form a tcpdump-style filter expression",
             Arity = ArgumentArity.OneOrMore,
         };
         var topology = new Option<string>("--topology", "-t") { Description = "Topology file (YAML, format v1)", Required = true };
@@ -26,6 +26,7 @@ public static class ReplayCommand
         // Removed option (sharded replay was slower than one thread): still parsed so that a user who passes it is told
         // what to do instead, rather than getting a generic "unrecognized option".
         var threads = new Option<string?>("--threads") { Hidden = true, Arity = ArgumentArity.ZeroOrOne };
+        var filterArgs = new CaptureFilterArgs();
         var common = new CommonOptions();
         var syslog = new SyslogArgs();
 
@@ -33,6 +34,7 @@ public static class ReplayCommand
         {
             captures, topology, flows, maxFlows, tcpIdle, udpIdle, noHash, threads,
         };
+        filterArgs.AddTo(cmd);
         common.AddTo(cmd);
         syslog.AddTo(cmd);
         var audit = new AuditArgs();
@@ -55,6 +57,7 @@ public static class ReplayCommand
                     : "segverify: --threads has been removed (analysing on several threads was slower than one). To use several cores, run one segverify replay process per capture file in parallel (e.g. with xargs -P; see docs/multiple-cores.md)");
                 return ExitCodes.Usage;
             }
+            if (!filterArgs.TryResolve(pr, pr.GetValue(captures)!, lang, stderr, out var captureList, out var filter)) return ExitCodes.Usage;
             if (!syslog.TryResolve(pr, lang, stderr, out var siem)) return ExitCodes.Usage;
             if (!archive.TryResolve(pr, lang, stderr, out var archiveWriter)) return ExitCodes.Usage;
             var topo = TopologyArgs.TryLoad(pr.GetValue(topology)!, stderr, lang);
@@ -64,7 +67,8 @@ public static class ReplayCommand
             using var closeAudit = auditLog;
             var session = new ReplaySession(new ReplayOptions
             {
-                Captures = pr.GetValue(captures)!,
+                Captures = captureList,
+                Filter = filter,
                 HashCaptures = !pr.GetValue(noHash),
                 Verifier = new VerifierOptions
                 {

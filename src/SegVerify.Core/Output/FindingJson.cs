@@ -137,6 +137,8 @@ public static class FindingJson
             w.WriteNumber("bytes", s.Bytes);
             w.WriteNumber("flows", s.Flows);
             if (s.NonIp is { } nonIp) w.WriteNumber("non_ip", nonIp);
+            if (s.Filter is not null) w.WriteString("filter", s.Filter);
+            if (s.FilteredOut is { } filtered) w.WriteNumber("filtered", filtered);
         }
         w.WriteNumber("violations", s.Violations);
         w.WriteNumber("warnings", s.Warnings);

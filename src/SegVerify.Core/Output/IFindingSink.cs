@@ -58,6 +58,13 @@ public sealed class RunSummary
     public long? LastPacketNs { get; set; }
     /// <summary>True when a capture gave nanosecond timestamps.</summary>
     public bool NanosecondResolution { get; set; }
+    /// <summary>
+    /// The capture filter of the run (replay --bpf or a trailing expression, monitor --bpf), null without one. The
+    /// counters above then cover the packets that matched it only, as tcpdump's.
+    /// </summary>
+    public string? Filter { get; set; }
+    /// <summary>replay with a filter: records read that did not match it (not analysed, not in <see cref="Packets"/>).</summary>
+    public long? FilteredOut { get; set; }
     /// <summary>monitor only: kernel/driver drops (64-bit, wrap-corrected).</summary>
     public long? Dropped { get; set; }
     public long? IfDropped { get; set; }

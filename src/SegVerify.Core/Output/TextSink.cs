@@ -98,6 +98,12 @@ public sealed class TextSink : IFindingSink
             ? $"パケット {FindingFormat.Num(s.Packets)}、バイト {FindingFormat.Num(s.Bytes)}、フロー {FindingFormat.Num(s.Flows)}、違反 {FindingFormat.Num(s.Violations)}、警告 {FindingFormat.Num(s.Warnings)}、所要 {FindingFormat.Seconds(s.ElapsedSeconds)} 秒"
             : $"{FindingFormat.Num(s.Packets)} packets, {FindingFormat.Num(s.Bytes)} bytes, {FindingFormat.Num(s.Flows)} flows, {FindingFormat.Num(s.Violations)} violations, {FindingFormat.Num(s.Warnings)} warnings, {FindingFormat.Seconds(s.ElapsedSeconds)} s")
             .AppendLine();
+        if (s.Filter is not null)
+            sb.Append(Indent).Append(Ja ? "フィルタ: " : "filter: ").Append(s.Filter)
+                .Append(s.FilteredOut is { } n
+                    ? (Ja ? $"（一致しない {FindingFormat.Num(n)} パケットは解析していません）" : $" ({FindingFormat.Num(n)} packets did not match and were not analysed)")
+                    : "")
+                .AppendLine();
         if (s.Dropped is not null || s.IfDropped is not null)
             sb.Append(Indent).Append(Ja ? "取りこぼし: " : "dropped: ")
                 .Append(FindingFormat.Num(s.Dropped ?? 0)).Append(Ja ? "（インターフェース " : " (interface ")

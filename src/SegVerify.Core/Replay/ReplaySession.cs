@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SegVerify.Core.Capture;
+using SegVerify.Core.Capture.Filter;
 using SegVerify.Core.Engine;
 using SegVerify.Core.Findings;
 using SegVerify.Core.Localization;
@@ -15,6 +16,8 @@ public sealed class ReplayOptions
     public required VerifierOptions Verifier { get; init; }
     /// <summary>Compute each capture's SHA-256 for the summary (false: "sha256": null).</summary>
     public bool HashCaptures { get; init; } = true;
+    /// <summary>Only the records matching this filter are analysed (tcpdump's selection); null: every record.</summary>
+    public CaptureFilter? Filter { get; init; }
     /// <summary>Language of the run's messages on standard error and of its <see cref="RunInfo"/>.</summary>
     public string Language { get; init; } = "en";
 }
@@ -72,6 +75,11 @@ public sealed class ReplaySession
         var sw = Stopwatch.StartNew();
         bool unreadable = false;
         var summary = Summary = new RunSummary { TopologySha256 = _topology.Sha256 };
+        if (_o.Filter is { } filter)
+        {
+            summary.Filter = filter.Expression;
+            summary.FilteredOut = 0;
+        }
         using var sink = openSink();
         sink.Begin(RunInfo.ForTraffic("replay", _topology, _o.Language));
         var counting = new CountingSink(sink, summary);
@@ -107,8 +115,17 @@ public sealed class ReplaySession
             if (inlineHash) raw = hashing = new HashingStream(raw);
             using var opened = CaptureOpener.Open(raw, name);
             ICaptureReader reader = cancel.CanBeCanceled ? new CancellableReader(opened, cancel) : opened;
+            FilteringReader? filtering = null;
+            if (_o.Filter is { } filter) reader = filtering = new FilteringReader(reader, filter);
             engine.CurrentCapture = name;
-            engine.ProcessAll(reader);
+            try
+            {
+                engine.ProcessAll(reader);
+            }
+            finally
+            {
+                if (filtering is not null) summary.FilteredOut += filtering.NotMatched;
+            }
             if (opened.Damage is { } d)
                 findings.OnFinding(DamageFinding(d));
             summary.Captures.Add(new InputFile(name, hashing?.Finish() ?? fileHash?.GetAwaiter().GetResult()));
@@ -125,6 +142,15 @@ public sealed class ReplaySession
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             _stderr.WriteLine($"segverify: {name}: {ex.Message}");
+            return false;
+        }
+        catch (CaptureFilterException ex)
+        {
+            // The expression does not apply to this capture's link type (e.g. 'ether host' on raw IP): tcpdump refuses
+            // such a capture, and so does the run (the records read before are still judged).
+            _stderr.WriteLine(Ja
+                ? $"segverify: {name}: フィルタ式 '{ex.Expression}' をこのキャプチャのリンク種別に適用できません: {ex.Detail}"
+                : $"segverify: {name}: filter expression '{ex.Expression}' does not apply to this capture's link type: {ex.Detail}");
             return false;
         }
         finally

@@ -5,7 +5,9 @@ namespace SegVerify.Firewall.Analysis;
 /// <summary>Traces one concrete packet through the destination-NAT stage and the filter stage of a ruleset.</summary>
 public static class ConcreteTracer
 {
-    public static TraceResult Trace(FwRuleset rs, ProbePacket p)
+    /// <param name="preferNatDst">Where a translation picks one address of a pool: this one when the pool holds it
+    /// (a witness of the set analysis names the translated address it stands for).</param>
+    public static TraceResult Trace(FwRuleset rs, ProbePacket p, Core.Net.IpAddr? preferNatDst = null)
     {
         var path = new List<AclLine>();
         bool approx = false;
@@ -21,10 +23,9 @@ public static class ConcreteTracer
             if (line.Action != LineAction.Translate || line.Nat is null) continue;
             var nat = line.Nat;
             if (nat.ToDevice) return new TraceResult(Verdict.Drop, line, path, approx); // redirected to the device: not forwarded
-            var dst = nat.DstAddresses is { IsEmpty: false } d ? FieldDomains.ToIp(d.First) : p.Dst;
-            var port = nat.DstPorts is { IsEmpty: false } pp && Core.Net.IpProto.HasPorts(p.Proto) ? (ushort)pp.First : p.DstPort;
+            var (dst, port) = NatRewrite.Concrete(nat, p, preferNatDst);
             natDst = new IpAddrOrNull(dst, port);
-            p = p with { Dst = dst, DstPort = port };
+            p = p with { Dst = dst, DstPort = port, DstNat = nat.Tag };
             break;
         }
         AclLine? decider = null;

@@ -94,8 +94,55 @@ public sealed class FirewallAnalyzer
             var d = dst.Intersect(fam);
             if (s.IsEmpty || d.IsEmpty) continue;
             var b = PacketBox.Universe().With(Dim.InIf, IntervalSet.Single((UInt128)inIf)).With(Dim.OutIf, IntervalSet.Single((UInt128)outIf))
-                .With(Dim.Src, s).With(Dim.Dst, d).With(Dim.Ct, IntervalSet.Single(ConnStates.New));
+                .With(Dim.Src, s).With(Dim.Dst, d).With(Dim.Ct, IntervalSet.Single(ConnStates.New)).With(Dim.DstNat, NotTranslated);
             res.AddRange(PacketClasses.ByProtocol(b, firstPacketOnly: true));
+        }
+        return res;
+    }
+
+    private static readonly IntervalSet NotTranslated = IntervalSet.Single(0);
+
+    /// <summary>What the filters accept of one group of packets: untranslated (<see cref="Nat"/> null) or rewritten by one NAT line.</summary>
+    private readonly record struct Forwarded(NatGroup? Nat, List<TaggedBox> Accepted);
+
+    /// <summary>
+    /// The NEW connections from <paramref name="src"/> entering <paramref name="inIf"/> that the ruleset forwards out
+    /// of <paramref name="outIf"/> to <paramref name="dst"/> (the out zone's addresses): the destination-NAT stage
+    /// first (a packet may be sent to any address; what it is translated to must lie in <paramref name="dst"/>,
+    /// what is not translated must be sent there), then the filters, which judge the translated destination.
+    /// </summary>
+    private List<Forwarded> Forward(SymbolicWalker walker, int inIf, int outIf, IntervalSet src, IntervalSet dst)
+    {
+        var res = new List<Forwarded>();
+        if (_rs.DestinationNat.Count == 0)
+        {
+            var initial = Initial(inIf, outIf, src, dst);
+            if (initial.Count > 0) res.Add(new(null, Filter(walker, initial)));
+            return res;
+        }
+        var sent = Initial(inIf, outIf, src, Domains.Full[(int)Dim.Dst]);
+        if (sent.Count == 0) return res;
+        var nat = DestinationNatStage.Walk(walker, _compiled, _rs.DestinationNat, sent);
+        var direct = ToDestinations(nat.Untranslated, dst);
+        if (direct.Count > 0) res.Add(new(null, Filter(walker, direct)));
+        foreach (var g in nat.Translated)
+        {
+            var t = ToDestinations(g.Translated, dst);
+            if (t.Count > 0) res.Add(new(g, Filter(walker, t)));
+        }
+        return res;
+    }
+
+    private List<TaggedBox> Filter(SymbolicWalker walker, List<PacketBox> boxes) =>
+        walker.WalkStage(_rs.Filters, boxes.Select(b => new TaggedBox(b, null)).ToList(), _rs.Unfiltered).Accepted;
+
+    private static List<PacketBox> ToDestinations(List<PacketBox> boxes, IntervalSet dst)
+    {
+        var res = new List<PacketBox>(boxes.Count);
+        foreach (var b in boxes)
+        {
+            var d = b[Dim.Dst].Intersect(dst);
+            if (!d.IsEmpty) res.Add(b.With(Dim.Dst, d));
         }
         return res;
     }
@@ -179,7 +226,6 @@ public sealed class FirewallAnalyzer
         result.OverApproximated = _rs.AllLines.Any(r => r.HasUnknown);
         foreach (var w in _rs.Warnings) result.Findings.Add(WarningFinding(RuleIds.UnsupportedSyntax, w.Pos, new MessageArgs { Subject = w.Message, Quote = w.Text }));
 
-        var hook = _rs.Filters;
         var walker = new SymbolicWalker(_compiled);
         var ifs = _fw.Interfaces.ToList();
         var pairs = new List<(string InName, Zone Zi, string OutName, Zone Zo)>();
@@ -193,47 +239,53 @@ public sealed class FirewallAnalyzer
             var (inName, zi, outName, zo) = pairs[k];
             var local = perPair[k] = [];
             int inIdx = _ifaces.IndexOf(inName), outIdx = _ifaces.IndexOf(outName);
-            var initial = Initial(inIdx, outIdx, ZoneAddresses(zi), ZoneAddresses(zo));
-            if (initial.Count == 0) return;
-            var acc = walker.WalkStage(hook, initial.Select(b => new TaggedBox(b, null)).ToList(), _rs.Unfiltered).Accepted;
-            lock (result) result.Boxes += acc.Count;
+            var fwd = Forward(walker, inIdx, outIdx, ZoneAddresses(zi), ZoneAddresses(zo));
+            if (fwd.Count == 0) return;
+            lock (result) result.Boxes += fwd.Sum(f => f.Accepted.Count);
             if (zi == zo) return;
             foreach (var (id, by, region) in Forbidden(zi, zo))
             {
-                var groups = new Dictionary<AclLine, List<PacketBox>>();
-                var order = new List<AclLine>();
-                foreach (var t in acc)
-                    foreach (var r in region)
-                    {
-                        var x = t.Box.Intersect(r);
-                        if (x is null) continue;
-                        var key = t.Rule ?? _rs.Unfiltered;
-                        if (!groups.TryGetValue(key, out var l)) { groups[key] = l = []; order.Add(key); }
-                        l.Add(x);
-                    }
-                foreach (var rule in order)
-                    foreach (var box in PacketSets.Merge(groups[rule]))
-                        local.Add(Violation(result, id, by, rule, box, zi, zo, inName, outName));
+                // One class per accepting rule and NAT line.
+                var groups = new Dictionary<(AclLine Rule, NatGroup? Nat), List<PacketBox>>();
+                var order = new List<(AclLine Rule, NatGroup? Nat)>();
+                foreach (var f in fwd)
+                    foreach (var t in f.Accepted)
+                        foreach (var r in region)
+                        {
+                            var x = t.Box.Intersect(r);
+                            if (x is null) continue;
+                            var key = (t.Rule ?? _rs.Unfiltered, f.Nat);
+                            if (!groups.TryGetValue(key, out var l)) { groups[key] = l = []; order.Add(key); }
+                            l.Add(x);
+                        }
+                foreach (var key in order)
+                    foreach (var box in PacketSets.Merge(groups[key]))
+                        local.Add(Violation(result, id, by, key.Rule, key.Nat, box, zi, zo, inName, outName));
             }
-            if (_opt.Required) Required(result, local, acc, zi, zo, inIdx, outIdx, inName, outName);
+            if (_opt.Required) Required(local, fwd, zi, zo, inIdx, outIdx, inName, outName);
         });
         foreach (var l in perPair) if (l is not null) result.Findings.AddRange(l);
         Timing("pairs");
-        Spoofing(result, hook, walker);
+        Spoofing(result, walker);
         Timing("spoofing");
         if (_opt.Shadow) Shadowed(result);
         Timing("shadow");
         return result;
     }
 
-    private void Required(AnalysisResult result, List<Finding> sink, List<TaggedBox> acc, Zone zi, Zone zo, int inIdx, int outIdx, string inName, string outName)
+    /// <summary>
+    /// What the policy permits that the ruleset blocks, judged on the destination the packet reaches: an allowed
+    /// flow gets through when it is forwarded either sent to that address or translated to it.
+    /// </summary>
+    private void Required(List<Finding> sink, List<Forwarded> fwd, Zone zi, Zone zo, int inIdx, int outIdx, string inName, string outName)
     {
-        var accepted = acc.Select(t => t.Box).ToList();
+        var anyNat = Domains.Full[(int)Dim.DstNat];
+        var accepted = fwd.SelectMany(f => f.Accepted).Select(t => t.Box.With(Dim.DstNat, anyNat)).ToList();
         foreach (var r in _policy.Rules)
         {
             if (Expired(r)) continue;
             var region = PacketSets.Intersect(RuleRegion(r, zi, zo), Initial(inIdx, outIdx, ZoneAddresses(zi), ZoneAddresses(zo)));
-            region = PacketSets.Disjoint(region);
+            region = PacketSets.Disjoint(region.Select(b => b.With(Dim.DstNat, anyNat)).ToList());
             if (region.Count == 0) continue;
             var blocked = PacketSets.Subtract(region, accepted);
             if (blocked.Count == 0) continue;
@@ -247,7 +299,7 @@ public sealed class FirewallAnalyzer
         }
     }
 
-    private void Spoofing(AnalysisResult result, IReadOnlyList<AclAttachment> hook, SymbolicWalker walker)
+    private void Spoofing(AnalysisResult result, SymbolicWalker walker)
     {
         var ifs = _fw.Interfaces.ToList();
         foreach (var (inName, zi) in ifs)
@@ -257,14 +309,15 @@ public sealed class FirewallAnalyzer
             foreach (var (outName, zo) in ifs)
             {
                 if (outName == inName || zo == zi) continue;
-                var initial = Initial(inIdx, _ifaces.IndexOf(outName), foreign, ZoneAddresses(zo));
-                var acc = walker.WalkStage(hook, initial.Select(b => new TaggedBox(b, null)).ToList(), _rs.Unfiltered).Accepted;
-                if (acc.Count == 0) continue;
-                var w = Witness(acc[0].Box);
+                var fwd = Forward(walker, inIdx, _ifaces.IndexOf(outName), foreign, ZoneAddresses(zo)).FirstOrDefault(f => f.Accepted.Count > 0);
+                if (fwd.Accepted is null) continue;
+                var acc = fwd.Accepted;
+                var translated = Witness(acc[0].Box);
+                var w = fwd.Nat is null ? translated : AsSent(translated, fwd.Nat);
                 var msg = new MessageArgs { InInterface = inName, SrcZone = zi.Name, Src = w.Src };
-                var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName));
+                var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName), translated.Dst);
                 var f = MakeFinding(RuleIds.SpoofableInterface, w, zi, zo, inName, outName, msg, null,
-                    acc[0].Rule, null, trace, []);
+                    acc[0].Rule, null, trace, NatFields(fwd.Nat, translated));
                 result.Findings.Add(f);
                 break; // one warning per interface
             }
@@ -338,20 +391,51 @@ public sealed class FirewallAnalyzer
     private static ProbePacket ToProbe(WitnessPacket w, string inIf, string outIf) =>
         new(w.Proto, w.Src, w.Sport, w.Dst, w.Dport, inIf, outIf, w.Mac, ConnStates.New, w.IcmpType, w.IcmpCode, w.TcpFlags);
 
-    private Finding Violation(AnalysisResult result, string id, PolicyRule? by, AclLine acceptRule, PacketBox box,
+    /// <summary>
+    /// The witness as sent, for a witness of packets a NAT line rewrote: the same packet with a destination (and
+    /// port) of the line's sent packets that the translation turns into the witness's.
+    /// </summary>
+    private static WitnessPacket AsSent(WitnessPacket w, NatGroup g)
+    {
+        foreach (var s in g.Sent)
+        {
+            if (!s[Dim.Src].Contains(Domains.ToU(w.Src)) || !s[Dim.Proto].Contains(w.Proto) || !s[Dim.Sport].Contains(w.Sport)
+                || !s[Dim.SrcMac].Contains(w.Mac.Value) || !s[Dim.IcmpType].Contains(w.IcmpType) || !s[Dim.IcmpCode].Contains(w.IcmpCode)
+                || !s[Dim.TcpFlags].Contains(w.TcpFlags)) continue;
+            if (!NatRewrite.TryInvert(g.Line.Nat!, s, w.Proto, Domains.ToU(w.Dst), w.Dport, out var dsts, out var ports)) continue;
+            return w with { Dst = Domains.ToIp(Pick(dsts, 0)), Dport = (ushort)Pick(ports, w.Dport) };
+        }
+        return w; // not reached: every translated packet comes from a sent one
+    }
+
+    /// <summary><c>nat_dst_ip</c>/<c>nat_dst_port</c> of a translated witness (nothing for an untranslated one).</summary>
+    private static List<KeyValuePair<string, object?>> NatFields(NatGroup? g, WitnessPacket translated)
+    {
+        if (g is null) return [];
+        var res = new List<KeyValuePair<string, object?>> { new("nat_dst_ip", translated.Dst.ToString()) };
+        if (Domains.PortedProtos.Contains(translated.Proto)) res.Add(new("nat_dst_port", (int)translated.Dport));
+        return res;
+    }
+
+    private Finding Violation(AnalysisResult result, string id, PolicyRule? by, AclLine acceptRule, NatGroup? nat, PacketBox box,
                               Zone zi, Zone zo, string inName, string outName)
     {
-        var w = Witness(box);
-        var verdict = _policy.Judge(zi, w.Src, zo, w.Dst, w.Proto, w.Dport, _opt.NowUtc);
+        var translated = Witness(box);
+        var w = nat is null ? translated : AsSent(translated, nat);
+        // The policy judges the destination the packet reaches; the ruleset sees it as sent.
+        var verdict = _policy.Judge(zi, translated.Src, zo, translated.Dst, translated.Proto, translated.Dport, _opt.NowUtc);
         if (verdict.Rule != id) lock (result) result.PolicyDisagreements++;
-        var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName));
-        if (trace.Verdict != Verdict.Accept) lock (result) result.TraceDisagreements++;
+        var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName), translated.Dst);
+        // (A trace through a line not fully understood takes one of the possible ways; nothing to compare then.)
+        bool natAgrees = trace.Approximate || (nat is null ? trace.NatDst is null
+            : trace.NatDst == translated.Dst && (!Domains.PortedProtos.Contains(w.Proto) || trace.NatDstPort == translated.Dport));
+        if (trace.Verdict != Verdict.Accept || !natAgrees) lock (result) result.TraceDisagreements++;
         var msg = new MessageArgs
         {
             Kind = MessageKind.RulesetAccepts, SrcZone = zi.Name, DstZone = zo.Name, InInterface = inName, OutInterface = outName,
             Subject = Describe(box), Location = acceptRule.Pos.Full,
         };
-        return MakeFinding(id, w, zi, zo, inName, outName, msg, by?.Name, acceptRule, [box], trace, []);
+        return MakeFinding(id, w, zi, zo, inName, outName, msg, by?.Name, acceptRule, [box], trace, NatFields(nat, translated));
     }
 
     private Finding MakeFinding(string id, WitnessPacket w, Zone zi, Zone zo, string inName, string outName, in MessageArgs msg,

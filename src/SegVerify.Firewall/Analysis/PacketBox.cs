@@ -18,12 +18,13 @@ public enum Dim
     IcmpType = 9,
     IcmpCode = 10,
     TcpFlags = 11,
+    DstNat = 12,
 }
 
 /// <summary>Domains of the dimensions (the header fields' from <see cref="FieldDomains"/>, plus interface indices).</summary>
 public static class Domains
 {
-    public const int DimCount = 12;
+    public const int DimCount = 13;
     /// <summary>Interface indices: table entries are 0..N-1; the domain is wider so complements stay finite.</summary>
     public const int MaxIfaces = 4096;
 
@@ -101,7 +102,7 @@ public sealed class PacketBox
     }
 
     // Order in which dimensions are tested: the most discriminating first, so misses are cheap.
-    private static readonly int[] TestOrder = [6, 3, 2, 0, 1, 4, 5, 7, 8, 9, 10, 11];
+    private static readonly int[] TestOrder = [6, 3, 2, 0, 1, 4, 5, 7, 8, 9, 10, 11, 12];
 
     public bool Intersects(PacketBox o)
     {

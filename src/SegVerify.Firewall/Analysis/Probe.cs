@@ -7,10 +7,11 @@ namespace SegVerify.Firewall.Analysis;
 /// <summary>
 /// One concrete packet for a trace. <paramref name="IcmpType"/>/<paramref name="IcmpCode"/> default to an echo
 /// request (ICMP 8 / ICMPv6 128, code 0); <paramref name="TcpFlags"/> to SYN for a NEW packet, ACK otherwise.
+/// <paramref name="DstNat"/> is 0 as sent; the tracer sets it to the tag of the destination NAT that rewrote it.
 /// </summary>
 public sealed record ProbePacket(
     byte Proto, IpAddr Src, ushort SrcPort, IpAddr Dst, ushort DstPort, string InIf, string OutIf, MacAddr? Mac, int CtState,
-    byte? IcmpType = null, byte? IcmpCode = null, byte? TcpFlags = null)
+    byte? IcmpType = null, byte? IcmpCode = null, byte? TcpFlags = null, int DstNat = 0)
 {
     public const string Syntax =
         "PROTO SRC[:PORT] -> DST[:PORT] in IF out IF [mac MAC] [state new|established|related|invalid] [type N] [code N] [flags syn,ack,...]";
@@ -101,6 +102,7 @@ public sealed record ProbePacket(
         HeaderField.IcmpType => Proto is 1 or 58 ? (IcmpType ?? (byte)(Proto == 1 ? 8 : 128)) : 0u,
         HeaderField.IcmpCode => Proto is 1 or 58 ? (IcmpCode ?? 0) : 0u,
         HeaderField.TcpFlags => Proto == 6 ? (TcpFlags ?? (CtState == ConnStates.New ? TcpFlagBits.Syn : TcpFlagBits.Ack)) : 0u,
+        HeaderField.DstNat => (UInt128)DstNat,
         _ => 0,
     };
 }

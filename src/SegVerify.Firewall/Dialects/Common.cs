@@ -57,6 +57,28 @@ internal static class Values
     }
 
     /// <summary>
+    /// A conntrack state list naming the virtual state DNAT (<c>-m conntrack --ctstate NEW,DNAT</c>): a packet whose
+    /// destination NAT translated, or in one of the other states; null when the list has no DNAT or is not understood.
+    /// </summary>
+    public static MatchExpr? CtStateWithDnat(string s)
+    {
+        var parts = s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (!parts.Any(p => p.Equals("DNAT", StringComparison.OrdinalIgnoreCase))) return null;
+        var others = parts.Where(p => !p.Equals("DNAT", StringComparison.OrdinalIgnoreCase)).ToList();
+        var terms = new List<MatchExpr> { Translated };
+        if (others.Count > 0)
+        {
+            if (CtStateList(string.Join(',', others)) is not { } states) return null;
+            terms.Add(new MatchField(HeaderField.ConnState, states));
+        }
+        return MatchExpr.Or(terms);
+    }
+
+    /// <summary>The packet's destination was translated by destination NAT (netfilter's conntrack status DNAT).</summary>
+    public static readonly MatchExpr Translated =
+        new MatchField(HeaderField.DstNat, IntervalSet.Range(1, FieldDomains.Max[(int)HeaderField.DstNat]));
+
+    /// <summary>
     /// A DNAT destination: <c>ADDR[-ADDR][:PORT[-PORT]]</c>, IPv6 as <c>[ADDR]:PORT</c> or a bare address; null when
     /// not understood.
     /// </summary>

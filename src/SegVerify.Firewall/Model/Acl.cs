@@ -26,7 +26,52 @@ public enum LineAction : byte
 /// values means "one of them", as a NAT pool or port range does), or the device itself (a redirect), after which the
 /// packet is no longer forwarded.
 /// </summary>
-public sealed record NatTranslation(IntervalSet? DstAddresses, IntervalSet? DstPorts, bool ToDevice = false);
+public sealed record NatTranslation(IntervalSet? DstAddresses, IntervalSet? DstPorts, bool ToDevice = false)
+{
+    /// <summary>
+    /// When set, addresses are mapped one to one instead of picked from <see cref="DstAddresses"/> (static NAT of a
+    /// range, e.g. a FortiOS VIP from <c>extip</c> a-b to <c>mappedip</c> c-d); <see cref="DstAddresses"/> is then
+    /// the image of the matched range.
+    /// </summary>
+    public NatShift? AddressShift { get; init; }
+    /// <summary>As <see cref="AddressShift"/> for destination ports (FortiOS <c>extport</c> a-b to <c>mappedport</c> c-d).</summary>
+    public NatShift? PortShift { get; init; }
+    /// <summary>
+    /// The value <see cref="HeaderField.DstNat"/> takes in a packet this translation rewrote (at least 1; 0 means
+    /// "not translated"). A dialect whose filters tell translations apart (FortiOS: one per virtual IP) gives each
+    /// its own tag.
+    /// </summary>
+    public int Tag { get; init; } = 1;
+}
+
+/// <summary>A one-to-one mapping of a range onto another: a value v at or above <see cref="From"/> becomes v - From + To.</summary>
+public readonly record struct NatShift(UInt128 From, UInt128 To)
+{
+    public UInt128 Apply(UInt128 v) => To >= From ? v + (To - From) : v - (From - To);
+    public UInt128 Invert(UInt128 v) => To >= From ? v - (To - From) : v + (From - To);
+
+    /// <summary>The image of the values of <paramref name="s"/> that the mapping covers (at or above From, not past <paramref name="max"/> once mapped).</summary>
+    public IntervalSet Apply(IntervalSet s, UInt128 max)
+    {
+        if (To >= From && To - From > max) return IntervalSet.Empty;
+        var lo = From;
+        var hi = To >= From ? max - (To - From) : max;
+        var ranges = new List<(UInt128, UInt128)>();
+        foreach (var (a, b) in s.Intersect(IntervalSet.Range(lo, hi)).Ranges()) ranges.Add((Apply(a), Apply(b)));
+        return IntervalSet.FromRanges(ranges);
+    }
+
+    /// <summary>The values that map into <paramref name="s"/>.</summary>
+    public IntervalSet Invert(IntervalSet s, UInt128 max)
+    {
+        if (From > To && From - To > max) return IntervalSet.Empty;
+        var lo = To;
+        var hi = To >= From ? max : max - (From - To);
+        var ranges = new List<(UInt128, UInt128)>();
+        foreach (var (a, b) in s.Intersect(IntervalSet.Range(lo, hi)).Ranges()) ranges.Add((Invert(a), Invert(b)));
+        return IntervalSet.FromRanges(ranges);
+    }
+}
 
 /// <summary>One line of an ACL: a match, an action, and where it is written.</summary>
 public sealed class AclLine

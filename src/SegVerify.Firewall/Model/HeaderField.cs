@@ -7,7 +7,8 @@ namespace SegVerify.Firewall.Model;
 /// holds the set of values a field must take as an <see cref="IntervalSet"/>. Encodings:
 /// addresses are 128-bit, IPv4 as IPv4-mapped IPv6 (<c>::ffff:a.b.c.d</c>, see <see cref="FieldDomains.V4"/>);
 /// MACs are 48-bit; <see cref="ConnState"/> takes one of <see cref="ConnStates"/>; <see cref="TcpFlags"/> is the
-/// 8-bit flags byte of the TCP header (FIN=0x01 ... CWR=0x80); ports of a protocol without ports are 0.
+/// 8-bit flags byte of the TCP header (FIN=0x01 ... CWR=0x80); ports of a protocol without ports are 0;
+/// <see cref="DstNat"/> is 0 for a packet destination NAT did not translate.
 /// </summary>
 public enum HeaderField : byte
 {
@@ -21,6 +22,11 @@ public enum HeaderField : byte
     IcmpType,
     IcmpCode,
     TcpFlags,
+    /// <summary>
+    /// Whether destination NAT rewrote the packet: 0 when not, else the <see cref="NatTranslation.Tag"/> of the
+    /// translation that did (netfilter's <c>ctstate DNAT</c>; FortiOS policies that name a virtual IP).
+    /// </summary>
+    DstNat,
 }
 
 /// <summary>Address families a piece of configuration applies to.</summary>
@@ -79,7 +85,10 @@ public static class FieldDomains
     public const ulong MacMax = 0xFFFF_FFFF_FFFFUL;
 
     /// <summary>Largest value of each field, indexed by <see cref="HeaderField"/>.</summary>
-    public static readonly UInt128[] Max = [UInt128.MaxValue, UInt128.MaxValue, 255, 65535, 65535, MacMax, ConnStates.Max, 255, 255, 255];
+    public static readonly UInt128[] Max = [UInt128.MaxValue, UInt128.MaxValue, 255, 65535, 65535, MacMax, ConnStates.Max, 255, 255, 255, DstNatTagMax];
+
+    /// <summary>Largest <see cref="NatTranslation.Tag"/>.</summary>
+    public const int DstNatTagMax = 65535;
 
     public static readonly IntervalSet[] Full = Max.Select(m => IntervalSet.Range(0, m)).ToArray();
 

@@ -39,8 +39,8 @@ public static class LiveErrors
         MonitorStartError.PermissionDenied);
 
     public static MonitorStartException BadFilter(string lang, string filter, string detail) => new(Localized.Pick(lang,
-        $"--bpf のフィルタ '{filter}' が正しくありません: {detail}",
-        $"bad --bpf filter '{filter}': {detail}"), MonitorStartError.BadFilter);
+        $"フィルタ式 '{filter}' が正しくありません: {detail}",
+        $"bad filter expression '{filter}': {detail}"), MonitorStartError.BadFilter);
 
     public static MonitorStartException OpenFailed(string lang, string name, string detail) => new(Localized.Pick(lang,
         $"インターフェース '{name}' を開けません: {detail}",

@@ -19,7 +19,12 @@ public sealed record FortiOsLowered(FwRuleset Ruleset, IReadOnlyList<FgInterface
 /// every interface), per address family (IPv4 <c>srcaddr</c>/<c>dstaddr</c>, IPv6 <c>srcaddr6</c>/<c>dstaddr6</c> or
 /// a <c>policy6</c>'s addresses) source and destination sets with negation, and the services (or their negation);</item>
 /// <item>the destination-NAT stage: every virtual IP a policy uses, translating <c>extip</c>[:<c>extport</c>] on
-/// <c>extintf</c> to <c>mappedip</c>[:<c>mappedport</c>]; the policy then matches the mapped address.</item>
+/// <c>extintf</c> (and within <c>src-filter</c>/<c>srcintf-filter</c>) to <c>mappedip</c>[:<c>mappedport</c>], ranges
+/// one to one, each VIP with its own <see cref="NatTranslation.Tag"/>. As on a FortiGate, translation happens before
+/// the policies are looked up, and translated traffic is matched only by the policies that name its VIP (on the
+/// mapped address and port); a deny policy with <c>match-vip enable</c> (the default from FortiOS 7.2.4, as the
+/// <c>#config-version</c> header tells) also matches it on its mapped address, every other policy only matches
+/// traffic no VIP translated (unless <c>match-vip-only</c> turns that around).</item>
 /// </list>
 /// What cannot be resolved offline (fqdn, geography, dynamic addresses, internet services, user identity, ...) is a
 /// <see cref="MatchUnknown"/> plus one <see cref="ParseWarning"/> at its position.
@@ -40,7 +45,31 @@ public static class FortiOsLowering
         private readonly Dictionary<string, List<string>> _zones = new(StringComparer.Ordinal);
         private readonly Dictionary<string, FgInterfaceRef> _refs = new(StringComparer.Ordinal);
         private readonly List<string> _usedVips = [];
-        private readonly HashSet<string> _usedVipSet = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int> _vipTags = new(StringComparer.Ordinal);
+        private readonly bool _matchVipByDefault = MatchVipIsDefault(cfg.Version);
+        // Without virtual IPs nothing is translated, and policies need not say which traffic they match.
+        private readonly bool _hasVips = cfg.Table("firewall vip").Objects.Any() || cfg.Table("firewall vip6").Objects.Any();
+
+        /// <summary>The tag of a VIP's translation (its place among the VIPs policies use, from 1).</summary>
+        private int VipTag(string name)
+        {
+            if (_vipTags.TryGetValue(name, out var t)) return t;
+            _usedVips.Add(name);
+            return _vipTags[name] = _usedVips.Count;
+        }
+
+        /// <summary>FortiOS 7.2.4 made <c>match-vip enable</c> the default of deny policies (read from the <c>#config-version</c> header; older or unknown: disable).</summary>
+        internal static bool MatchVipIsDefault(string? version)
+        {
+            if (version is null) return false;
+            var m = System.Text.RegularExpressions.Regex.Match(version, @"-(\d+)\.(\d+)\.(\d+)-");
+            if (!m.Success) return false;
+            var v = new Version(int.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value), int.Parse(m.Groups[3].Value));
+            return v >= new Version(7, 2, 4);
+        }
+
+        private static readonly MatchExpr NotTranslated = new MatchField(HeaderField.DstNat, IntervalSet.Single(0));
+        private static readonly MatchExpr Translated = new MatchField(HeaderField.DstNat, IntervalSet.Range(1, FieldDomains.DstNatTagMax));
 
         private ConfigPos P(int line, int col) => new(cfg.File, line, col);
 
@@ -135,11 +164,15 @@ public static class FortiOsLowering
 
             // Addresses, per family.
             var famAlts = new List<MatchExpr>();
-            if (hasV4) famAlts.Add(FamilyMatch(p, FgFamily.V4, "srcaddr", "dstaddr", "srcaddr-negate", "dstaddr-negate", internetServiceSrc, internetService, Unknown));
+            // Which traffic the policy's plain addresses (not its VIPs) match: untranslated only, unless match-vip.
+            bool deny = (p.Get("action") ?? "deny") == "deny";
+            bool matchVip = deny && (p.Get("match-vip") is { } mv ? mv == "enable" : _matchVipByDefault);
+            var plain = !_hasVips ? null : p.Enabled("match-vip-only") ? Translated : matchVip ? null : NotTranslated;
+            if (hasV4) famAlts.Add(FamilyMatch(p, FgFamily.V4, "srcaddr", "dstaddr", "srcaddr-negate", "dstaddr-negate", internetServiceSrc, internetService, plain, Unknown));
             if (hasV6)
             {
                 var (s, d, sn, dn) = policy6 ? ("srcaddr", "dstaddr", "srcaddr-negate", "dstaddr-negate") : ("srcaddr6", "dstaddr6", "srcaddr6-negate", "dstaddr6-negate");
-                famAlts.Add(FamilyMatch(p, FgFamily.V6, s, d, p[sn] is null ? "srcaddr-negate" : sn, p[dn] is null ? "dstaddr-negate" : dn, internetServiceSrc, internetService, Unknown));
+                famAlts.Add(FamilyMatch(p, FgFamily.V6, s, d, p[sn] is null ? "srcaddr-negate" : sn, p[dn] is null ? "dstaddr-negate" : dn, internetServiceSrc, internetService, plain, Unknown));
             }
             terms.Add(MatchExpr.Or(famAlts));
 
@@ -196,9 +229,11 @@ public static class FortiOsLowering
             return new MatchInterface(ingress, patterns.Distinct().ToList());
         }
 
+        /// <param name="plain">What the destination NAT state must be for the policy's plain destinations (null: any).</param>
         private MatchExpr FamilyMatch(FgObject p, FgFamily fam, string srcKey, string dstKey, string srcNeg, string dstNeg,
-                                 bool anySrc, bool anyDst, Action<FortiWarning> unknown)
+                                 bool anySrc, bool anyDst, MatchExpr? plain, Action<FortiWarning> unknown)
         {
+            MatchExpr Plain(IntervalSet dst) => plain is null ? new MatchField(HeaderField.DstIp, dst) : MatchExpr.And(new MatchField(HeaderField.DstIp, dst), plain);
             var full = FortiResolver.FamilySet(fam);
             // Source.
             IntervalSet src = full;
@@ -216,7 +251,7 @@ public static class FortiOsLowering
             }
             // Destination: plain addresses and virtual IPs (matched after translation).
             var dstAlts = new List<MatchExpr>();
-            if (anyDst) dstAlts.Add(new MatchField(HeaderField.DstIp, full));
+            if (anyDst) dstAlts.Add(Plain(full));
             else
             {
                 var (set, exact) = Union(p, dstKey, fam, unknown, allowVip: true);
@@ -231,19 +266,22 @@ public static class FortiOsLowering
                         set = full; exact = false;
                     }
                     else set = exact ? full.Subtract(set) : full;
-                    dstAlts.Add(new MatchField(HeaderField.DstIp, set));
+                    dstAlts.Add(Plain(set));
                 }
                 else
                 {
-                    if (!set.IsEmpty) dstAlts.Add(new MatchField(HeaderField.DstIp, set));
+                    if (!set.IsEmpty) dstAlts.Add(Plain(set));
                     foreach (var v in vips)
                     {
                         foreach (var w in v.Inexact) unknown(w);
+                        // Traffic this VIP translated, on its mapped address and port. An unresolvable VIP translates
+                        // nothing (see Nat()); its policy then matches its mapped set (taken as any) untranslated.
                         var t = new List<MatchExpr> { new MatchField(HeaderField.DstIp, v.MappedIp) };
                         if (v.Proto is not null) t.Add(new MatchField(HeaderField.Protocol, v.Proto));
                         if (v.MappedPort is not null) t.Add(new MatchField(HeaderField.DstPort, v.MappedPort));
+                        int tag = VipTag(v.Name);
+                        t.Add(new MatchField(HeaderField.DstNat, v.Exact ? IntervalSet.Single((UInt128)tag) : IntervalSet.Single(0)));
                         dstAlts.Add(MatchExpr.And(t));
-                        if (_usedVipSet.Add(v.Name)) _usedVips.Add(v.Name);
                     }
                 }
             }
@@ -305,7 +343,7 @@ public static class FortiOsLowering
             foreach (var name in _usedVips)
             {
                 var v = _r.Vips(name, FgFamily.V4).Concat(_r.Vips(name, FgFamily.V6)).FirstOrDefault(x => x.Name == name);
-                if (v is null || !v.Exact) continue; // an unresolvable VIP is not translated; its policy matches any destination
+                if (v is null || !v.Exact || !v.Active) continue; // an unresolvable VIP is not translated; a disabled one translates nothing
                 var t = new List<MatchExpr> { new MatchField(HeaderField.DstIp, v.ExtIp) };
                 if (v.ExtIntf != "any")
                 {
@@ -313,21 +351,48 @@ public static class FortiOsLowering
                     if (_zones.TryGetValue(v.ExtIntf, out var m)) pats.AddRange(m);
                     t.Insert(0, new MatchInterface(true, pats));
                 }
+                if (v.SrcIntfFilter is { } sif)
+                {
+                    var pats = new List<string>();
+                    foreach (var n in sif) { pats.Add(n); if (_zones.TryGetValue(n, out var m)) pats.AddRange(m); }
+                    t.Add(new MatchInterface(true, pats));
+                }
+                if (v.SrcFilter is { } sf) t.Add(new MatchField(HeaderField.SrcIp, sf));
                 if (v.Proto is not null) t.Add(new MatchField(HeaderField.Protocol, v.Proto));
                 if (v.ExtPort is not null) t.Add(new MatchField(HeaderField.DstPort, v.ExtPort));
+                var ports = v.ExtPort is null ? "" : $":{Describe(v.ExtPort, false)} -> :{Describe(v.MappedPort ?? v.ExtPort, false)}";
                 acl.Add(new AclLine
                 {
-                    Pos = P(v.Line, v.Column), Text = $"vip \"{v.Name}\": {Describe(v.ExtIp)} -> {Describe(v.MappedIp)}",
+                    Pos = P(v.Line, v.Column), Text = $"vip \"{v.Name}\": {Describe(v.ExtIp)} -> {Describe(v.MappedIp)}{ports}",
                     Match = MatchExpr.And(t), Action = LineAction.Translate,
-                    Nat = new NatTranslation(v.MappedIp, v.MappedPort),
+                    Nat = Translation(v, VipTag(v.Name)),
                 });
             }
             acl.Default = new AclLine { Pos = acl.Pos, Text = "(no virtual IP: not translated)", Match = MatchExpr.True, Action = LineAction.Accept, IsDefault = true };
             return acl;
         }
 
-        private static string Describe(IntervalSet s) =>
-            s.Count == 1 && s.Lo(0) == s.Hi(0) ? FieldDomains.ToIp(s.Lo(0)).ToString()
-            : s.Count == 1 ? $"{FieldDomains.ToIp(s.Lo(0))}-{FieldDomains.ToIp(s.Hi(0))}" : $"{s.Count} ranges";
+        /// <summary>
+        /// A VIP's translation: ranges of the same size map one to one (static NAT of a range, port forwarding of a
+        /// port range), anything else to one of the mapped addresses or ports.
+        /// </summary>
+        private static NatTranslation Translation(FgVip v, int tag)
+        {
+            NatShift? addr = null, port = null;
+            if (v.ExtIp.Count == 1 && v.MappedIp.Count == 1 && v.ExtIp.Lo(0) != v.ExtIp.Hi(0)
+                && v.ExtIp.Hi(0) - v.ExtIp.Lo(0) == v.MappedIp.Hi(0) - v.MappedIp.Lo(0))
+                addr = new NatShift(v.ExtIp.Lo(0), v.MappedIp.Lo(0));
+            var mappedPort = v.MappedPort ?? v.ExtPort;
+            if (v.ExtPort is { Count: 1 } ep && mappedPort is { Count: 1 } mp && mp.Lo(0) != mp.Hi(0))
+                port = new NatShift(ep.Lo(0), mp.Lo(0));
+            return new NatTranslation(v.MappedIp, mappedPort) { AddressShift = addr, PortShift = port, Tag = tag };
+        }
+
+        private static string Describe(IntervalSet s, bool addresses = true)
+        {
+            string One(UInt128 x) => addresses ? FieldDomains.ToIp(x).ToString() : x.ToString();
+            return s.Count == 1 && s.Lo(0) == s.Hi(0) ? One(s.Lo(0))
+                : s.Count == 1 ? $"{One(s.Lo(0))}-{One(s.Hi(0))}" : $"{s.Count} ranges";
+        }
     }
 }

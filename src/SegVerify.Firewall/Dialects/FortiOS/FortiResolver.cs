@@ -23,9 +23,14 @@ public sealed record FgSvcAlt(IntervalSet Proto, IntervalSet Sport, IntervalSet 
 /// <summary>What a service name admits: alternatives, exactness, and whether ICMP types or codes were narrowed.</summary>
 public sealed record FgService(IReadOnlyList<FgSvcAlt> Alts, bool Exact, IReadOnlyList<FortiWarning> Inexact, bool IcmpTyped);
 
-/// <summary>A virtual IP (destination NAT): external address and ports, mapped address and ports.</summary>
+/// <summary>
+/// A virtual IP (destination NAT): external address and ports, mapped address and ports, and the sources and
+/// interfaces it is limited to (<c>src-filter</c>, <c>srcintf-filter</c>; null: any). A VIP with <c>status
+/// disable</c> is not <see cref="Active"/>: it translates nothing.
+/// </summary>
 public sealed record FgVip(string Name, int Line, int Column, FgFamily Family, IntervalSet ExtIp, IntervalSet MappedIp,
-    string ExtIntf, IntervalSet? Proto, IntervalSet? ExtPort, IntervalSet? MappedPort, bool Exact, IReadOnlyList<FortiWarning> Inexact);
+    string ExtIntf, IntervalSet? Proto, IntervalSet? ExtPort, IntervalSet? MappedPort, bool Exact, IReadOnlyList<FortiWarning> Inexact,
+    IntervalSet? SrcFilter = null, IReadOnlyList<string>? SrcIntfFilter = null, bool Active = true);
 
 /// <summary>
 /// Resolves FortiOS object names to sets: addresses (subnet, iprange, wildcard, interface-subnet; groups nested with
@@ -445,6 +450,17 @@ public sealed class FortiResolver(FortiOsConfig cfg)
         {
             var extText = v.Get("extip");
             if (extText is not null) ext = ParseRange(extText) ?? full;
+            else if (v.List("extaddr") is { Count: > 0 } extAddrs)
+            {
+                // FortiOS 7.0+: the external addresses as address objects.
+                ext = IntervalSet.Empty;
+                foreach (var n in extAddrs)
+                {
+                    var a = Address(n, fam, v.Line, v.Column, []);
+                    ext = ext.Union(a.Set);
+                    if (!a.Exact) { exact = false; why.AddRange(a.Inexact); }
+                }
+            }
             var mappedVals = v["mappedip"]?.Values;
             if (type == "server-load-balance")
             {
@@ -511,6 +527,24 @@ public sealed class FortiResolver(FortiOsConfig cfg)
                 }
             }
         }
-        return new FgVip(v.Name, v.Line, v.Column, fam, ext, mapped, v.Get("extintf") ?? "any", proto, extPort, mappedPort, exact, why);
+        IntervalSet? srcFilter = null;
+        if (v.List("src-filter") is { Count: > 0 } filters)
+        {
+            srcFilter = IntervalSet.Empty;
+            foreach (var f in filters)
+            {
+                if (ParseRange(f) is { } r) srcFilter = srcFilter.Union(r);
+                else
+                {
+                    // Not understood: the VIP is taken to translate every source (the policy then matches any of them).
+                    srcFilter = null;
+                    why.Add(W(v, $"virtual IP '{v.Name}': src-filter '{f}' is not understood; taken as any source", $"バーチャル IP '{v.Name}': src-filter '{f}' を解釈できません。任意の送信元として扱います"));
+                    break;
+                }
+            }
+        }
+        var srcIntf = v.List("srcintf-filter") is { Count: > 0 } sif ? sif : null;
+        return new FgVip(v.Name, v.Line, v.Column, fam, ext, mapped, v.Get("extintf") ?? "any", proto, extPort, mappedPort, exact, why,
+            srcFilter, srcIntf, v.Get("status") != "disable");
     }
 }

@@ -252,6 +252,11 @@ public sealed class IptablesParser
                     case "--ctstate": case "--state":
                         {
                             var a = Arg();
+                            if (o == "--ctstate" && Values.CtStateWithDnat(a) is { } withDnat)
+                            {
+                                terms.Add(neg ? MatchExpr.Not(withDnat) : withDnat);
+                                break;
+                            }
                             Add(terms, r, HeaderField.ConnState, Values.CtStateList(a), neg, line, tok, $"{o} {a}");
                             break;
                         }

@@ -11,8 +11,12 @@ public sealed partial class NftDialect : IFirewallDialect
     [GeneratedRegex(@"^\s*table\s+((inet|ip|ip6|arp|bridge|netdev)\s+)?[A-Za-z0-9_.-]+\s*\{", RegexOptions.Multiline)]
     private static partial Regex TableRx();
 
-    // Ten times the number of tables: one table outweighs ten iptables-looking lines (as before the registry).
-    public int Detect(string text) => TableRx().Matches(text).Count * 10;
+    [GeneratedRegex(@"^\s*(include\s+""|define\s+[A-Za-z_][A-Za-z0-9_]*\s*=)", RegexOptions.Multiline)]
+    private static partial Regex ScriptRx();
 
-    public FwRuleset Parse(DialectInput input) => NftParser.Parse(input.Path, input.Text);
+    // Ten times the number of tables: one table outweighs ten iptables-looking lines (as before the registry).
+    // A file of includes and defines (an nft -f script that keeps its tables elsewhere) is nft too.
+    public int Detect(string text) => TableRx().Matches(text).Count * 10 + ScriptRx().Matches(text).Count * 5;
+
+    public FwRuleset Parse(DialectInput input) => NftParser.Parse(input.Path, input.Text, input.ReadFile);
 }

@@ -4,91 +4,49 @@ using SegVerify.Firewall.Model;
 namespace SegVerify.Firewall.Dialects.Nftables;
 
 /// <summary>
-/// Reads <c>nft list ruleset</c> text (and <c>nft -f</c> files in the same block syntax): tables of families inet, ip
-/// and ip6 (others skipped with a warning), base and regular chains, named and anonymous sets, and the matches the
-/// analysis models. Anything else in a rule becomes an unknown match with its position.
+/// Reads <c>nft list ruleset</c> text and files <c>nft -f</c> accepts (with <c>include</c> and <c>define</c>, see
+/// <see cref="NftLexer"/>): tables of families inet, ip and ip6 (others skipped with a warning), base and regular
+/// chains, named sets and maps, and rules (<see cref="NftRuleParser"/>). A table or chain written twice is one table
+/// or chain, as in nft; <c>flush ruleset</c> and <c>delete table</c> forget what came before.
 /// </summary>
 public sealed class NftParser
 {
     private readonly string _file;
     private readonly NfRuleset _rs;
-    private readonly List<NTok> _t = [];
+    private readonly List<NTok> _t;
     private int _p;
 
-    private readonly record struct NTok(string Text, int Line, int Col, bool Quoted = false)
-    {
-        public bool Is(string s) => !Quoted && Text == s;
-    }
-
-    private sealed class NamedSet
-    {
-        public required string Type;
-        public List<List<NTok>> Elements = [];
-    }
-
-    private NftParser(string file, string text)
+    private NftParser(string file, List<NTok> tokens)
     {
         _file = file;
         _rs = new NfRuleset { File = file, Families = Family.Both, MaxJumpDepth = MaxJumpDepth };
-        Tokenize(text);
+        _t = tokens;
     }
 
     /// <summary>The kernel's jump stack (NFT_JUMP_STACK_SIZE): chains nest at most this many levels below a base chain.</summary>
     public const int MaxJumpDepth = 15;
 
-    /// <summary>Reads the text into the netfilter vendor model.</summary>
-    public static NfRuleset ParseVendor(string file, string text)
+    /// <summary>Reads the text into the netfilter vendor model; included files are read with <paramref name="readFile"/>.</summary>
+    public static NfRuleset ParseVendor(string file, string text, Func<string, string>? readFile = null)
     {
-        var p = new NftParser(file, text);
+        var p = new NftParser(file, NftLexer.Read(file, text, readFile));
         p.Top();
+        p.Finish();
         return p._rs;
     }
 
     /// <summary>Reads the text and lowers it to the vendor-neutral model.</summary>
-    public static FwRuleset Parse(string file, string text) => NetfilterLowering.Lower(ParseVendor(file, text), _ => true);
-
-    private void Tokenize(string text)
-    {
-        int line = 1, col = 1, i = 0;
-        while (i < text.Length)
-        {
-            char c = text[i];
-            if (c == '\n') { _t.Add(new NTok("\n", line, col)); line++; col = 1; i++; continue; }
-            if (c == '\\' && i + 1 < text.Length && text[i + 1] == '\n') { i += 2; line++; col = 1; continue; }
-            if (char.IsWhiteSpace(c)) { i++; col++; continue; }
-            if (c == '#') { while (i < text.Length && text[i] != '\n') { i++; col++; } continue; }
-            if (c is '{' or '}' or ';' or ',')
-            {
-                _t.Add(new NTok(c.ToString(), line, col));
-                i++; col++;
-                continue;
-            }
-            if (c == '"')
-            {
-                int sc = col, j = i + 1;
-                var sb = new System.Text.StringBuilder();
-                while (j < text.Length && text[j] != '"' && text[j] != '\n') { if (text[j] == '\\' && j + 1 < text.Length) j++; sb.Append(text[j]); j++; }
-                _t.Add(new NTok(sb.ToString(), line, sc, true));
-                col += j + 1 - i; i = j + 1;
-                continue;
-            }
-            int s = i, scol = col;
-            while (i < text.Length && !char.IsWhiteSpace(text[i]) && text[i] is not ('{' or '}' or ';' or ',' or '"' or '#')) { i++; col++; }
-            _t.Add(new NTok(text[s..i], line, scol));
-        }
-        _t.Add(new NTok("\n", line, col));
-    }
+    public static FwRuleset Parse(string file, string text, Func<string, string>? readFile = null) =>
+        NetfilterLowering.Lower(ParseVendor(file, text, readFile), _ => true);
 
     private bool End => _p >= _t.Count;
     private NTok Cur => _t[_p];
 
-    private ConfigPos Pos(NTok t) => new(_file, t.Line, t.Col);
+    private void Warn(NTok at, string msg, string text) => _rs.Warnings.Add(new ParseWarning(at.Pos, msg, text));
 
-    private void Warn(NTok at, string msg, string text) => _rs.Warnings.Add(new ParseWarning(Pos(at), msg, text));
+    private void SkipNewlines() { while (!End && (Cur.IsNewline || Cur.Is(";"))) _p++; }
 
-    private void SkipNewlines() { while (!End && (Cur.Is("\n") || Cur.Is(";"))) _p++; }
-
-    /// <summary>Collects one statement: tokens up to a newline or ';' outside braces (a block is kept whole).</summary>
+    /// <summary>Collects one statement: words up to a newline or ';' outside braces (a block is kept whole).</summary>
     private List<NTok> Statement()
     {
         var res = new List<NTok>();
@@ -96,11 +54,11 @@ public sealed class NftParser
         while (!End)
         {
             var t = Cur;
-            if (depth == 0 && (t.Is("\n") || t.Is(";"))) { _p++; break; }
+            if (depth == 0 && (t.IsNewline || t.Is(";"))) { _p++; break; }
             if (depth == 0 && t.Is("}")) break;
             if (t.Is("{")) depth++;
             if (t.Is("}")) depth--;
-            if (!t.Is("\n")) res.Add(t);
+            if (!t.IsNewline) res.Add(t);
             _p++;
         }
         return res;
@@ -117,6 +75,20 @@ public sealed class NftParser
         }
     }
 
+    private sealed class TableState
+    {
+        public required Family Family;
+        public Dictionary<string, NftSetDef> Sets { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, (NfChain Chain, List<List<NTok>> Rules)> Chains { get; } = new(StringComparer.Ordinal);
+    }
+
+    // Tables in the order first written ("inet filter" -> its sets and chains).
+    private readonly Dictionary<string, TableState> _tables = new(StringComparer.Ordinal);
+
+    private static string Text(IEnumerable<NTok> st) => string.Join(" ", st.Select(x => x.ToString()));
+
+    private static Family? FamilyOf(string f) => f switch { "inet" => Family.Both, "ip" => Family.V4, "ip6" => Family.V6, _ => null };
+
     private void Top()
     {
         while (true)
@@ -124,39 +96,47 @@ public sealed class NftParser
             SkipNewlines();
             if (End) return;
             var t = Cur;
-            if (t.Is("table"))
+            if (t.Is("}")) { _p++; continue; }
+            if (t.Is("table") || (t.Is("add") && _p + 1 < _t.Count && _t[_p + 1].Is("table")))
             {
+                if (t.Is("add")) _p++;
+                var kw = Cur;
                 _p++;
                 var words = new List<NTok>();
-                while (!End && !Cur.Is("{") && !Cur.Is("\n")) { words.Add(Cur); _p++; }
-                if (End || !Cur.Is("{")) { Warn(t, "table without a body (skipped)", "table"); continue; }
-                _p++;
+                while (!End && !Cur.Is("{") && !Cur.IsNewline && !Cur.Is(";")) { words.Add(Cur); _p++; }
                 string family = words.Count >= 2 ? words[0].Text : "ip";
                 string name = words.Count >= 1 ? words[^1].Text : "";
-                Family? fam = family switch { "inet" => Family.Both, "ip" => Family.V4, "ip6" => Family.V6, _ => null };
+                Family? fam = FamilyOf(family);
                 if (fam is null)
                 {
-                    Warn(t, $"table family '{family}' is not analysed (only inet, ip, ip6); skipped", $"table {family} {name}");
-                    _p--; SkipBlock();
+                    Warn(kw, $"table family '{family}' is not analysed (only inet, ip, ip6); skipped", $"table {family} {name}");
+                    if (!End && Cur.Is("{")) SkipBlock();
                     continue;
                 }
-                Table(family + " " + name, fam.Value);
+                var key = family + " " + name;
+                if (!_tables.TryGetValue(key, out var ts)) _tables[key] = ts = new TableState { Family = fam.Value };
+                if (!End && Cur.Is("{")) { _p++; Table(key, ts); }
                 continue;
             }
             var st = Statement();
-            if (st.Count == 0) { if (!End && Cur.Is("}")) _p++; continue; }
-            if (st[0].Is("flush") || st[0].Is("define") || st[0].Text.StartsWith("#!")) continue;
-            Warn(st[0], "statement not understood at top level (skipped)", string.Join(" ", st.Select(x => x.Text)));
+            if (st.Count == 0) continue;
+            if (st[0].Text.StartsWith("#!")) continue;
+            if (st[0].Is("flush") && st.Count >= 2 && st[1].Is("ruleset")) { _tables.Clear(); continue; }
+            if ((st[0].Is("delete") || st[0].Is("destroy")) && st.Count >= 3 && st[1].Is("table"))
+            {
+                var fam = st.Count >= 4 ? st[2].Text : "ip";
+                _tables.Remove(fam + " " + st[^1].Text);
+                continue;
+            }
+            Warn(st[0], "command not analysed (only table blocks are read); skipped", Text(st));
+            if (!End && Cur.Is("{")) SkipBlock();
         }
     }
 
-    private readonly Dictionary<string, NamedSet> _sets = new(StringComparer.Ordinal);
-    private List<(NfChain Chain, List<List<NTok>> Rules)> _pending = [];
+    private static readonly HashSet<string> ObjectKinds = ["counter", "quota", "limit", "synproxy", "secmark", "ct", "flowtable", "tunnel"];
 
-    private void Table(string table, Family fam)
+    private void Table(string table, TableState ts)
     {
-        _sets.Clear();
-        _pending = [];
         while (true)
         {
             SkipNewlines();
@@ -167,25 +147,31 @@ public sealed class NftParser
             {
                 var name = _t[_p + 1].Text;
                 _p += 3;
-                if (kw.Is("chain")) ChainBody(table, fam, name, kw);
-                else if (kw.Is("set")) SetBody(name);
-                else { Warn(kw, "maps are not analysed (a rule using one is taken to possibly match)", $"map {name}"); _p--; SkipBlock(); }
+                if (kw.Is("chain")) ChainBody(table, ts, name, kw);
+                else SetBody(ts, name, kw, kw.Is("map"));
+                continue;
+            }
+            if (kw.Is("chain") && _p + 1 < _t.Count)
+            {
+                // A chain declared without a body.
+                var name = _t[_p + 1].Text;
+                Statement();
+                GetChain(table, ts, name, kw);
                 continue;
             }
             var st = Statement();
-            if (st.Count > 0 && !st[0].Is("flags") && !st[0].Is("comment"))
-            {
-                if (!End && Cur.Is("{")) SkipBlock();
-                Warn(st[0], "table statement not analysed (skipped)", string.Join(" ", st.Select(x => x.Text)));
-            }
+            if (st.Count == 0) continue;
+            if (st[0].Is("flags") || st[0].Is("comment")) continue;
+            if (!End && Cur.Is("{")) SkipBlock();
+            // Stateful objects (named counters, quotas, ...) decide nothing by themselves; rules using them are judged.
+            if (!st[0].Quoted && ObjectKinds.Contains(st[0].Text)) continue;
+            Warn(st[0], "table statement not analysed (skipped)", Text(st));
         }
-        foreach (var (chain, rules) in _pending)
-            foreach (var r in rules) chain.Rules.Add(Rule(chain, r));
     }
 
-    private void SetBody(string name)
+    private void SetBody(TableState ts, string name, NTok at, bool isMap)
     {
-        var set = new NamedSet { Type = "" };
+        var set = new NftSetDef { Name = name, Pos = at.Pos, IsMap = isMap };
         while (true)
         {
             SkipNewlines();
@@ -193,28 +179,15 @@ public sealed class NftParser
             if (Cur.Is("}")) { _p++; break; }
             var st = Statement();
             if (st.Count == 0) continue;
-            if (st[0].Is("type") || st[0].Is("typeof")) set.Type = string.Join(" ", st.Skip(1).Select(x => x.Text));
+            if (st[0].Is("type") || st[0].Is("typeof")) set.Type = Text(st.Skip(1));
+            else if (st[0].Is("flags") && st.Skip(1).Any(x => x.Is("dynamic"))) set.Dynamic = true;
             else if (st[0].Is("elements"))
             {
                 int open = st.FindIndex(x => x.Is("{"));
-                if (open >= 0) set.Elements = SplitElements(st, open + 1, st.Count - 1);
+                if (open >= 0) set.Elements.AddRange(NftElements.Split(st, open + 1, st.FindLastIndex(x => x.Is("}"))));
             }
         }
-        _sets[name] = set;
-    }
-
-    /// <summary>Splits the tokens between braces at commas into elements.</summary>
-    private static List<List<NTok>> SplitElements(List<NTok> toks, int from, int toExclusive)
-    {
-        var res = new List<List<NTok>>();
-        var cur = new List<NTok>();
-        for (int i = from; i < toExclusive && i < toks.Count; i++)
-        {
-            if (toks[i].Is(",")) { if (cur.Count > 0) res.Add(cur); cur = []; }
-            else if (!toks[i].Is("}")) cur.Add(toks[i]);
-        }
-        if (cur.Count > 0) res.Add(cur);
-        return res;
+        ts.Sets[name] = set;
     }
 
     private static readonly Dictionary<string, int> PriorityNames = new()
@@ -222,11 +195,18 @@ public sealed class NftParser
         ["raw"] = -300, ["mangle"] = -150, ["dstnat"] = -100, ["filter"] = 0, ["security"] = 50, ["srcnat"] = 100,
     };
 
-    private void ChainBody(string table, Family fam, string name, NTok at)
+    private (NfChain Chain, List<List<NTok>> Rules) GetChain(string table, TableState ts, string name, NTok at)
     {
-        var chain = new NfChain { Table = table, Name = name, Family = fam, Pos = Pos(at) };
-        _rs.Chains.Add(chain);
-        var rules = new List<List<NTok>>();
+        if (ts.Chains.TryGetValue(name, out var c)) return c;
+        var chain = new NfChain { Table = table, Name = name, Family = ts.Family, Pos = at.Pos };
+        c = (chain, []);
+        ts.Chains[name] = c;
+        return c;
+    }
+
+    private void ChainBody(string table, TableState ts, string name, NTok at)
+    {
+        var (chain, rules) = GetChain(table, ts, name, at);
         while (true)
         {
             SkipNewlines();
@@ -249,12 +229,13 @@ public sealed class NftParser
                         chain.Priority = prio;
                     }
                 }
-                if (chain.PolicyText == "policy accept (default)") chain.PolicyPos = Pos(st[0]);
+                if (chain.PolicyText == "policy accept (default)") chain.PolicyPos = st[0].Pos;
+                // "type filter hook forward priority 0; policy drop;" may share a line.
                 continue;
             }
             if (st[0].Is("policy") && st.Count > 1)
             {
-                chain.PolicyPos = Pos(st[0]);
+                chain.PolicyPos = st[0].Pos;
                 chain.PolicyText = $"policy {st[1].Text}";
                 chain.PolicyDrop = st[1].Is("drop");
                 continue;
@@ -262,207 +243,26 @@ public sealed class NftParser
             if (st[0].Is("comment") || st[0].Is("devices") || st[0].Is("device")) continue;
             rules.Add(st);
         }
-        _pending.Add((chain, rules));
     }
 
-    private static readonly HashSet<string> Keywords =
-    [
-        "ip", "ip6", "meta", "iifname", "oifname", "iif", "oif", "tcp", "udp", "sctp", "dccp", "udplite", "th", "ether",
-        "ct", "counter", "log", "comment", "accept", "drop", "reject", "jump", "goto", "return", "continue", "limit",
-        "queue", "l4proto", "nftrace", "notrack", "masquerade", "snat", "dnat", "redirect", "mark", "icmp", "icmpv6",
-        "quota", "vmap",
-    ];
-
-    private NfRule Rule(NfChain chain, List<NTok> st)
+    /// <summary>Reads the rules once every set of every table is known, and fills the vendor model.</summary>
+    private void Finish()
     {
-        var text = string.Join(" ", st.Select(x => x.Quoted ? $"\"{x.Text}\"" : x.Text));
-        var r = new NfRule { Pos = Pos(st[0]), Text = text };
-        var terms = new List<MatchExpr>();
-        int i = 0;
-        void Unknown(int at, int to)
+        foreach (var ts in _tables.Values)
         {
-            var s = string.Join(" ", st.Skip(at).Take(Math.Max(1, to - at)).Select(x => x.Text));
-            terms.Add(new MatchUnknown(Pos(st[at]), s));
-            _rs.Warnings.Add(new ParseWarning(Pos(st[at]), $"'{s}' is not understood; the rule is taken to possibly match", text));
+            // A set a rule adds to or updates is filled at run time.
+            foreach (var (_, rules) in ts.Chains.Values)
+                foreach (var st in rules)
+                    for (int i = 0; i + 1 < st.Count; i++)
+                        if (st[i].Text is "add" or "update" or "delete" && st[i + 1].Text.StartsWith('@')
+                            && ts.Sets.TryGetValue(st[i + 1].Text[1..], out var dyn))
+                            dyn.Dynamic = true;
+            foreach (var (chain, rules) in ts.Chains.Values)
+            {
+                _rs.Chains.Add(chain);
+                foreach (var st in rules)
+                    chain.Rules.AddRange(NftRuleParser.Parse(st, n => ts.Sets.GetValueOrDefault(n), _rs.Warnings));
+            }
         }
-        // Skips an unknown expression: up to the next keyword that can start an expression or statement.
-        int SkipUnknown(int at)
-        {
-            int j = at + 1;
-            int depth = 0;
-            while (j < st.Count)
-            {
-                if (st[j].Is("{")) depth++;
-                else if (st[j].Is("}")) depth--;
-                else if (depth == 0 && !st[j].Quoted && Keywords.Contains(st[j].Text)
-                         && !(j > 0 && (st[j - 1].Is("l4proto") || st[j - 1].Is("protocol") || st[j - 1].Is("nexthdr")))) break;
-                j++;
-            }
-            Unknown(at, j);
-            return j;
-        }
-        while (i < st.Count)
-        {
-            var w = st[i];
-            string k = w.Quoted ? "" : w.Text;
-            string k2 = i + 1 < st.Count ? st[i + 1].Text : "";
-            switch (k)
-            {
-                case "accept": r.Verdict = NfVerdict.Accept; i++; continue;
-                case "drop": r.Verdict = NfVerdict.Drop; i++; continue;
-                case "reject": r.Verdict = NfVerdict.Reject; i = st.Count; continue;
-                case "return": r.Verdict = NfVerdict.Return; i++; continue;
-                case "continue": r.Verdict = NfVerdict.Continue; i++; continue;
-                case "jump": case "goto":
-                    r.Verdict = k == "jump" ? NfVerdict.Jump : NfVerdict.Goto;
-                    r.Target = k2; i += 2; continue;
-                case "counter":
-                    i++;
-                    while (i + 1 < st.Count && (st[i].Is("packets") || st[i].Is("bytes"))) i += 2;
-                    continue;
-                case "comment": i += 2; continue;
-                case "log":
-                    i++;
-                    while (i + 1 < st.Count && st[i].Text is "prefix" or "level" or "group" or "snaplen" or "queue-threshold" or "flags") i += 2;
-                    continue;
-                case "meta" when k2 is "nftrace" or "mark" && i + 2 < st.Count && st[i + 2].Is("set"):
-                    i += 4; continue;
-            }
-            // Matches.
-            HeaderField? dim = null; Family? famReq = null; IntervalSet? protoImplied = null; bool iface = false, ifIn = false;
-            int consumed = 2;
-            switch (k)
-            {
-                case "ip" when k2 is "saddr" or "daddr": dim = k2 == "saddr" ? HeaderField.SrcIp : HeaderField.DstIp; famReq = Family.V4; break;
-                case "ip6" when k2 is "saddr" or "daddr": dim = k2 == "saddr" ? HeaderField.SrcIp : HeaderField.DstIp; famReq = Family.V6; break;
-                case "ip" when k2 == "protocol": dim = HeaderField.Protocol; famReq = Family.V4; break;
-                case "ip6" when k2 == "nexthdr": dim = HeaderField.Protocol; famReq = Family.V6; break;
-                case "meta" when k2 == "l4proto": dim = HeaderField.Protocol; break;
-                case "meta" when k2 is "iifname" or "oifname" or "iif" or "oif": iface = true; ifIn = k2.StartsWith('i'); break;
-                case "iifname": case "oifname": case "iif": case "oif": iface = true; ifIn = k.StartsWith('i'); consumed = 1; break;
-                case "tcp" or "udp" or "sctp" or "dccp" or "udplite" when k2 is "sport" or "dport":
-                    dim = k2 == "sport" ? HeaderField.SrcPort : HeaderField.DstPort;
-                    protoImplied = IntervalSet.Single(ProtoNames.TryParse(k, out var pn) ? pn : (byte)0);
-                    break;
-                case "th" when k2 is "sport" or "dport":
-                    dim = k2 == "sport" ? HeaderField.SrcPort : HeaderField.DstPort; protoImplied = FieldDomains.PortedProtocols; break;
-                case "ether" when k2 == "saddr": dim = HeaderField.SrcMac; break;
-                case "ct" when k2 == "state": dim = HeaderField.ConnState; break;
-                case "meta" when k2 == "nfproto":
-                    {
-                        // meta nfproto ipv4|ipv6
-                        if (i + 2 < st.Count && st[i + 2].Text is "ipv4" or "ipv6")
-                        {
-                            terms.Add(new MatchField(HeaderField.SrcIp, st[i + 2].Text == "ipv4" ? FieldDomains.V4 : FieldDomains.V6));
-                            i += 3;
-                        }
-                        else i = SkipUnknown(i);
-                        continue;
-                    }
-            }
-            if (dim is null && !iface) { i = SkipUnknown(i); continue; }
-            int vstart = i + consumed;
-            bool neg = false;
-            if (vstart < st.Count && st[vstart].Text is "!=" or "ne") { neg = true; vstart++; }
-            else if (vstart < st.Count && st[vstart].Text is "==" or "eq") vstart++;
-            else if (vstart < st.Count && st[vstart].Text is "<" or ">" or "<=" or ">=" or "lt" or "gt" or "le" or "ge" && dim is HeaderField.SrcPort or HeaderField.DstPort)
-            {
-                var op = st[vstart].Text;
-                if (vstart + 1 < st.Count && ushort.TryParse(st[vstart + 1].Text, out var pv))
-                {
-                    var set = op switch
-                    {
-                        "<" or "lt" => pv == 0 ? IntervalSet.Empty : IntervalSet.Range(0, (UInt128)(pv - 1)),
-                        ">" or "gt" => IntervalSet.Range((UInt128)pv + 1, 65535),
-                        "<=" or "le" => IntervalSet.Range(0, pv),
-                        _ => IntervalSet.Range(pv, 65535),
-                    };
-                    terms.Add(new MatchField(dim.Value, set));
-                    if (protoImplied is not null) terms.Add(new MatchField(HeaderField.Protocol, protoImplied));
-                    i = vstart + 2;
-                    continue;
-                }
-                i = SkipUnknown(i); continue;
-            }
-            // Value: a single word, a comma list (ct state a,b), { anonymous set }, or @named.
-            var elems = new List<List<NTok>>();
-            int j = vstart;
-            if (j < st.Count && st[j].Is("{"))
-            {
-                int close = j, depth = 0;
-                for (; close < st.Count; close++)
-                {
-                    if (st[close].Is("{")) depth++;
-                    else if (st[close].Is("}") && --depth == 0) break;
-                }
-                elems = SplitElements(st, j + 1, close);
-                j = close + 1;
-            }
-            else if (j < st.Count && st[j].Text.StartsWith('@'))
-            {
-                if (_sets.TryGetValue(st[j].Text[1..], out var ns)) elems = ns.Elements;
-                else { i = SkipUnknown(i); continue; }
-                j++;
-            }
-            else
-            {
-                while (j < st.Count)
-                {
-                    elems.Add([st[j]]);
-                    j++;
-                    if (j < st.Count && st[j].Is(",")) j++; else break;
-                }
-            }
-            if (elems.Count == 0 || elems.Any(e => e.Count != 1 || e[0].Text.StartsWith('$')) && !iface) { i = SkipUnknown(i); continue; }
-            if (iface)
-            {
-                var pats = elems.Select(e => e[0].Text).ToList();
-                MatchExpr m = new MatchInterface(ifIn, pats);
-                terms.Add(neg ? MatchExpr.Not(m) : m);
-                i = j;
-                continue;
-            }
-            var values = new List<IntervalSet>();
-            bool ok = true;
-            foreach (var e in elems)
-            {
-                var s = e[0].Text;
-                IntervalSet? v = dim switch
-                {
-                    HeaderField.SrcIp or HeaderField.DstIp => Values.Address(s),
-                    HeaderField.Protocol => ProtoRange(s),
-                    HeaderField.SrcPort or HeaderField.DstPort => Values.Port(s, '-'),
-                    HeaderField.SrcMac => Values.Mac(s),
-                    HeaderField.ConnState => Values.CtStateList(s),
-                    _ => null,
-                };
-                if (v is null) { ok = false; break; }
-                values.Add(v);
-            }
-            if (!ok) { i = SkipUnknown(i); continue; }
-            var u = Values.Union(values);
-            if (famReq is not null && dim is HeaderField.SrcIp or HeaderField.DstIp)
-            {
-                // ip saddr implies an IPv4 packet even when negated.
-                var famSet = famReq == Family.V4 ? FieldDomains.V4 : FieldDomains.V6;
-                terms.Add(new MatchField(dim.Value, neg ? famSet.Subtract(u) : u.Intersect(famSet)));
-            }
-            else
-            {
-                if (famReq is not null) terms.Add(new MatchField(HeaderField.SrcIp, famReq == Family.V4 ? FieldDomains.V4 : FieldDomains.V6));
-                terms.Add(new MatchField(dim!.Value, neg ? FieldDomains.Complement(dim.Value, u) : u));
-            }
-            if (protoImplied is not null) terms.Add(new MatchField(HeaderField.Protocol, protoImplied));
-            i = j;
-        }
-        r.Match = MatchExpr.And(terms);
-        return r;
-    }
-
-    private static IntervalSet? ProtoRange(string s)
-    {
-        int dash = s.IndexOf('-');
-        if (dash > 0 && byte.TryParse(s[..dash], out var a) && byte.TryParse(s[(dash + 1)..], out var b)) return IntervalSet.Range(a, b);
-        return Values.Proto(s);
     }
 }

@@ -1,0 +1,235 @@
+using SegVerify.Core.Findings;
+using SegVerify.Core.Net;
+using SegVerify.Firewall.Analysis;
+using SegVerify.Firewall.Model;
+using SegVerify.Tests.Common;
+using Xunit;
+
+namespace SegVerify.Firewall.Tests;
+
+/// <summary>
+/// Destination NAT in the set analysis (iptables and nft): the policy judges the translated destination, witnesses
+/// keep the packet as sent in dst_ip/dst_port and add nat_dst_ip/nat_dst_port, --required counts what gets through
+/// translated.
+/// </summary>
+public class NatAnalysisTests
+{
+    private static object? X(Finding f, string key) => f.Extra!.FirstOrDefault(k => k.Key == key).Value;
+
+    private static string Compliant => File.ReadAllText(TestPaths.InRepo("topologies", "firewall", "fw-core-compliant.iptables"));
+
+    private const string PublishDirect =
+        "-A ALLOWED -i eth6 -o eth4 -d 198.51.100.10/32 -p tcp -m tcp --dport 443 -m comment --comment \"publish-www\" -j ACCEPT\n";
+
+    /// <summary>The compliant sample publishing www through DNAT only: the filter accepts translated traffic.</summary>
+    private static string Published(string extraNat = "", string extraFilter = "") =>
+        "*nat\n:PREROUTING ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n" +
+        "-A PREROUTING -i eth6 -d 203.0.113.10/32 -p tcp -m tcp --dport 443 -j DNAT --to-destination 198.51.100.10\n" +
+        extraNat +
+        "-A POSTROUTING -o eth6 -j MASQUERADE\nCOMMIT\n" +
+        Compliant.Replace(PublishDirect, "-A ALLOWED -i eth6 -m conntrack --ctstate DNAT -j ACCEPT\n" + extraFilter);
+
+    private static List<Finding> Violations(AnalysisResult r) => r.Findings.Where(f => f.Severity == Severity.Violation).ToList();
+
+    [Fact]
+    public void PublishedThroughDnatIsCompliantAndSatisfiesRequired()
+    {
+        Assert.Contains(PublishDirect, Compliant);
+        var r = AnalysisTests.Analyse(AnalysisTests.Ipt(Published()), required: true);
+        Assert.Empty(r.Findings.Select(f => $"{f.Rule}: {SegVerify.Core.Localization.Messages.Message(f, "en")}"));
+    }
+
+    [Fact]
+    public void ViolationThroughDnatKeepsTheSentDestinationAndAddsTheTranslatedOne()
+    {
+        var rs = AnalysisTests.Ipt(Published("-A PREROUTING -i eth6 -d 203.0.113.10/32 -p tcp -m tcp --dport 8445 -j DNAT --to-destination 10.10.0.20:445\n"));
+        var v = Assert.Single(Violations(AnalysisTests.Analyse(rs)));
+        Assert.Equal("mynumber-internet", v.Rule);
+        Assert.Equal(("external", "mn-office"), (v.SrcZone, v.DstZone));
+        Assert.Equal(IpAddr.Parse("203.0.113.10"), v.DstIp);
+        Assert.Equal((ushort)8445, v.DstPort);
+        Assert.Equal("10.10.0.20", X(v, "nat_dst_ip"));
+        Assert.Equal(445, X(v, "nat_dst_port"));
+        // Accepted by the ctstate DNAT rule; the DNAT line is on the path.
+        var acceptLine = Published().Split('\n').ToList().FindIndex(l => l.Contains("--ctstate DNAT -j ACCEPT")) + 2; // + the extra NAT line, 1-based
+        Assert.Equal(acceptLine, v.Config!.Line);
+        Assert.Contains("t.rules:5", (string[])X(v, "path")!);
+        Assert.Equal(("eth6", "eth0"), ((string)X(v, "in_interface")!, (string)X(v, "out_interface")!));
+    }
+
+    [Fact]
+    public void ThePolicyJudgesTheTranslatedDestinationAndRequiredSeesTheServerUnreachable()
+    {
+        // www is published on the wrong port: what arrives is www:8443 (not permitted), and www:443 is never reached.
+        var text = Published().Replace("--to-destination 198.51.100.10\n", "--to-destination 198.51.100.10:8443\n");
+        var r = AnalysisTests.Analyse(AnalysisTests.Ipt(text), required: true);
+        var v = Violations(r);
+        var forbidden = Assert.Single(v, f => f.Rule != RuleIds.RequiredBlocked);
+        Assert.Equal("public-web", forbidden.DstZone);
+        Assert.Equal(((ushort?)443, "198.51.100.10", (object?)8443), (forbidden.DstPort, (string?)X(forbidden, "nat_dst_ip"), X(forbidden, "nat_dst_port")));
+        Assert.Equal(IpAddr.Parse("203.0.113.10"), forbidden.DstIp);
+        var blocked = Assert.Single(v, f => f.Rule == RuleIds.RequiredBlocked);
+        Assert.Equal("publish-www", blocked.AllowedBy);
+        Assert.Equal(IpAddr.Parse("198.51.100.10"), blocked.DstIp);
+    }
+
+    [Fact]
+    public void UntranslatedTrafficToTheSameServerIsStillJudged()
+    {
+        // Accepting eth6 -> www directly as well: no new violation (the policy permits https to www either way),
+        // but an accept of anything towards mn-office untranslated is reported without nat fields.
+        var rs = AnalysisTests.Ipt(Published(extraFilter: "-A ALLOWED -i eth6 -o eth0 -d 10.10.0.20/32 -p tcp -m tcp --dport 445 -j ACCEPT\n"));
+        var v = Assert.Single(Violations(AnalysisTests.Analyse(rs)));
+        Assert.Equal(IpAddr.Parse("10.10.0.20"), v.DstIp);
+        Assert.Null(X(v, "nat_dst_ip"));
+    }
+
+    [Fact]
+    public void RedirectToTheDeviceForwardsNothing()
+    {
+        const string filter = "*filter\n:FORWARD DROP [0:0]\n-A FORWARD -i eth0 -o eth6 -s 10.10.0.0/16 -p tcp --dport 80 -j ACCEPT\nCOMMIT\n";
+        var open = Violations(AnalysisTests.Analyse(AnalysisTests.Ipt(filter)));
+        Assert.Contains(open, f => f.Rule == "mynumber-internet");
+        var redirected = AnalysisTests.Ipt("*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -i eth0 -p tcp --dport 80 -j REDIRECT --to-ports 3128\nCOMMIT\n" + filter);
+        Assert.Empty(Violations(AnalysisTests.Analyse(redirected)));
+    }
+
+    [Fact]
+    public void NftDnatAndCtStatusDnat()
+    {
+        const string text = """
+            table ip nat {
+                chain prerouting {
+                    type nat hook prerouting priority dstnat; policy accept;
+                    iifname "eth6" ip daddr 203.0.113.10 tcp dport 443 dnat to 198.51.100.10
+                    iifname "eth6" ip daddr 203.0.113.10 tcp dport 8445 counter dnat to 10.10.0.20:445
+                    iifname "eth0" tcp dport 80 redirect to :3128
+                }
+            }
+            table inet filter {
+                chain forward {
+                    type filter hook forward priority filter; policy drop;
+                    ct state established,related accept
+                    iifname "eth6" ct status dnat accept
+                    iifname "eth0" oifname "eth6" ip saddr 10.10.0.0/16 tcp dport 80 accept
+                }
+            }
+            """;
+        var rs = AnalysisTests.Nft(text);
+        Assert.Empty(rs.Warnings);
+        var v = Assert.Single(Violations(AnalysisTests.Analyse(rs)));
+        Assert.Equal(("mynumber-internet", "external", "mn-office"), (v.Rule, v.SrcZone, v.DstZone));
+        Assert.Equal((IpAddr.Parse("203.0.113.10"), (ushort?)8445), (v.DstIp, v.DstPort));
+        Assert.Equal(("10.10.0.20", (object?)445), ((string?)X(v, "nat_dst_ip"), X(v, "nat_dst_port")));
+        Assert.Equal(13, v.Config!.Line);
+        Assert.Contains("t.nft:5", (string[])X(v, "path")!);
+    }
+
+    [Theory]
+    [InlineData("dnat ip to 10.10.0.20", "10.10.0.20", null)]
+    [InlineData("dnat to 10.10.0.20:445", "10.10.0.20", "445")]
+    [InlineData("dnat ip to 10.10.0.20-10.10.0.29:445-449 persistent", "10.10.0.20-10.10.0.29", "445-449")]
+    [InlineData("dnat ip6 to [fd00:10::20]:445", "fd00:10::20", "445")]
+    [InlineData("redirect to :3128", null, "3128")]
+    [InlineData("redirect", null, null)]
+    public void NftNatStatementsAreRead(string stmt, string? addrs, string? ports)
+    {
+        var rs = AnalysisTests.Nft($"table inet nat {{\n chain pre {{\n  type nat hook prerouting priority -100;\n  tcp dport 8445 {stmt}\n }}\n}}\n");
+        Assert.Empty(rs.Warnings);
+        var line = Assert.Single(rs.DestinationNat).Acl.Lines.Single();
+        Assert.Equal(LineAction.Translate, line.Action);
+        Assert.Equal(stmt.StartsWith("redirect"), line.Nat!.ToDevice);
+        Assert.Equal(addrs, line.Nat.DstAddresses is { } a ? Range(a, true) : null);
+        Assert.Equal(ports, line.Nat.DstPorts is { } p ? Range(p, false) : null);
+    }
+
+    private static string Range(IntervalSet s, bool addr)
+    {
+        string One(UInt128 v) => addr ? FieldDomains.ToIp(v).ToString() : v.ToString();
+        return s.Lo(0) == s.Hi(0) ? One(s.Lo(0)) : $"{One(s.Lo(0))}-{One(s.Hi(0))}";
+    }
+
+    [Fact]
+    public void NftNatMapsAreReportedNotGuessed()
+    {
+        var rs = AnalysisTests.Nft("table ip nat {\n chain pre {\n  type nat hook prerouting priority -100;\n  dnat to numgen inc mod 2 map { 0 : 10.0.0.1, 1 : 10.0.0.2 }\n }\n}\n");
+        var w = Assert.Single(rs.Warnings);
+        Assert.Equal(4, w.Pos.Line);
+        Assert.DoesNotContain(rs.AllLines, l => l.Action == LineAction.Translate);
+    }
+
+    [Fact]
+    public void IptablesCtstateDnatList()
+    {
+        var rs = AnalysisTests.Ipt("*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -d 203.0.113.10 -p tcp --dport 80 -j DNAT --to-destination 198.51.100.10\nCOMMIT\n" +
+                                   "*filter\n:FORWARD DROP [0:0]\n-A FORWARD -m conntrack --ctstate ESTABLISHED,DNAT -j ACCEPT\nCOMMIT\n");
+        Assert.Empty(rs.Warnings);
+        var sent = new ProbePacket(IpProto.Tcp, IpAddr.Parse("198.18.0.1"), 40000, IpAddr.Parse("203.0.113.10"), 80, "eth6", "eth4", null, ConnStates.New);
+        var t = ConcreteTracer.Trace(rs, sent);
+        Assert.Equal((Verdict.Accept, IpAddr.Parse("198.51.100.10"), (ushort?)80), (t.Verdict, t.NatDst, t.NatDstPort));
+        Assert.Equal(Verdict.Drop, ConcreteTracer.Trace(rs, sent with { Dst = IpAddr.Parse("198.51.100.10") }).Verdict);
+        Assert.Equal(Verdict.Accept, ConcreteTracer.Trace(rs, sent with { Dst = IpAddr.Parse("198.51.100.10"), CtState = ConnStates.Established }).Verdict);
+    }
+}
+
+/// <summary>The translation itself, on one packet and on boxes, and back.</summary>
+public class NatRewriteTests
+{
+    private static readonly UInt128 A = FieldDomains.ToU(IpAddr.Parse("10.10.0.20"));
+
+    private static ProbePacket Tcp(string dst, ushort port) =>
+        new(IpProto.Tcp, IpAddr.Parse("198.18.0.1"), 40000, IpAddr.Parse(dst), port, "eth6", "eth0", null, ConnStates.New);
+
+    [Fact]
+    public void APortPoolKeepsAPortItHoldsAndOtherwiseTakesItsFirst()
+    {
+        var nat = new NatTranslation(IntervalSet.Single(A), IntervalSet.Range(1000, 1010));
+        Assert.Equal((IpAddr.Parse("10.10.0.20"), (ushort)1005), NatRewrite.Concrete(nat, Tcp("203.0.113.10", 1005)));
+        Assert.Equal((IpAddr.Parse("10.10.0.20"), (ushort)1000), NatRewrite.Concrete(nat, Tcp("203.0.113.10", 80)));
+        var box = PacketBox.Universe().With(Dim.Proto, IntervalSet.Single(IpProto.Tcp)).With(Dim.Dport, IntervalSet.Range(1005, 2000));
+        var outp = new List<PacketBox>();
+        NatRewrite.Symbolic(nat, box, outp);
+        var b = Assert.Single(outp);
+        Assert.Equal(IntervalSet.Range(1000, 1000).Union(IntervalSet.Range(1005, 1010)), b[Dim.Dport]);
+        Assert.Equal(IntervalSet.Single(1), b[Dim.DstNat]);
+        // Back: 1000 stands for every sent port outside the pool; 1007 only for itself.
+        Assert.True(NatRewrite.TryInvert(nat, box, IpProto.Tcp, A, 1000, out _, out var ports));
+        Assert.Equal(IntervalSet.Range(1011, 2000), ports);
+        Assert.True(NatRewrite.TryInvert(nat, box, IpProto.Tcp, A, 1007, out _, out ports));
+        Assert.Equal(IntervalSet.Single(1007), ports);
+    }
+
+    [Fact]
+    public void ShiftsMapRangesOneToOne()
+    {
+        var ext = FieldDomains.ToU(IpAddr.Parse("203.0.113.0"));
+        var nat = new NatTranslation(IntervalSet.Range(A, A + 15), IntervalSet.Range(8000, 8009))
+        {
+            AddressShift = new NatShift(ext, A), PortShift = new NatShift(9000, 8000), Tag = 7,
+        };
+        Assert.Equal((FieldDomains.ToIp(A + 3), (ushort)8004), NatRewrite.Concrete(nat, Tcp("203.0.113.3", 9004)));
+        var box = PacketBox.Universe().With(Dim.Proto, IntervalSet.Single(IpProto.Udp))
+            .With(Dim.Dst, IntervalSet.Range(ext + 2, ext + 5)).With(Dim.Dport, IntervalSet.Range(9000, 9009));
+        var outp = new List<PacketBox>();
+        NatRewrite.Symbolic(nat, box, outp);
+        var b = Assert.Single(outp);
+        Assert.Equal(IntervalSet.Range(A + 2, A + 5), b[Dim.Dst]);
+        Assert.Equal(IntervalSet.Range(8000, 8009), b[Dim.Dport]);
+        Assert.Equal(IntervalSet.Single(7), b[Dim.DstNat]);
+        Assert.True(NatRewrite.TryInvert(nat, box, IpProto.Udp, A + 4, 8009, out var d, out var p));
+        Assert.Equal((IntervalSet.Single(ext + 4), IntervalSet.Single(9009)), (d, p));
+        Assert.False(NatRewrite.TryInvert(nat, box, IpProto.Udp, A + 9, 8009, out _, out _));
+    }
+
+    [Fact]
+    public void PortlessProtocolsKeepPortZero()
+    {
+        var nat = new NatTranslation(IntervalSet.Single(A), IntervalSet.Single(445));
+        var box = PacketBox.Universe().With(Dim.Proto, IntervalSet.Single(IpProto.Icmp)).With(Dim.Dport, IntervalSet.Single(0));
+        var outp = new List<PacketBox>();
+        NatRewrite.Symbolic(nat, box, outp);
+        Assert.Equal(IntervalSet.Single(0), Assert.Single(outp)[Dim.Dport]);
+        var icmp = Tcp("203.0.113.10", 0) with { Proto = IpProto.Icmp };
+        Assert.Equal((IpAddr.Parse("10.10.0.20"), (ushort)0), NatRewrite.Concrete(nat, icmp));
+    }
+}
