@@ -9,9 +9,6 @@ namespace SegVerify.Live;
 /// </summary>
 public sealed class FlushingCountingSink(IFindingSink inner, Action? flush) : IFindingSink
 {
-    /// <summary>Told of every frame-level violation (for --evidence).</summary>
-    public Action<Finding>? OnFrameViolation { get; set; }
-
     private readonly object _gate = new();
     private long _findings;
     private long _violations;
@@ -39,11 +36,7 @@ public sealed class FlushingCountingSink(IFindingSink inner, Action? flush) : IF
         inner.OnFinding(finding);
         lock (_gate) Summary.Count(finding);
         Interlocked.Increment(ref _findings);
-        if (finding.Severity == Severity.Violation)
-        {
-            Interlocked.Increment(ref _violations);
-            if (finding.Rule is RuleIds.MacBinding or RuleIds.UnregisteredDevice) OnFrameViolation?.Invoke(finding);
-        }
+        if (finding.Severity == Severity.Violation) Interlocked.Increment(ref _violations);
         flush?.Invoke();
     }
 

@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Net;
 using SegVerify.Core.Capture;
 using SegVerify.Core.Engine;
+using SegVerify.Core.Evidence;
 using SegVerify.Core.Output;
 using SegVerify.Live.Capture;
-using SegVerify.Live.Evidence;
 using SegVerify.Live.Metrics;
 
 namespace SegVerify.Live;
@@ -17,9 +17,8 @@ public sealed class MonitorSessionOptions
     public TimeSpan? Duration { get; init; }
     /// <summary>Statistics to standard error every so often (null or zero: never).</summary>
     public TimeSpan? StatsInterval { get; init; } = TimeSpan.FromSeconds(10);
-    public string? EvidenceDir { get; init; }
-    public int EvidenceMaxPacketsPerFlow { get; init; } = 1000;
-    public long EvidenceMaxBytes { get; init; } = 256L * 1024 * 1024;
+    /// <summary>--evidence (null: none); its snaplen is taken from the capture.</summary>
+    public EvidenceOptions? Evidence { get; init; }
     public IPEndPoint? Metrics { get; init; }
     public bool Quiet { get; init; }
     /// <summary>The capture filter the source applies (named in the summary), null for none.</summary>
@@ -55,13 +54,21 @@ public sealed class MonitorSession
         _stderr = stderr;
         _sink = new FlushingCountingSink(sink, flushOutput);
         _verifier = new Verifier(topology, _sink, options.Verifier);
-        if (options.EvidenceDir is not null)
+        if (options.Evidence is { } ev)
         {
-            _evidence = new EvidenceRecorder(options.EvidenceDir, options.EvidenceMaxPacketsPerFlow, options.EvidenceMaxBytes,
-                source.LinkType, source.NanosecondResolution, source.Snaplen,
-                options.Quiet ? null : path => _stderr.WriteLine(Localized.Pick(_o.Language, "証拠 pcap: ", "evidence pcap: ") + path));
+            _evidence = new EvidenceRecorder(new EvidenceOptions
+                {
+                    Directory = ev.Directory,
+                    MaxPacketsPerFlow = ev.MaxPacketsPerFlow,
+                    MaxBufferedBytes = ev.MaxBufferedBytes,
+                    MaxFiles = ev.MaxFiles,
+                    Snaplen = source.Snaplen,
+                },
+                options.Quiet ? null : (path, cut) => _stderr.WriteLine(Localized.Pick(_o.Language, "証拠 pcap: ", "evidence pcap: ") + path
+                    + (cut ? Localized.Pick(_o.Language, " (上限により一部)", " (truncated)") : "")),
+                (path, error) => _stderr.WriteLine(Localized.Pick(_o.Language, "segverify monitor: 証拠 pcap を書けません: ", "segverify monitor: cannot write the evidence pcap ")
+                    + path + ": " + error));
             _verifier.Observer = _evidence;
-            _sink.OnFrameViolation = f => _evidence.MarkFrameViolation(f.CommunityId);
         }
     }
 
@@ -111,6 +118,12 @@ public sealed class MonitorSession
                         nextTick = now + Stopwatch.Frequency;
                     }
                     PrintNotices();
+                    if (now >= nextStats)
+                    {
+                        // every interval, also when nothing arrives (an idle or downed interface is visible)
+                        PrintStats();
+                        nextStats = now + (long)(statsEvery!.Value.TotalSeconds * Stopwatch.Frequency);
+                    }
                     if (now >= deadline) break;
                     _source.WaitForData(IdleWaitMs);
                     continue;
@@ -139,11 +152,7 @@ public sealed class MonitorSession
             summary.Extra.Add(new("queue_dropped", _source.QueueDropped));
             summary.Extra.Add(new("unread", _source.Unread));
             summary.Extra.Add(new("capture", _source.Method));
-            if (_evidence is not null)
-            {
-                summary.Extra.Add(new("evidence_files", _evidence.FilesWritten));
-                summary.Extra.Add(new("evidence_packets_not_kept", _evidence.PacketsNotKept));
-            }
+            _evidence?.AddToSummary(summary);
             summary.ElapsedSeconds = started.Elapsed.TotalSeconds;
             if (statsEvery is not null) PrintStats();
             _sink.End(summary);

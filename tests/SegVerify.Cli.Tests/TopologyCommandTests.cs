@@ -20,7 +20,8 @@ public class TopologyCommandTests
     [Fact]
     public void ValidTopologyPrintsZonesAndMatrix()
     {
-        var (exit, output, err) = Run("topology", "validate", Sample, "--format", "text", "--lang", "en");
+        // before its one exception (jlis-link, 2024-12-31) comes within 30 days: no warning at all
+        var (exit, output, err) = Run("topology", "validate", Sample, "--format", "text", "--lang", "en", "--now", "2024-06-01T00:00:00Z");
         Assert.True(exit == 0, err);
         Assert.Equal("", err);
         Assert.Contains("Model:    alpha", output);
@@ -140,5 +141,79 @@ public class TopologyCommandTests
             Assert.StartsWith("{\"event\":\"topology\",\"valid\":true,", last);
         }
         finally { File.Delete(outPath); }
+    }
+
+    // ------------------------------------------------------------------ expired and soon-expiring allow rules
+
+    /// <summary>A topology whose allow rules expire on the days given (one rule each; line 16 + 2i holds rule i's expires, at column 16).</summary>
+    private static string ExpiringTopology(params string[] days)
+    {
+        var sb = new System.Text.StringBuilder("""
+            segverify: 1
+            name: expiry
+            model: alpha
+            zones:
+              lg:
+                tier: lgwan
+                segments: [10.20.0.0/16]
+              pi:
+                tier: public-institution
+                segments: [192.0.2.0/24]
+            hosts:
+              - { name: a, zone: lg, ip: 10.20.0.1 }
+              - { name: b, zone: pi, ip: 192.0.2.1 }
+            allow:
+
+            """);
+        for (int i = 0; i < days.Length; i++)
+            sb.Append($"  - {{ name: r{i}, from: a, to: b, services: [https],\n      expires: {days[i]} }}\n");
+        var path = Path.Combine(Path.GetTempPath(), $"segverify-expiry-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, sb.ToString());
+        return path;
+    }
+
+    [Fact]
+    public void ExpiredAndSoonExpiringAllowRulesAreWarnedAboutWithTheirPosition()
+    {
+        // 2026-03-01T20:00Z is 2026-03-02 in Japan: the day the expiry dates (JST) are compared with.
+        var path = ExpiringTopology("2026-03-01", "2026-03-02", "2026-03-03", "2026-04-01", "2026-04-02", "2027-01-01");
+        try
+        {
+            var (exit, output, err) = Run("topology", "validate", path, "--format", "text", "--lang", "en", "--now", "2026-03-01T20:00:00Z");
+            Assert.True(exit == 0, err);
+            Assert.Contains("The topology is valid.", output);
+            var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal([
+                $"{path}:16:16: warning: allow rule 'r0' expired on 2026-03-01 (1 day ago); flows only it allows are reported as expired-exception: renew the exception or remove the rule",
+                $"{path}:18:16: warning: allow rule 'r1' expires today (2026-03-02 is its last valid day, JST): renew the exception or prepare its end",
+                $"{path}:20:16: warning: allow rule 'r2' expires in 1 day (2026-03-03 is its last valid day, JST): renew the exception or prepare its end",
+                $"{path}:22:16: warning: allow rule 'r3' expires in 30 days (2026-04-01 is its last valid day, JST): renew the exception or prepare its end",
+            ], lines);
+
+            var (_, _, errJa) = Run("topology", "validate", path, "--format", "text", "--lang", "ja", "--now", "2026-03-01T20:00:00Z");
+            Assert.Contains($"{path}:16:16: 警告: 許可ルール 'r0' は 2026-03-01 で期限切れです（1 日経過）", errJa);
+            Assert.Contains($"{path}:22:16: 警告: 許可ルール 'r3' はあと 30 日で期限切れになります（2026-04-01 まで有効、日本時間）", errJa);
+
+            var (_, jsonl, _) = Run("topology", "validate", path, "--format", "jsonl", "--lang", "en", "--now", "2026-03-01T20:00:00Z");
+            var events = jsonl.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            var warnings = events.Where(e => e.GetProperty("event").GetString() == "topology_warning").ToList();
+            Assert.Equal([16, 18, 20, 22], warnings.Select(w => w.GetProperty("line").GetInt32()));
+            Assert.Equal(4, events[^1].GetProperty("warnings").GetInt32());
+
+            // much later every rule has expired; long before, none is near
+            var (_, _, late) = Run("topology", "validate", path, "--lang", "en", "--now", "2028-01-01T00:00:00Z");
+            Assert.Equal(6, late.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.Contains("expired on")));
+            var (_, _, early) = Run("topology", "validate", path, "--lang", "en", "--now", "2025-01-01T00:00:00Z");
+            Assert.Equal("", early);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void ABadNowIsAUsageError()
+    {
+        var (exit, _, err) = Run("topology", "validate", Sample, "--now", "yesterday", "--lang", "en");
+        Assert.Equal(2, exit);
+        Assert.Contains("--now must be an ISO 8601 date-time: yesterday", err);
     }
 }

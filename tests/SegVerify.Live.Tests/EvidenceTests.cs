@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using SegVerify.Core.Capture;
 using SegVerify.Core.Findings;
-using SegVerify.Live.Evidence;
+using SegVerify.Core.Evidence;
 using SharpPcap;
 using SharpPcap.LibPcap;
 using Xunit;
@@ -78,32 +78,41 @@ public class EvidenceTests : IDisposable
         Assert.Equal("flow-42", EvidenceRecorder.FileNameFor(null, 42));
     }
 
+    private EvidenceRecorder Recorder(int maxPackets = 1000, long maxBytes = 1 << 20, int maxFiles = 100, List<string>? logged = null) =>
+        new(new EvidenceOptions { Directory = _dir, MaxPacketsPerFlow = maxPackets, MaxBufferedBytes = maxBytes, MaxFiles = maxFiles },
+            logged is null ? null : (path, _) => logged.Add(path));
+
+    private static CaptureRecord Rec(byte[] f, long ts) => new(f, ts, f.Length, LinkTypes.Ethernet, true, 0);
+
     [Fact]
-    public void Only_violating_flows_are_written_capped_per_flow_and_clean_flows_free_their_buffers()
+    public void Only_flows_that_may_violate_are_buffered_capped_per_flow_and_only_violating_ones_are_written()
     {
         var logged = new List<string>();
-        var rec = new EvidenceRecorder(_dir, maxPacketsPerFlow: 3, maxTotalBytes: 1 << 20, LinkTypes.Ethernet, nanos: true,
-            snaplen: 262144, logged.Add);
+        var rec = Recorder(maxPackets: 3, logged: logged);
+        rec.OnFlowOpen(1, mayViolate: true);
+        rec.OnFlowOpen(2, mayViolate: true);
+        rec.OnFlowOpen(3, mayViolate: false);
         for (int i = 0; i < 5; i++)
         {
-            var f1 = Frame(i, 64 + i);
-            rec.OnPacket(1, new CaptureRecord(f1, 1_000 + i, f1.Length, LinkTypes.Ethernet, true, 0));
-            var f2 = Frame(100 + i, 70);
-            rec.OnPacket(2, new CaptureRecord(f2, 2_000 + i, f2.Length, LinkTypes.Ethernet, true, 0));
+            rec.OnPacket(1, Rec(Frame(i, 64 + i), 1_000 + i));
+            rec.OnPacket(2, Rec(Frame(100 + i, 70), 2_000 + i));
+            rec.OnPacket(3, Rec(Frame(200 + i, 70), 3_000 + i));
         }
-        var noFlow = Frame(9, 42);
-        rec.OnPacket(0, new CaptureRecord(noFlow, 5, 42, LinkTypes.Ethernet, true, 0));
+        rec.OnPacket(0, Rec(Frame(9, 42), 5));
         Assert.Equal(2, rec.OpenFlows);
-        Assert.Equal(4, rec.PacketsNotKept);
+        Assert.Equal(2, rec.FlowsBuffered);
+        Assert.Equal(4, rec.PacketsOverFlowCap);
+        Assert.Equal(3 * (16 + 64) + 3 + 3 * (16 + 70), rec.BufferedBytes);
 
-        rec.OnFlowJudged(2, "1:clean+flow/x=", []);
-        rec.OnFlowJudged(1, "1:viol+flow/y=", [Violation(RuleIds.ZoneCrossing)]);
+        Assert.Null(rec.OnFlowJudged(2, "1:clean+flow/x=", []));
+        Assert.Null(rec.OnFlowJudged(3, "1:never+buffered=", []));
+        Assert.Equal(Path.Combine(_dir, "1_viol-flow_y=.pcap"), rec.OnFlowJudged(1, "1:viol+flow/y=", [Violation(RuleIds.ZoneCrossing)]));
         Assert.Equal(0, rec.OpenFlows);
         Assert.Equal(0, rec.BufferedBytes);
         Assert.Equal(1, rec.FilesWritten);
         var files = Directory.GetFiles(_dir);
         Assert.Equal([Path.Combine(_dir, "1_viol-flow_y=.pcap")], files);
-        Assert.Single(logged);
+        Assert.Equal(files, logged);
         var p = Parse(files[0]);
         Assert.Equal(3, p.Recs.Count);
         for (int i = 0; i < 3; i++)
@@ -116,36 +125,82 @@ public class EvidenceTests : IDisposable
     [Fact]
     public void A_flow_with_only_warnings_writes_nothing_and_a_repeated_id_gets_a_new_file()
     {
-        var rec = new EvidenceRecorder(_dir, 10, 1 << 20, LinkTypes.Ethernet, true, 262144);
+        var rec = Recorder(maxPackets: 10);
         var f = Frame(1, 60);
-        rec.OnPacket(7, new CaptureRecord(f, 1, 60, LinkTypes.Ethernet, true, 0));
-        rec.OnFlowJudged(7, "1:a=", [Violation(RuleIds.UndeclaredService)]);
+        rec.OnFlowOpen(7, true);
+        rec.OnPacket(7, Rec(f, 1));
+        Assert.Null(rec.OnFlowJudged(7, "1:a=", [Violation(RuleIds.UndeclaredService)]));
         Assert.Empty(Directory.GetFiles(_dir));
-        rec.OnPacket(8, new CaptureRecord(f, 1, 60, LinkTypes.Ethernet, true, 0));
+        rec.OnFlowOpen(8, true);
+        rec.OnPacket(8, Rec(f, 1));
         rec.OnFlowJudged(8, "1:a=", [Violation(RuleIds.MynumberInternet)]);
-        rec.OnPacket(9, new CaptureRecord(f, 2, 60, LinkTypes.Ethernet, true, 0));
-        rec.OnFlowJudged(9, "1:a=", [Violation(RuleIds.MynumberInternet)]);
+        rec.OnFlowOpen(9, true);
+        rec.OnPacket(9, Rec(f, 2));
+        Assert.Equal(Path.Combine(_dir, "1_a=-2.pcap"), rec.OnFlowJudged(9, "1:a=", [Violation(RuleIds.MynumberInternet)]));
         Assert.Equal(["1_a=-2.pcap", "1_a=.pcap"], Directory.GetFiles(_dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
-    public void The_overall_memory_cap_stops_buffering()
+    public void A_frame_violation_buffers_its_flow_from_that_packet_and_writes_it_though_the_verdict_is_clean()
     {
-        var rec = new EvidenceRecorder(_dir, 1000, maxTotalBytes: 1000, LinkTypes.Ethernet, true, 262144);
+        var rec = Recorder();
+        rec.OnFlowOpen(4, mayViolate: false);
+        rec.OnPacket(4, Rec(Frame(1, 60), 1));       // not kept: the flow cannot violate by policy
+        rec.OnFrameViolation("1:mac=");
+        rec.OnPacket(4, Rec(Frame(2, 60), 2));       // the packet with the mac-binding violation: kept from here
+        rec.OnPacket(4, Rec(Frame(3, 60), 3));
+        Assert.Equal(1, rec.FlowsBuffered);
+        Assert.NotNull(rec.OnFlowJudged(4, "1:mac=", []));
+        var p = Parse(Path.Combine(_dir, "1_mac=.pcap"));
+        Assert.Equal([Frame(2, 60), Frame(3, 60)], p.Recs.Select(r => r.Data));
+    }
+
+    [Fact]
+    public void The_overall_memory_cap_stops_buffering_and_is_counted()
+    {
+        var rec = Recorder(maxBytes: 1000);
         var f = Frame(1, 184); // 200 bytes with the record header
-        for (int i = 0; i < 10; i++) rec.OnPacket((ulong)(1 + i % 3), new CaptureRecord(f, i, 184, LinkTypes.Ethernet, true, 0));
+        for (ulong id = 1; id <= 3; id++) rec.OnFlowOpen(id, true);
+        for (int i = 0; i < 10; i++) rec.OnPacket((ulong)(1 + i % 3), Rec(f, i));
         Assert.Equal(1000, rec.BufferedBytes);
+        Assert.Equal(5, rec.PacketsOverByteCap);
+        Assert.Equal(0, rec.PacketsOverFlowCap);
         Assert.Equal(5, rec.PacketsNotKept);
+    }
+
+    [Fact]
+    public void The_file_cap_stops_writing_and_buffering_and_counts_the_violating_flows_past_it()
+    {
+        var rec = Recorder(maxFiles: 2);
+        var f = Frame(1, 60);
+        for (ulong id = 1; id <= 3; id++)
+        {
+            rec.OnFlowOpen(id, true);
+            rec.OnPacket(id, Rec(f, (long)id));
+            rec.OnFlowJudged(id, "1:f" + id + "=", [Violation(RuleIds.ZoneCrossing)]);
+        }
+        rec.OnFlowOpen(4, true);
+        Assert.Equal(0, rec.OpenFlows);                  // nothing more is buffered once no file can be written
+        rec.OnFlowJudged(4, "1:f4=", [Violation(RuleIds.ZoneCrossing)]);
+        rec.OnFlowJudged(5, "1:f5=", []);                // clean: not counted
+        Assert.Equal(2, rec.FilesWritten);
+        Assert.Equal(2, rec.FlowsOverFileCap);
+        Assert.Equal(2, Directory.GetFiles(_dir).Length);
+        var summary = new SegVerify.Core.Output.RunSummary();
+        rec.AddToSummary(summary);
+        Assert.Equal(2L, summary.Extra.Single(kv => kv.Key == "evidence_files").Value);
+        Assert.Equal(2L, summary.Extra.Single(kv => kv.Key == "evidence_flows_over_file_cap").Value);
     }
 
     [SkippableFact]
     public void Written_evidence_reads_back_through_libpcap()
     {
-        var rec = new EvidenceRecorder(_dir, 100, 1 << 20, LinkTypes.Ethernet, nanos: true, 262144);
+        var rec = Recorder(maxPackets: 100);
+        rec.OnFlowOpen(3, true);
         var frames = Enumerable.Range(0, 4).Select(i => Frame(i, 60 + i)).ToArray();
         const long baseTs = 1_767_225_600_000_000_000;
         for (int i = 0; i < frames.Length; i++)
-            rec.OnPacket(3, new CaptureRecord(frames[i], baseTs + i * 1_000_001L, frames[i].Length, LinkTypes.Ethernet, true, 0));
+            rec.OnPacket(3, Rec(frames[i], baseTs + i * 1_000_001L));
         rec.OnFlowJudged(3, "1:z=", [Violation(RuleIds.MynumberIsolation)]);
         var path = Path.Combine(_dir, "1_z=.pcap");
 

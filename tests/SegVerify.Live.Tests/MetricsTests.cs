@@ -93,6 +93,114 @@ public class MetricsTests
         Assert.StartsWith("HTTP/1.1 404 ", Get(server.LocalEndPoint, "/other"));
     }
 
+    /// <summary>A slowloris client: connects and sends a request's headers one byte at a time, never finishing them.</summary>
+    private static (TcpClient Client, Task Trickle) Slowloris(IPEndPoint ep, CancellationToken stop)
+    {
+        var c = new TcpClient();
+        c.Connect(ep);
+        var s = c.GetStream();
+        var trickle = Task.Run(async () =>
+        {
+            var bytes = Encoding.ASCII.GetBytes("GET /metrics HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + new string('a', 10_000));
+            try
+            {
+                foreach (var b in bytes)
+                {
+                    await s.WriteAsync(new[] { b }, stop);
+                    await Task.Delay(100, stop);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException) { }
+        });
+        return (c, trickle);
+    }
+
+    /// <summary>Whether the server closed the connection (end of stream or reset) within <paramref name="within"/>.</summary>
+    private static bool ClosedByServer(TcpClient c, TimeSpan within)
+    {
+        c.ReceiveTimeout = (int)within.TotalMilliseconds;
+        try { return c.GetStream().Read(new byte[1]) == 0; }
+        catch (IOException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionReset }) { return true; }
+        catch (IOException) { return false; } // timed out: still open
+    }
+
+    [Fact]
+    public void A_scrape_succeeds_quickly_while_slow_clients_hold_connections()
+    {
+        const int slow = 20;
+        using var server = MetricsServer.Start(new IPEndPoint(IPAddress.Loopback, 0), Sample, maxConnections: 32, headerTimeout: TimeSpan.FromSeconds(5));
+        using var stop = new CancellationTokenSource();
+        var clients = Enumerable.Range(0, slow).Select(_ => Slowloris(server.LocalEndPoint, stop.Token)).ToList();
+        try
+        {
+            SpinWait.SpinUntil(() => server.OpenConnections == slow, TimeSpan.FromSeconds(5));
+            Assert.Equal(slow, server.OpenConnections);
+            for (int i = 0; i < 5; i++)
+            {
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                var response = Get(server.LocalEndPoint, "/metrics");
+                Assert.True(sw.Elapsed < TimeSpan.FromSeconds(1), $"scrape took {sw.Elapsed}");
+                Assert.StartsWith("HTTP/1.1 200 OK\r\n", response);
+                Assert.EndsWith(Sample().ToPrometheusText(), response);
+            }
+            Assert.Equal(slow, server.OpenConnections); // the slow ones are still open (their deadline is 5 s)
+        }
+        finally
+        {
+            stop.Cancel();
+            foreach (var (c, _) in clients) c.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Connections_beyond_the_bound_are_closed_and_slow_clients_are_cut_off_at_the_header_deadline()
+    {
+        const int bound = 6;
+        var deadline = TimeSpan.FromSeconds(2);
+        using var server = MetricsServer.Start(new IPEndPoint(IPAddress.Loopback, 0), Sample, maxConnections: bound, headerTimeout: deadline);
+        using var stop = new CancellationTokenSource();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var clients = Enumerable.Range(0, bound).Select(_ => Slowloris(server.LocalEndPoint, stop.Token)).ToList();
+        try
+        {
+            SpinWait.SpinUntil(() => server.OpenConnections == bound, TimeSpan.FromSeconds(5));
+            Assert.Equal(bound, server.OpenConnections);
+            var filled = sw.Elapsed;
+            // one more: closed at once, long before the slow ones' deadline
+            using (var extra = new TcpClient())
+            {
+                extra.Connect(server.LocalEndPoint);
+                Assert.True(ClosedByServer(extra, TimeSpan.FromSeconds(1)), "the connection beyond the bound was not closed");
+            }
+            Assert.True(sw.Elapsed - filled < deadline, $"closed {sw.Elapsed - filled} after the bound was filled");
+            Assert.Equal(1, server.Refused);
+
+            // the slow clients, though still sending, are cut off at the header deadline
+            foreach (var (c, _) in clients)
+                Assert.True(ClosedByServer(c, deadline + TimeSpan.FromSeconds(3)), "a slow client was not cut off");
+            Assert.True(sw.Elapsed >= deadline, $"cut off after {sw.Elapsed}, before the deadline");
+            SpinWait.SpinUntil(() => server.OpenConnections == 0, TimeSpan.FromSeconds(2));
+            Assert.Equal(0, server.OpenConnections);
+            Assert.Equal(bound, server.TimedOut);
+            // and a scrape goes through again
+            Assert.StartsWith("HTTP/1.1 200 OK\r\n", Get(server.LocalEndPoint, "/metrics"));
+        }
+        finally
+        {
+            stop.Cancel();
+            foreach (var (c, _) in clients) c.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Concurrent_scrapes_are_all_answered()
+    {
+        using var server = MetricsServer.Start(new IPEndPoint(IPAddress.Loopback, 0), Sample);
+        var responses = Enumerable.Range(0, 16).AsParallel().WithDegreeOfParallelism(16).Select(_ => Get(server.LocalEndPoint, "/metrics")).ToList();
+        Assert.All(responses, r => Assert.EndsWith(Sample().ToPrometheusText(), r));
+        Assert.Equal(16, server.Served);
+    }
+
     private static string Get(IPEndPoint ep, string path)
     {
         using var c = new TcpClient();

@@ -99,7 +99,7 @@ public class MonitorCommandTests
             var ids = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
                 .Where(e => e.GetProperty("event").GetString() == "violation" && e.TryGetProperty("community_id", out _)
                             && e.TryGetProperty("dst_port", out _))
-                .Select(e => Evidence.EvidenceRecorder.FileNameFor(e.GetProperty("community_id").GetString(), 0) + ".pcap")
+                .Select(e => SegVerify.Core.Evidence.EvidenceRecorder.FileNameFor(e.GetProperty("community_id").GetString(), 0) + ".pcap")
                 .Distinct().Order(StringComparer.Ordinal).ToList();
             Assert.NotEmpty(ids);
             var files = Directory.GetFiles(evidence).Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal).ToList();

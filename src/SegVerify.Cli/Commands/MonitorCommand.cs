@@ -17,7 +17,6 @@ namespace SegVerify.Cli.Commands;
 public static class MonitorCommand
 {
     private const int DefaultStatsIntervalSeconds = 10;
-    private const int DefaultEvidenceMaxPackets = 1000;
     /// <summary>The queue between libpcap's capture thread and the engine (the libpcap path only).</summary>
     private const int QueueBytes = 64 * 1024 * 1024;
 
@@ -37,8 +36,7 @@ public static class MonitorCommand
         var snaplen = new Option<int>("--snaplen") { Description = "Bytes kept of each packet", DefaultValueFactory = _ => CaptureSettings.DefaultSnaplen };
         var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until SIGINT/SIGTERM)" };
         var statsInterval = new Option<double>("--stats-interval") { Description = "Seconds between statistics lines on standard error (0: none)", DefaultValueFactory = _ => DefaultStatsIntervalSeconds };
-        var evidence = new Option<string?>("--evidence") { Description = "Directory for a pcap of each violating flow, named by its Community ID" };
-        var evidenceMax = new Option<int>("--evidence-max-packets") { Description = "Packets kept per flow for --evidence", DefaultValueFactory = _ => DefaultEvidenceMaxPackets };
+        var evidence = new EvidenceArgs();
         var metrics = new Option<string?>("--metrics") { Description = "Serve Prometheus metrics at ADDRESS:PORT (loopback, e.g. 127.0.0.1:9464)" };
         var metricsRemote = new Option<bool>("--metrics-allow-remote") { Description = "Allow --metrics on a non-loopback address" };
         var flows = new Option<bool>("--flows") { Description = "Also write an \"event\":\"flow\" record for every flow" };
@@ -53,8 +51,7 @@ public static class MonitorCommand
         cmd.Options.Add(snaplen);
         cmd.Options.Add(duration);
         cmd.Options.Add(statsInterval);
-        cmd.Options.Add(evidence);
-        cmd.Options.Add(evidenceMax);
+        evidence.AddTo(cmd);
         cmd.Options.Add(metrics);
         cmd.Options.Add(metricsRemote);
         cmd.Options.Add(flows);
@@ -72,6 +69,7 @@ public static class MonitorCommand
             if (!filterArgs.TryJoin(parse, parse.GetValue(trailingFilter) ?? [], lang, stderr, out var filterExpression)) return ExitCodes.Usage;
             if (!syslog.TryResolve(parse, lang, stderr, out var siem)) return ExitCodes.Usage;
             if (!archive.TryResolve(parse, lang, stderr, out var archiveWriter)) return ExitCodes.Usage;
+            if (!evidence.TryResolve(parse, "monitor", lang, stderr, out var evidenceOptions)) return ExitCodes.Usage;
             if (!audit.TryOpen(parse, lang, stderr, out var auditLog)) return ExitCodes.Usage;
             using var closeAudit = auditLog;
             var args = new Args
@@ -82,8 +80,7 @@ public static class MonitorCommand
                 Snaplen = parse.GetValue(snaplen),
                 Duration = parse.GetValue(duration),
                 StatsInterval = parse.GetValue(statsInterval),
-                Evidence = parse.GetValue(evidence),
-                EvidenceMaxPackets = parse.GetValue(evidenceMax),
+                Evidence = evidenceOptions,
                 Metrics = parse.GetValue(metrics),
                 MetricsAllowRemote = parse.GetValue(metricsRemote),
                 Flows = parse.GetValue(flows),
@@ -111,8 +108,7 @@ public static class MonitorCommand
         public int Snaplen = CaptureSettings.DefaultSnaplen;
         public double? Duration;
         public double StatsInterval = DefaultStatsIntervalSeconds;
-        public string? Evidence;
-        public int EvidenceMaxPackets = DefaultEvidenceMaxPackets;
+        public SegVerify.Core.Evidence.EvidenceOptions? Evidence;
         public string? Metrics;
         public bool MetricsAllowRemote;
         public bool Flows;
@@ -146,8 +142,6 @@ public static class MonitorCommand
             return ExitCodes.Usage;
         if (!OptionRange.Seconds("monitor", "--stats-interval", a.StatsInterval, 86_400, zeroAllowed: true, lang, stderr))
             return ExitCodes.Usage;
-        if (!OptionRange.Integer("monitor", "--evidence-max-packets", a.EvidenceMaxPackets, 1, 1_000_000, lang, stderr))
-            return ExitCodes.Usage;
         if (a.Capture is not ("auto" or "tpacket" or "libpcap"))
             return Usage(stderr, L(lang, $"--capture は auto、tpacket、libpcap のいずれかで指定してください: {a.Capture}",
                 $"--capture must be auto, tpacket or libpcap: {a.Capture}"));
@@ -162,14 +156,6 @@ public static class MonitorCommand
         {
             metricsEp = MetricsServer.ParseEndPoint(a.Metrics, a.MetricsAllowRemote, lang, out var err);
             if (metricsEp is null) return Usage(stderr, err!);
-        }
-        if (a.Evidence is not null)
-        {
-            try { Directory.CreateDirectory(a.Evidence); }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                return Usage(stderr, L(lang, $"--evidence のディレクトリを作れません: {a.Evidence}: {ex.Message}", $"cannot create the --evidence directory {a.Evidence}: {ex.Message}"));
-            }
         }
 
         var topo = TopologyArgs.TryLoad(a.Topology, stderr, lang);
@@ -217,8 +203,7 @@ public static class MonitorCommand
                 {
                     Duration = a.Duration is { } d ? TimeSpan.FromSeconds(d) : null,
                     StatsInterval = a.StatsInterval > 0 ? TimeSpan.FromSeconds(a.StatsInterval) : null,
-                    EvidenceDir = a.Evidence,
-                    EvidenceMaxPacketsPerFlow = a.EvidenceMaxPackets,
+                    Evidence = a.Evidence,
                     Metrics = metricsEp,
                     Quiet = a.Quiet,
                     Filter = a.Bpf,

@@ -41,6 +41,8 @@ public static class ReplayCommand
         audit.AddTo(cmd);
         var archive = new ArchiveArgs();
         archive.AddTo(cmd);
+        var evidence = new EvidenceArgs();
+        evidence.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             string lang = CommonOptions.ResolveLanguage(pr.GetValue(common.Lang));
@@ -60,6 +62,7 @@ public static class ReplayCommand
             if (!filterArgs.TryResolve(pr, pr.GetValue(captures)!, lang, stderr, out var captureList, out var filter)) return ExitCodes.Usage;
             if (!syslog.TryResolve(pr, lang, stderr, out var siem)) return ExitCodes.Usage;
             if (!archive.TryResolve(pr, lang, stderr, out var archiveWriter)) return ExitCodes.Usage;
+            if (!evidence.TryResolve(pr, "replay", lang, stderr, out var evidenceOptions)) return ExitCodes.Usage;
             var topo = TopologyArgs.TryLoad(pr.GetValue(topology)!, stderr, lang);
             if (topo is null) return ExitCodes.Usage;
 
@@ -70,6 +73,7 @@ public static class ReplayCommand
                 Captures = captureList,
                 Filter = filter,
                 HashCaptures = !pr.GetValue(noHash),
+                Evidence = evidenceOptions,
                 Verifier = new VerifierOptions
                 {
                     EmitFlows = pr.GetValue(flows) || archiveWriter is not null,

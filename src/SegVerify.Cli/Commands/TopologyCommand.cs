@@ -18,16 +18,44 @@ public static class TopologyCommand
         var cmd = new Command("topology", "Work with topology files / トポロジーファイルの操作");
         var validate = new Command("validate", "Load a topology and print its zones and effective tier matrix, or every error (exit 2) / トポロジーを検証する");
         var file = new Argument<string>("file") { Description = "The topology file (YAML, format v1)" };
+        var now = new Option<string?>("--now")
+        {
+            Description = "Date-time (UTC, ISO 8601) from which allow rules count as expired or expiring within 30 days (default: now) / 期限判定の基準日時",
+        };
         var common = new CommonOptions();
         validate.Arguments.Add(file);
+        validate.Options.Add(now);
         common.AddTo(validate);
-        validate.SetAction(pr => Validate(pr.GetValue(file)!, pr.GetValue(common.Format), pr.GetValue(common.Output),
-            pr.GetValue(common.Lang), stdout, stderr));
+        validate.SetAction(pr =>
+        {
+            var lang = CommonOptions.ResolveLanguage(pr.GetValue(common.Lang));
+            DateTime nowUtc = DateTime.UtcNow;
+            if (pr.GetValue(now) is { } nowText)
+            {
+                if (!DateTime.TryParse(nowText, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out nowUtc))
+                {
+                    stderr.WriteLine(lang == "ja" ? $"segverify: --now は ISO 8601 の日時で指定してください: {nowText}" : $"segverify: --now must be an ISO 8601 date-time: {nowText}");
+                    return ExitCodes.Usage;
+                }
+            }
+            return Validate(pr.GetValue(file)!, pr.GetValue(common.Format), pr.GetValue(common.Output), lang, stdout, stderr, nowUtc);
+        });
         cmd.Subcommands.Add(validate);
+
+        var schema = new Command("schema", "Print the JSON Schema of the topology format v1 (for editors; also topologies/topology.schema.json) / トポロジー形式の JSON Schema を出力する");
+        schema.SetAction(_ =>
+        {
+            stdout.Write(TopologySchema.Text);
+            stdout.Flush();
+            return ExitCodes.Ok;
+        });
+        cmd.Subcommands.Add(schema);
         return cmd;
     }
 
-    internal static int Validate(string path, string? format, string? outputFile, string? langOpt, TextWriter stdout, TextWriter stderr)
+    /// <param name="nowUtc">The moment allow rules' <c>expires</c> days are compared with (default: now).</param>
+    internal static int Validate(string path, string? format, string? outputFile, string? langOpt, TextWriter stdout, TextWriter stderr,
+        DateTime? nowUtc = null)
     {
         var lang = CommonOptions.ResolveLanguage(langOpt);
         bool ja = lang == "ja";
@@ -75,9 +103,12 @@ public static class TopologyCommand
                 if (fmt == "jsonl") WriteErrorsJsonl(output, path, errors);
                 return ExitCodes.Usage;
             }
-            foreach (var w in topology.Warnings)
+            // The loader's warnings and the exceptions that have expired or expire soon, in file order.
+            var warnings = topology.Warnings.Concat(RuleExpiry.Warnings(topology, nowUtc ?? DateTime.UtcNow, lang))
+                .OrderBy(w => w.Line == 0 ? int.MaxValue : w.Line).ThenBy(w => w.Column).ToList();
+            foreach (var w in warnings)
                 stderr.WriteLine(ja ? $"{w.File}:{w.Line}:{w.Column}: 警告: {w.Message}" : $"{w.File}:{w.Line}:{w.Column}: warning: {w.Message}");
-            if (fmt == "jsonl") WriteJsonl(output, topology, ja);
+            if (fmt == "jsonl") WriteJsonl(output, topology, warnings, ja);
             else WriteText(output, topology, ja);
             return ExitCodes.Ok;
         }
@@ -237,9 +268,9 @@ public static class TopologyCommand
         });
     }
 
-    private static void WriteJsonl(TextWriter o, Topology t, bool ja)
+    private static void WriteJsonl(TextWriter o, Topology t, IReadOnlyList<TopologyError> warnings, bool ja)
     {
-        foreach (var wn in t.Warnings)
+        foreach (var wn in warnings)
             Line(o, w =>
             {
                 w.WriteString("event", "topology_warning");
@@ -314,7 +345,7 @@ public static class TopologyCommand
             w.WriteNumber("hosts", t.Hosts.Count);
             w.WriteNumber("sanitization", t.Sanitization.Count);
             w.WriteNumber("allow", t.Allow.Count);
-            w.WriteNumber("warnings", t.Warnings.Count);
+            w.WriteNumber("warnings", warnings.Count);
         });
     }
 }

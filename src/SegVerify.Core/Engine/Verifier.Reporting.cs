@@ -15,10 +15,10 @@ public sealed partial class Verifier
     private void FinishFlow(in FlowEntry f)
     {
         _flowFindings.Clear();
+        _deferFlowFindings = Observer is not null;
         string? communityId = ReportFlow(in f);
         _tunnelTable.Release(f.TunnelRef);
-        if (Observer is not null)
-            Observer.OnFlowJudged(f.FlowId, communityId ?? "", _flowFindings.ToArray());
+        if (_deferFlowFindings) ReportWithEvidence(f.FlowId, communityId);
     }
 
     /// <summary>Judges and reports one flow; returns its Community ID when one was computed (or an observer wants it).</summary>
@@ -53,14 +53,18 @@ public sealed partial class Verifier
         }
 
         if (_options.EmitFlows)
-            _sink.OnFlow(FindingFactory.ForFlowEvent(j.Verdict, in f, in who, j.By?.Name, Cid(), Origin()));
+        {
+            var flowEvent = FindingFactory.ForFlowEvent(j.Verdict, in f, in who, j.By?.Name, Cid(), Origin());
+            if (_deferFlowFindings) _deferredFlowEvent = flowEvent;
+            else _sink.OnFlow(flowEvent);
+        }
         return Observer is not null ? Cid() : cid;
     }
 
-    /// <summary>Reports a flow-level finding (and keeps it for the observer).</summary>
+    /// <summary>Reports a flow-level finding (and keeps it for the observer, which has it first: --evidence).</summary>
     private void Report(Finding finding)
     {
         _flowFindings.Add(finding);
-        Emit(finding);
+        if (!_deferFlowFindings) Emit(finding);
     }
 }

@@ -37,14 +37,19 @@ public sealed class VerifierStats : FlowCounters
 }
 
 /// <summary>
-/// Optional hook for the packets of each flow (monitor's --evidence). <paramref name="flowId"/> is a serial unique
-/// within the run; <see cref="OnFlowJudged"/> is called once per flow with the flow-level findings it got (maybe none).
-/// Frames that belong to no flow (ARP, undecoded) are passed with flowId 0.
+/// Optional hook for the packets of each flow (--evidence). <paramref name="flowId"/> is a serial unique within the
+/// run. <see cref="OnFlowOpen"/> is called when a flow opens (before its first packet's <see cref="OnPacket"/>), with
+/// whether the policy can judge it a violation; <see cref="OnFrameViolation"/> when a frame-level violation is reported
+/// for the packet being handled (before its <see cref="OnPacket"/>); <see cref="OnFlowJudged"/> once per flow with the
+/// flow-level findings it got (maybe none), before they are reported: the path it returns goes into their
+/// <c>evidence</c> field. Frames that belong to no flow (ARP, undecoded) are passed with flowId 0.
 /// </summary>
 public interface IPacketObserver
 {
+    void OnFlowOpen(ulong flowId, bool mayViolate);
     void OnPacket(ulong flowId, in CaptureRecord record);
-    void OnFlowJudged(ulong flowId, string communityId, IReadOnlyList<Finding> findings);
+    void OnFrameViolation(string? communityId);
+    string? OnFlowJudged(ulong flowId, string communityId, IReadOnlyList<Finding> findings);
 }
 
 /// <summary>

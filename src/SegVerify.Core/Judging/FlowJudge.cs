@@ -68,6 +68,15 @@ public sealed class FlowJudge
         return (firstFromA, true);
     }
 
+    /// <summary>
+    /// A "well-known" port for the mid-stream rule of finding the initiator: below 1024, or in a built-in or declared
+    /// service (<paramref name="proto"/> TCP or UDP).
+    /// </summary>
+    public bool IsServicePort(byte proto, ushort port) => (proto == IpProto.Tcp ? _servicePortTcp : _servicePortUdp)[port];
+
+    /// <summary>The moment the policy judges a flow at (its first packet), for the expiry of rules.</summary>
+    public static DateTime PolicyTime(long firstTsNs) => DateTime.UnixEpoch.AddTicks(firstTsNs / 100);
+
     /// <summary>The verdict for flow <paramref name="f"/>.</summary>
     public FlowJudgement Judge(in FlowEntry f)
     {
@@ -92,7 +101,7 @@ public sealed class FlowJudge
         if (srcZone is not null && dstZone is not null)
         {
             outcome = FlowOutcome.Judged;
-            verdict = _policy.Judge(srcZone, src, dstZone, dst, k.Proto, hasPorts ? dport : (ushort)0, ToUtc(f.FirstTs));
+            verdict = _policy.Judge(srcZone, src, dstZone, dst, k.Proto, hasPorts ? dport : (ushort)0, PolicyTime(f.FirstTs));
             if (srcZone != dstZone && _largeTransferBytes is { } limit && total > limit) issues |= FlowIssues.LargeTransfer;
         }
         if ((k.Proto is IpProto.Tcp or IpProto.Udp) && _hostByIp.TryGetValue(dst, out var host) && !host.OffersService(k.Proto, dport))
@@ -103,6 +112,4 @@ public sealed class FlowJudge
             Issues = issues, TotalBytes = total,
         };
     }
-
-    private static DateTime ToUtc(long ns) => DateTime.UnixEpoch.AddTicks(ns / 100);
 }

@@ -259,6 +259,8 @@ public sealed class SarifSink : IFindingSink
             j.WriteEndArray();
         }
 
+        if (f.Evidence is { } evidence) WriteEvidenceLocation(j, evidence);
+
         j.WriteStartObject("partialFingerprints");
         j.WriteString(FingerprintKey, Fingerprint(f));
         if (f.CommunityId is not null) j.WriteString("communityId/v1", f.CommunityId);
@@ -270,6 +272,24 @@ public sealed class SarifSink : IFindingSink
         j.WriteString("clause", Messages.Clause(f.Rule, _lang));
         j.WriteEndObject();
         j.WriteEndObject();
+    }
+
+    /// <summary>The flow's evidence pcap (--evidence) as a related location (its path is also in properties.evidence).</summary>
+    private void WriteEvidenceLocation(Utf8JsonWriter j, string evidence)
+    {
+        j.WriteStartArray("relatedLocations");
+        j.WriteStartObject();
+        j.WriteNumber("id", 1);
+        j.WriteStartObject("physicalLocation");
+        j.WriteStartObject("artifactLocation");
+        j.WriteString("uri", ToUri(evidence));
+        j.WriteEndObject();
+        j.WriteEndObject();
+        j.WriteStartObject("message");
+        j.WriteString("text", FindingFormat.IsJa(_lang) ? "このフローのパケット (証拠 pcap)。" : "The packets of this flow (evidence pcap).");
+        j.WriteEndObject();
+        j.WriteEndObject();
+        j.WriteEndArray();
     }
 
     /// <summary>

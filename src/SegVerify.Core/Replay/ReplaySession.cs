@@ -16,6 +16,8 @@ public sealed class ReplayOptions
     public required VerifierOptions Verifier { get; init; }
     /// <summary>Compute each capture's SHA-256 for the summary (false: "sha256": null).</summary>
     public bool HashCaptures { get; init; } = true;
+    /// <summary>--evidence: a pcap of each violating flow (null: none).</summary>
+    public Evidence.EvidenceOptions? Evidence { get; init; }
     /// <summary>Only the records matching this filter are analysed (tcpdump's selection); null: every record.</summary>
     public CaptureFilter? Filter { get; init; }
     /// <summary>Language of the run's messages on standard error and of its <see cref="RunInfo"/>.</summary>
@@ -84,6 +86,12 @@ public sealed class ReplaySession
         sink.Begin(RunInfo.ForTraffic("replay", _topology, _o.Language));
         var counting = new CountingSink(sink, summary);
         var engine = new Verifier(_topology, counting, _o.Verifier);
+        using var evidence = _o.Evidence is { } ev
+            ? new Evidence.EvidenceRecorder(ev, failed: (path, error) => _stderr.WriteLine(Ja
+                ? $"segverify: 証拠 pcap を書けません: {path}: {error}"
+                : $"segverify: cannot write the evidence pcap {path}: {error}"))
+            : null;
+        engine.Observer = evidence;
 
         foreach (var input in inputs)
         {
@@ -91,6 +99,7 @@ public sealed class ReplaySession
             if (!ReadOne(input, engine, counting, summary, cancel)) unreadable = true;
         }
         engine.Finish(summary);
+        evidence?.AddToSummary(summary);
         summary.ElapsedSeconds = sw.Elapsed.TotalSeconds;
         if (cancel.IsCancellationRequested) summary.Extra.Add(new("interrupted", true));
         sink.End(summary);

@@ -68,8 +68,10 @@ internal sealed partial class TopologyBuilder
         if (Optional(rf, "reason") is { } rn) reason = Text(rn, ctx + ": reason", ctxJa + ": reason");
 
         DateOnly? expires = null;
+        SourcePos? expiresPos = null;
         if (Optional(rf, "expires") is { } en)
         {
+            expiresPos = Pos(en);
             var s = Text(en, ctx + ": expires", ctxJa + ": expires");
             if (s is not null && DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) expires = d;
             else if (s is not null)
@@ -84,7 +86,7 @@ internal sealed partial class TopologyBuilder
         var rule = new PolicyRule
         {
             Name = name!, Kind = kind, Method = method, From = from, To = to, Services = services,
-            Reason = reason, Expires = expires, Pos = Pos(item),
+            Reason = reason, Expires = expires, ExpiresPos = expiresPos, Pos = Pos(item),
         };
         CheckRule(rule, ctx, ctxJa, fromNode!, toNode!, item);
         return rule;

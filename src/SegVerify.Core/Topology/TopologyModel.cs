@@ -195,6 +195,8 @@ public sealed class PolicyRule
     public string? Reason { get; init; }
     /// <summary>Last day the exception is valid (inclusive); a flow starting after it is <c>expired-exception</c>.</summary>
     public DateOnly? Expires { get; init; }
+    /// <summary>Where the <c>expires</c> value is written (null without one).</summary>
+    public SourcePos? ExpiresPos { get; init; }
     public SourcePos Pos { get; init; }
 
     public bool ServiceMatches(byte proto, ushort port)

@@ -45,6 +45,11 @@ public sealed class PcapSource : IDisposable
     private Thread? _thread;
     private volatile bool _stop;
     private volatile bool _ended;
+    /// <summary>
+    /// The interface's operstate, read first when the interface is opened (not when the capture thread starts: an
+    /// interface taken down in between would otherwise be taken as down from the start and its going down never told).
+    /// </summary>
+    private OperStateWatcher? _operState;
 
     // Counters written by the capture thread, read by others.
     private long _received;
@@ -93,6 +98,7 @@ public sealed class PcapSource : IDisposable
     public static PcapSource OpenLive(CaptureSettings settings)
     {
         var s = new PcapSource(settings, null);
+        s._operState = OperStateWatcher.For(settings.Interface);
         s._device = s.OpenDevice(initial: true) ?? throw new InvalidOperationException("unreachable");
         return s;
     }
@@ -118,7 +124,7 @@ public sealed class PcapSource : IDisposable
 
     private void Adopt(PcapDevice dev)
     {
-        LinkType = Evidence.PcapFileWriter.ToLinkType((int)dev.LinkType);
+        LinkType = SegVerify.Core.Evidence.PcapFileWriter.ToLinkType((int)dev.LinkType);
         NanosecondResolution = dev.TimestampResolution == TimestampResolution.Nanosecond;
     }
 
@@ -242,7 +248,7 @@ public sealed class PcapSource : IDisposable
         bool file = _savefile is not null;
         long nextStats = 0;
         int backoff = MinBackoffMs;
-        var operState = OperStateWatcher.For(_savefile is null ? _settings.Interface : null);
+        var operState = _operState;
         while (!_stop)
         {
             var dev = _device;

@@ -5,32 +5,68 @@ using System.Text;
 namespace SegVerify.Live.Metrics;
 
 /// <summary>
-/// A minimal HTTP/1.0-style endpoint serving <c>GET /metrics</c> in the Prometheus text format, one request at a time
-/// on its own thread. Binds to loopback unless the caller allows another address.
+/// A minimal HTTP endpoint serving <c>GET /metrics</c> in the Prometheus text format. Clients are served concurrently
+/// (each connection on the thread pool, with asynchronous I/O), so a slow client never holds up a scrape; at most
+/// <see cref="MaxConnections"/> are open at once (a connection beyond that is closed at once, and counted in
+/// <see cref="Refused"/>); a client has <see cref="HeaderTimeout"/> in all to send its request headers and as long
+/// again to take the answer (a slowloris client that trickles bytes is cut off at that deadline too, counted in
+/// <see cref="TimedOut"/>). Binds to loopback unless the caller allows another address.
 /// </summary>
 public sealed class MetricsServer : IDisposable
 {
     private const int MaxRequestBytes = 8 * 1024;
-    private const int IoTimeoutMs = 2_000;
+    public const int DefaultMaxConnections = 64;
+    public static readonly TimeSpan DefaultHeaderTimeout = TimeSpan.FromSeconds(2);
 
-    private readonly TcpListener _listener;
+    private readonly Socket _listener;
     private readonly Func<MetricsSnapshot> _snapshot;
-    private readonly Thread _thread;
-    private volatile bool _stopping;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _acceptLoop;
+    private int _open;
+    private long _refused, _timedOut, _served;
 
-    public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndpoint;
+    public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndPoint!;
+    public int MaxConnections { get; }
+    public TimeSpan HeaderTimeout { get; }
+    /// <summary>Connections open now.</summary>
+    public int OpenConnections => Volatile.Read(ref _open);
+    /// <summary>Connections closed at once because <see cref="MaxConnections"/> were open.</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+    /// <summary>Connections cut off because the request (or the answer) did not go through within the deadline.</summary>
+    public long TimedOut => Interlocked.Read(ref _timedOut);
+    /// <summary>Requests answered.</summary>
+    public long Served => Interlocked.Read(ref _served);
 
-    private MetricsServer(IPEndPoint ep, Func<MetricsSnapshot> snapshot)
+    private MetricsServer(IPEndPoint ep, Func<MetricsSnapshot> snapshot, int maxConnections, TimeSpan headerTimeout)
     {
         _snapshot = snapshot;
-        _listener = new TcpListener(ep);
-        _listener.Start();
-        _thread = new Thread(Serve) { IsBackground = true, Name = "segverify-metrics" };
-        _thread.Start();
+        MaxConnections = maxConnections;
+        HeaderTimeout = headerTimeout;
+        _listener = new Socket(ep.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            _listener.Bind(ep);
+            _listener.Listen(Math.Max(16, maxConnections));
+        }
+        catch
+        {
+            _listener.Dispose();
+            throw;
+        }
+        _acceptLoop = Task.Run(AcceptLoop);
     }
 
     /// <summary>Starts serving at <paramref name="ep"/>. Throws <see cref="SocketException"/> when the port is taken.</summary>
-    public static MetricsServer Start(IPEndPoint ep, Func<MetricsSnapshot> snapshot) => new(ep, snapshot);
+    public static MetricsServer Start(IPEndPoint ep, Func<MetricsSnapshot> snapshot) =>
+        new(ep, snapshot, DefaultMaxConnections, DefaultHeaderTimeout);
+
+    /// <summary>Starts serving with other bounds than the defaults (tests).</summary>
+    public static MetricsServer Start(IPEndPoint ep, Func<MetricsSnapshot> snapshot, int maxConnections, TimeSpan headerTimeout)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxConnections, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(headerTimeout, TimeSpan.Zero);
+        return new(ep, snapshot, maxConnections, headerTimeout);
+    }
 
     /// <summary>
     /// Parses <c>HOST:PORT</c> (<c>127.0.0.1:9464</c>, <c>[::1]:9464</c>, <c>localhost:9464</c>). Returns null with a
@@ -75,38 +111,79 @@ public sealed class MetricsServer : IDisposable
         return new IPEndPoint(addr, port);
     }
 
-    private void Serve()
+    private async Task AcceptLoop()
     {
-        var buffer = new byte[MaxRequestBytes];
-        while (!_stopping)
+        var stop = _stop.Token;
+        while (!stop.IsCancellationRequested)
         {
-            TcpClient client;
-            try { client = _listener.AcceptTcpClient(); }
-            catch (SocketException) { if (_stopping) return; continue; }
+            Socket client;
+            try { client = await _listener.AcceptAsync(stop).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return; }
             catch (ObjectDisposedException) { return; }
-            using (client)
+            catch (SocketException) { if (stop.IsCancellationRequested) return; continue; }
+            if (Interlocked.Increment(ref _open) > MaxConnections)
             {
-                try { Handle(client, buffer); }
-                catch (IOException) { }
-                catch (SocketException) { }
+                Interlocked.Decrement(ref _open);
+                Interlocked.Increment(ref _refused);
+                Abort(client);
+                continue;
             }
+            _ = Task.Run(() => Handle(client));
         }
     }
 
-    private void Handle(TcpClient client, byte[] buffer)
+    /// <summary>Closes a connection with a reset (no lingering in TIME_WAIT, the client learns at once).</summary>
+    private static void Abort(Socket client)
     {
-        client.ReceiveTimeout = IoTimeoutMs;
-        client.SendTimeout = IoTimeoutMs;
-        var stream = client.GetStream();
-        int n = 0;
-        while (n < buffer.Length)
+        try { client.LingerState = new LingerOption(true, 0); }
+        catch (SocketException) { }
+        client.Dispose();
+    }
+
+    private async Task Handle(Socket client)
+    {
+        bool timedOut = false;
+        try
         {
-            int r = stream.Read(buffer, n, buffer.Length - n);
-            if (r == 0) break;
-            n += r;
-            if (buffer.AsSpan(0, n).IndexOf("\r\n\r\n"u8) >= 0 || buffer.AsSpan(0, n).IndexOf("\n\n"u8) >= 0) break;
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            deadline.CancelAfter(HeaderTimeout);
+            var buffer = new byte[MaxRequestBytes];
+            int n = 0;
+            while (n < buffer.Length)
+            {
+                int r = await client.ReceiveAsync(buffer.AsMemory(n), SocketFlags.None, deadline.Token).ConfigureAwait(false);
+                if (r == 0) break;
+                n += r;
+                if (buffer.AsSpan(0, n).IndexOf("\r\n\r\n"u8) >= 0 || buffer.AsSpan(0, n).IndexOf("\n\n"u8) >= 0) break;
+            }
+            var response = Respond(buffer.AsSpan(0, n));
+            deadline.CancelAfter(HeaderTimeout);
+            int sent = 0;
+            while (sent < response.Length)
+                sent += await client.SendAsync(response.AsMemory(sent), SocketFlags.None, deadline.Token).ConfigureAwait(false);
+            Interlocked.Increment(ref _served);
+            try { client.Shutdown(SocketShutdown.Send); }
+            catch (SocketException) { }
         }
-        var request = Encoding.ASCII.GetString(buffer, 0, n);
+        catch (OperationCanceledException) { timedOut = !_stop.IsCancellationRequested; }
+        catch (SocketException) { }
+        catch (ObjectDisposedException) { }
+        finally
+        {
+            if (timedOut)
+            {
+                Interlocked.Increment(ref _timedOut);
+                Abort(client);
+            }
+            else client.Dispose();
+            Interlocked.Decrement(ref _open);
+        }
+    }
+
+    /// <summary>The whole HTTP response to a request (its bytes as received, possibly cut).</summary>
+    private byte[] Respond(ReadOnlySpan<byte> requestBytes)
+    {
+        var request = Encoding.ASCII.GetString(requestBytes);
         int eol = request.IndexOf('\n');
         var line = (eol >= 0 ? request[..eol] : request).TrimEnd('\r');
         var parts = line.Split(' ');
@@ -135,16 +212,16 @@ public sealed class MetricsServer : IDisposable
             body = "not found; metrics are at /metrics\n";
         }
         var bodyBytes = Encoding.UTF8.GetBytes(body);
-        var head = $"HTTP/1.1 {status}\r\nContent-Type: {contentType}\r\nContent-Length: {bodyBytes.Length}\r\nConnection: close\r\n\r\n";
-        stream.Write(Encoding.ASCII.GetBytes(head));
-        if (parts.Length < 1 || parts[0] != "HEAD") stream.Write(bodyBytes);
-        stream.Flush();
+        var head = Encoding.ASCII.GetBytes($"HTTP/1.1 {status}\r\nContent-Type: {contentType}\r\nContent-Length: {bodyBytes.Length}\r\nConnection: close\r\n\r\n");
+        return parts[0] == "HEAD" ? head : [.. head, .. bodyBytes];
     }
 
     public void Dispose()
     {
-        _stopping = true;
-        _listener.Stop();
-        _thread.Join(IoTimeoutMs);
+        _stop.Cancel();
+        _listener.Dispose();
+        try { _acceptLoop.Wait(DefaultHeaderTimeout); }
+        catch (AggregateException) { }
+        // _stop is not disposed: handlers still finishing read its token
     }
 }

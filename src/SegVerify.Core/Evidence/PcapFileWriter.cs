@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace SegVerify.Live.Evidence;
+namespace SegVerify.Core.Evidence;
 
 /// <summary>
 /// Writes a classic pcap file (the format tcpdump and Wireshark read): a 24-byte global header, then per packet a
