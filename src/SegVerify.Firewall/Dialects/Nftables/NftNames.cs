@@ -71,6 +71,7 @@ internal static class NftNames
     /// <summary>A TCP flag name or number.</summary>
     public static int TcpFlag(string s)
     {
+        if (s == "ecn") return TcpFlagBits.Ece; // nft's name for ECE
         if (TcpFlagBits.TryParse(s, out var bit)) return bit;
         return TryNumber(s, out var n) && n <= 255 ? (int)n : -1;
     }

@@ -66,6 +66,38 @@ internal sealed class NftRuleParser
         return j;
     }
 
+    // Words that start a statement other than a match (a match may be part of another statement's arguments).
+    private static readonly HashSet<string> StatementWords =
+    [
+        "accept", "drop", "reject", "jump", "goto", "return", "continue", "queue", "counter", "log", "comment", "notrack",
+        "masquerade", "snat", "dnat", "redirect", "limit", "quota",
+    ];
+
+    /// <summary>
+    /// Skips a statement not understood whose arguments may contain matches (<c>dnat to ... map</c>, <c>quota name
+    /// ip saddr map @m</c>): up to the next statement word, as one unknown.
+    /// </summary>
+    private int SkipUnknownStatement(int at, string why = "is not understood; the rule is taken to possibly match")
+    {
+        int j = StatementEnd(at);
+        _terms.Add(Unknown(at, j, why));
+        return j;
+    }
+
+    private int StatementEnd(int at)
+    {
+        int j = at + 1, depth = 0;
+        while (j < _st.Count)
+        {
+            var t = _st[j];
+            if (t.Is("{")) depth++;
+            else if (t.Is("}")) depth--;
+            else if (depth <= 0 && !t.Quoted && StatementWords.Contains(t.Text)) break;
+            j++;
+        }
+        return j;
+    }
+
     /// <summary>Skips a statement that decides nothing (its words up to the next keyword).</summary>
     private int SkipStatement(int at)
     {
@@ -118,7 +150,7 @@ internal sealed class NftRuleParser
                     verdict = NfVerdict.Accept; i = n; continue;
                 case "counter":
                     i++;
-                    if (k2 == "name") { i = SkipStatement(i); continue; }
+                    if (k2 == "name") { i = StatementEnd(i); continue; }
                     while (i + 1 < n && (_st[i].Is("packets") || _st[i].Is("bytes"))) i += 2;
                     continue;
                 case "comment": i += 2; continue;
@@ -135,7 +167,7 @@ internal sealed class NftRuleParser
                     // Source NAT changes no zone and is not judged; it ends the NAT chain like an accept.
                     verdict = NfVerdict.Accept; i = n; continue;
                 case "limit" or "quota":
-                    i = SkipUnknown(i, "depends on a packet rate or byte count; the rule is taken to possibly match");
+                    i = SkipUnknownStatement(i, "depends on a packet rate or byte count; the rule is taken to possibly match");
                     continue;
                 case "add" or "update" or "delete" when k2.StartsWith('@'):
                     {
@@ -187,7 +219,13 @@ internal sealed class NftRuleParser
         int n = _st.Count, start = i, j = i;
         var sels = new List<NftSelector>();
         var s = NftSelector.TryRead(_st, j, out int c);
-        if (s is null) { i = SkipUnknown(i); return null; }
+        if (s is null)
+        {
+            // An unknown match (meta mark, ip dscp, ...) ends at the next keyword; another statement at the next statement word.
+            i = !_st[i].Quoted && Keywords.Contains(_st[i].Text) && !StatementWords.Contains(_st[i].Text) && _st[i].Text is not ("synproxy" or "fwd" or "dup" or "tproxy")
+                ? SkipUnknown(i) : SkipUnknownStatement(i);
+            return null;
+        }
         sels.Add(s); j += c;
         while (j + 1 < n && _st[j].Is("."))
         {
@@ -379,7 +417,7 @@ internal sealed class NftRuleParser
         {
             var proto = FieldDomains.All(HeaderField.Protocol);
             foreach (var t in _terms) if (t is MatchField { Field: HeaderField.Protocol } f) proto = proto.Intersect(f.Values);
-            if (!proto.IsSubsetOf(FieldDomains.PortedProtocols))
+            if (!proto.IsSubsetOf(FieldDomains.PortedProtocols) && !RestrictsToPorted(core))
             {
                 var ported = new MatchField(HeaderField.Protocol, FieldDomains.PortedProtocols);
                 var other = new MatchField(HeaderField.Protocol, FieldDomains.Complement(HeaderField.Protocol, FieldDomains.PortedProtocols));
@@ -389,6 +427,15 @@ internal sealed class NftRuleParser
         }
         _terms.Add(core);
     }
+
+    /// <summary>True when every packet the expression matches has a protocol with ports (a concatenation with l4proto).</summary>
+    private static bool RestrictsToPorted(MatchExpr e) => e switch
+    {
+        MatchField { Field: HeaderField.Protocol } f => f.Values.IsSubsetOf(FieldDomains.PortedProtocols),
+        MatchAnd a => a.Terms.Any(RestrictsToPorted),
+        MatchOr o => o.Terms.All(RestrictsToPorted),
+        _ => false,
+    };
 
     /// <summary>A verdict map: one rule per verdict, matching the keys that map to it (keys of a map never overlap).</summary>
     private List<NfRule> VerdictMap(int start, int j, List<NftSelector> sels)
