@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using SegVerify.Cli.Commands;
+using SegVerify.Cli.Help;
 
 namespace SegVerify.Cli;
 
@@ -7,29 +9,49 @@ public static class Program
 {
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
+    /// <summary>Every command of the tool (English descriptions).</summary>
+    internal static RootCommand CreateRoot(TextWriter stdout, TextWriter stderr) =>
+        new RootCommand("SegVerify: network segmentation verifier for 三層の対策 / three-tier separation")
+        {
+            ReplayCommand.Create(stdout, stderr),
+            MonitorCommand.Create(stdout, stderr),
+            CheckFirewallCommand.Create(stdout, stderr),
+            CollectCommand.Create(stdout, stderr),
+            TopologyCommand.Create(stdout, stderr),
+            AuditCommand.Create(stdout, stderr),
+            ReportCommand.Create(stdout, stderr),
+        };
+
     /// <summary>Entry point used by tests in-process.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         try
         {
-            var root = new RootCommand("SegVerify: network segmentation verifier for 三層の対策 / three-tier separation")
-            {
-                ReplayCommand.Create(stdout, stderr),
-                MonitorCommand.Create(stdout, stderr),
-                CheckFirewallCommand.Create(stdout, stderr),
-                CollectCommand.Create(stdout, stderr),
-                TopologyCommand.Create(stdout, stderr),
-                AuditCommand.Create(stdout, stderr),
-                ReportCommand.Create(stdout, stderr),
-            };
+            var root = CreateRoot(stdout, stderr);
+            // --help and argument errors are written by the parser, so their language is decided from the raw
+            // arguments: --lang, else the locale.
+            bool ja = CliLanguage.FromArgs(args) == "ja";
             foreach (var o in root.Options)
                 if (o is VersionOption v) v.Action = new PrintVersion();
+            if (ja) JapaneseText.Translate(root);
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)
             {
-                foreach (var e in parse.Errors) stderr.WriteLine($"segverify: {e.Message}");
-                stderr.WriteLine("segverify: see 'segverify --help'");
+                foreach (var e in parse.Errors) stderr.WriteLine($"segverify: {(ja ? JapaneseText.ParseError(e.Message) : e.Message)}");
+                string help = parse.CommandResult.Command == root ? "segverify --help" : $"segverify {parse.CommandResult.Command.Name} --help";
+                if (parse.CommandResult.Command.Parents.OfType<Command>().FirstOrDefault() is { } parent && parent != root)
+                    help = $"segverify {parent.Name} {parse.CommandResult.Command.Name} --help";
+                stderr.WriteLine(ja ? $"segverify: 使い方は '{help}' を参照してください" : $"segverify: see '{help}'");
                 return ExitCodes.Usage;
+            }
+            if (ja && parse.Action is HelpAction)
+            {
+                // System.CommandLine's help layout, its own words (titles, "(REQUIRED)", "[default: ]") put into Japanese
+                var help = new StringWriter();
+                int status = parse.Invoke(new InvocationConfiguration { Output = help, Error = stderr, EnableDefaultExceptionHandler = false });
+                stdout.Write(JapaneseText.HelpWords(help.ToString()));
+                stdout.Flush();
+                return status;
             }
             var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
             return parse.Invoke(config);

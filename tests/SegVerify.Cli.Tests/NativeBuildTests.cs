@@ -105,6 +105,8 @@ public class NativeBuildTests(ITestOutputHelper output)
     [InlineData("check-firewall", "-t", "topologies/sample-city.yaml", "-c", "topologies/firewall/fw-core-violating.nft", "--format", "jsonl", "--required", "--lang", "en")]
     [InlineData("check-firewall", "-t", "topologies/sample-city.yaml", "-c", "topologies/firewall/fw-core-violating.iptables", "--format", "jsonl", "--lang", "ja")]
     [InlineData("topology", "validate", "topologies/beta-prime.yaml", "--format", "jsonl")]
+    // the capture filter: libpcap through function pointers and fmemopen through LibraryImport
+    [InlineData("replay", "captures/sample-city.pcap", "-t", "topologies/sample-city.yaml", "--format", "jsonl", "--lang", "ja", "vlan", "and", "tcp", "port", "445")]
     public void NativeExecutableMatchesTheInProcessRun(params string[] args)
     {
         var exe = Native();
@@ -113,6 +115,23 @@ public class NativeBuildTests(ITestOutputHelper output)
         Assert.Equal(jit.Exit, native.Exit);
         Assert.Equal(Normalise(jit.Out), Normalise(native.Out));
         Assert.NotEmpty(Normalise(native.Out));
+    }
+
+    [SkippableFact]
+    public void NativeExecutableHasTheVersionAndTheJapaneseHelpOfTheInProcessRun()
+    {
+        var exe = Native();
+        var version = RunNative(exe, "--version");
+        Assert.Equal(0, version.Exit);
+        Assert.Equal(SegVerify.Core.Output.ToolInfo.Version, version.Out.Trim());
+        var help = RunNative(exe, "replay", "--help", "--lang", "ja");
+        Assert.Equal(0, help.Exit);
+        var jit = RunInProcess("replay", "--help", "--lang", "ja");
+        string root = Path.GetFileNameWithoutExtension(Environment.GetCommandLineArgs()[0]);
+        Assert.Equal(jit.Out.Replace(root + " replay", "segverify replay"), help.Out);
+        Assert.Contains("トポロジーファイル（YAML、形式 v1）", help.Out);
+        var bad = RunNative(exe, "replay", "captures/sample-city.pcap", "-t", "topologies/sample-city.yaml", "--bpf", "tcp prot 445");
+        Assert.Equal(2, bad.Exit);
     }
 
     [SkippableFact]

@@ -22,14 +22,14 @@ namespace SegVerify.Firewall.Tests;
 [Collection("kernel")]
 public class KernelDifferentialTests(ITestOutputHelper output)
 {
-    private static readonly string[] ZoneNets = ["10.10.0.0/16", "10.20.0.0/16", "10.30.0.0/16", "172.16.0.0/12", "198.51.100.0/26", "192.0.2.0/24", "0.0.0.0/0"];
+    internal static readonly string[] ZoneNets = ["10.10.0.0/16", "10.20.0.0/16", "10.30.0.0/16", "172.16.0.0/12", "198.51.100.0/26", "192.0.2.0/24", "0.0.0.0/0"];
     private const int ProbesPerRuleset = 200;
 
     [DllImport("libc", SetLastError = true)]
     private static extern int setns(int fd, int nstype);
     private const int CloneNewNet = 0x40000000;
 
-    private static string? Missing()
+    internal static string? Missing()
     {
         if (!OperatingSystem.IsLinux()) return "not Linux";
         if (Environment.UserName != "root" && geteuid() != 0) return "not root";
@@ -42,7 +42,7 @@ public class KernelDifferentialTests(ITestOutputHelper output)
 
     [DllImport("libc")] private static extern uint geteuid();
 
-    private static int Run(string file, string args, out string text, string? stdin = null)
+    internal static int Run(string file, string args, out string text, string? stdin = null)
     {
         var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin is not null };
         using var p = Process.Start(psi)!;
@@ -52,7 +52,7 @@ public class KernelDifferentialTests(ITestOutputHelper output)
         return p.ExitCode;
     }
 
-    private static void Must(string args, string? stdin = null)
+    internal static void Must(string args, string? stdin = null)
     {
         int rc = Run(args.Split(' ')[0], args[(args.IndexOf(' ') + 1)..], out var t, stdin);
         if (rc != 0) throw new InvalidOperationException($"'{args}' failed ({rc}): {t}");
@@ -133,7 +133,7 @@ public class KernelDifferentialTests(ITestOutputHelper output)
     private static string Describe(ProbePacket p) =>
         $"{IpProto.Name(p.Proto)} {p.Src}:{p.SrcPort} -> {p.Dst}:{p.DstPort} in {p.InIf} out {p.OutIf}";
 
-    private static void Setup(string router, string[] zones)
+    internal static void Setup(string router, string[] zones)
     {
         Must($"ip netns add {router}");
         Must($"ip netns exec {router} sysctl -qw net.ipv4.ip_forward=1");
@@ -168,7 +168,7 @@ public class KernelDifferentialTests(ITestOutputHelper output)
         }
     }
 
-    private static void Send(string ns, ProbePacket p)
+    internal static void Send(string ns, ProbePacket p)
     {
         Exception? err = null;
         var t = new Thread(() =>

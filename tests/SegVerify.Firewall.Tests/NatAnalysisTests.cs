@@ -158,6 +158,25 @@ public class NatAnalysisTests
         Assert.DoesNotContain(rs.AllLines, l => l.Action == LineAction.Translate);
     }
 
+    /// <summary>The kernel differential rulesets: every witness the set analysis gives (through pools, port
+    /// ranges, chains in the NAT table, redirects) is judged and traced the same way again.</summary>
+    [Theory]
+    [InlineData("iptables")]
+    [InlineData("nft")]
+    public void SetAnalysisOfTheKernelDnatRulesetsAgreesWithTheTracer(string dialect)
+    {
+        var rs = dialect == "nft" ? AnalysisTests.Nft(KernelDnatDifferentialTests.Nft) : AnalysisTests.Ipt(KernelDnatDifferentialTests.Iptables);
+        var v = Violations(AnalysisTests.Analyse(rs, required: true));
+        // 203.0.113.10:8445 -> mn-fs:445 from the Internet, through the PUBLISH chain.
+        Assert.Contains(v, f => f.Rule == "mynumber-internet" && f.DstIp == IpAddr.Parse("203.0.113.10") && f.DstPort == 8445
+                                && (string?)X(f, "nat_dst_ip") == "10.10.0.20" && (int?)X(f, "nat_dst_port") == 445);
+        // Translated classes enter where NAT rules apply, and their sent destination is a public address.
+        var translated = v.Where(f => X(f, "nat_dst_ip") is not null).ToList();
+        Assert.NotEmpty(translated);
+        Assert.All(translated, f => Assert.Contains((string)X(f, "in_interface")!, new[] { "eth6", "eth1", "eth2" }));
+        Assert.All(translated, f => Assert.StartsWith("203.0.113.", f.DstIp.ToString()));
+    }
+
     [Fact]
     public void IptablesCtstateDnatList()
     {

@@ -247,3 +247,66 @@ internal static class LiveTool
         if (code != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({code}): {e}{o}");
     }
 }
+
+/// <summary>monitor --output: a temporary file renamed when the run ends, refused when it is an input, write errors exit 2.</summary>
+public sealed class MonitorOutputTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("segv-monout-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string[] Args(string pcap, string topo, string output) =>
+        ["monitor", "--interface", "unused", "--read-file", pcap, "--topology", topo, "--format", "jsonl", "--lang", "en",
+         "--stats-interval", "0", "--quiet", "--output", output];
+
+    private (string Pcap, string Topo) Inputs()
+    {
+        var pcap = Path.Combine(_dir, "c.pcap");
+        var topo = Path.Combine(_dir, "t.yaml");
+        File.Copy(TestPaths.InRepo("captures", "sample-city.pcap"), pcap, overwrite: true);
+        File.Copy(TestPaths.InRepo("topologies", "sample-city.yaml"), topo, overwrite: true);
+        return (pcap, topo);
+    }
+
+    [SkippableFact]
+    public void The_output_is_renamed_into_place_at_the_end_and_an_input_is_never_overwritten()
+    {
+        Requirements.RequireLibpcap();
+        var (pcap, topo) = Inputs();
+        var output = Path.Combine(_dir, "out.jsonl");
+        File.WriteAllText(output, "previous\n");
+        var r = FindingKeys.Run(Args(pcap, topo, output));
+        Assert.True(r.Code == 1, r.Err);
+        var lines = File.ReadAllLines(output);
+        Assert.Equal("summary", JsonDocument.Parse(lines[^1]).RootElement.GetProperty("event").GetString());
+        Assert.Empty(Directory.GetFiles(_dir, ".*.tmp"));
+
+        foreach (var target in new[] { pcap, topo })
+        {
+            var before = File.ReadAllBytes(target);
+            var refused = FindingKeys.Run(Args(pcap, topo, target));
+            Assert.True(refused.Code == 2, refused.Err);
+            Assert.Contains($"the output {target} is the same file as the input", refused.Err);
+            Assert.Equal(before, File.ReadAllBytes(target));
+        }
+    }
+
+    [SkippableFact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void Every_write_error_is_exit_two_naming_the_output()
+    {
+        Requirements.RequireLibpcap();
+        var (pcap, topo) = Inputs();
+        var targets = new List<string> { Path.Combine(_dir, "missing", "out.jsonl"), _dir };
+        if (File.Exists("/dev/full")) targets.Add("/dev/full");
+        if (Directory.Exists("/proc/self")) targets.Add("/proc/segverify-out.jsonl");
+        foreach (var target in targets)
+        {
+            var r = FindingKeys.Run(Args(pcap, topo, target));
+            Assert.True(r.Code == 2, $"-o {target}: exit {r.Code}\n{r.Err}");
+            Assert.Contains(target, r.Err);
+            Assert.DoesNotContain("internal error", r.Err);
+        }
+        Assert.Empty(Directory.GetFiles(_dir, ".*.tmp"));
+    }
+}

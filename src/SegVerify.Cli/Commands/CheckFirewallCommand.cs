@@ -82,7 +82,8 @@ public static class CheckFirewallCommand
             using var closeAudit = auditLog;
             var session = new CheckFirewallSession(options, topo, stderr);
             return (int)session.Run(() => AuditArgs.Wrap(
-                SyslogArgs.Wrap(SinkFactory.Create(format, outFile, stdout, lang, topo?.AllRules.Select(r => r.Name).ToList(), topo), siem),
+                SyslogArgs.Wrap(SinkFactory.Create(format, outFile, stdout, lang, topo?.AllRules.Select(r => r.Name).ToList(), topo,
+                    [cfgPath, .. options.IpsetFiles, .. topo is null ? [] : new[] { topo.SourcePath }, .. options.ProbeFile is { } pf ? new[] { pf } : []]), siem),
                 auditLog, auditLog is null ? null! : new SegVerify.Core.Audit.AuditRunStart("check-firewall", AuditArgs.Arguments(pr),
                 [
                     .. topo is null ? [] : new[] { new SegVerify.Core.Audit.AuditInput("topology", topo.SourcePath, topo.Sha256, null) },

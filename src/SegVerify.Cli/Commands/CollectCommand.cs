@@ -99,7 +99,7 @@ public static class CollectCommand
             var sw = Stopwatch.StartNew();
             bool unreadable = false;
             var summary = new RunSummary { TopologySha256 = topo.Sha256 };
-            var formatSink = SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo);
+            var formatSink = SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo, [.. paths, topo.SourcePath]);
             if (formatSink is JsonlSink j && socket is not null) j.AutoFlush = true;
             using var sink = ArchiveArgs.Wrap(SyslogArgs.Wrap(formatSink, siem), archiveWriter, pr.GetValue(flows));
             sink.Begin(new RunInfo("collect", topo.SourcePath, topo.Sha256, lang));

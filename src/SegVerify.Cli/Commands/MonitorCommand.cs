@@ -178,18 +178,22 @@ public static class MonitorCommand
         {
             TextWriter output;
             bool ownOutput = false;
+            // --output: a temporary file beside the target, renamed over it when the run ends normally (refused when it
+            // is an input); every write error names it and is exit 2 (docs/interruption.md).
+            Stream? outputFile = null;
             try
             {
                 if (a.Output is null) output = stdout;
                 else
                 {
-                    output = new StreamWriter(a.Output, append: false, new System.Text.UTF8Encoding(false)) { AutoFlush = false };
+                    outputFile = AtomicOutputFile.Open(a.Output, a.ReadFile is { } input ? [topo.SourcePath, input] : [topo.SourcePath], lang);
+                    output = new StreamWriter(outputFile, new System.Text.UTF8Encoding(false)) { AutoFlush = false };
                     ownOutput = true;
                 }
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (OutputWriteException ex)
             {
-                return Usage(stderr, L(lang, $"出力ファイルを開けません: {a.Output}: {ex.Message}", $"cannot open the output file {a.Output}: {ex.Message}"));
+                return Usage(stderr, ex.Message);
             }
             try
             {
@@ -238,6 +242,7 @@ public static class MonitorCommand
                     return Usage(stderr, L(lang, $"--metrics {a.Metrics} で待ち受けできません: {ex.Message}", $"cannot listen on --metrics {a.Metrics}: {ex.Message}"));
                 }
                 output.Flush();
+                if (outputFile is not null) AtomicOutputFile.Complete(outputFile);
                 return summary.Violations > 0 ? ExitCodes.Violations : ExitCodes.Ok;
             }
             finally

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SegVerify.Core.Engine;
 using SegVerify.Core.Replay;
+using SegVerify.Cli.Progress;
 
 namespace SegVerify.Cli.Commands;
 
@@ -26,13 +27,19 @@ public static class ReplayCommand
         // Removed option (sharded replay was slower than one thread): still parsed so that a user who passes it is told
         // what to do instead, rather than getting a generic "unrecognized option".
         var threads = new Option<string?>("--threads") { Hidden = true, Arity = ArgumentArity.ZeroOrOne };
+        var progressMode = new Option<string>("--progress")
+        {
+            Description = "Progress on standard error: auto (only when it is a terminal, not in CI, not with --quiet), always or never",
+            DefaultValueFactory = _ => "auto",
+        };
+        progressMode.AcceptOnlyFromAmong(ProgressPolicy.Modes);
         var filterArgs = new CaptureFilterArgs();
         var common = new CommonOptions();
         var syslog = new SyslogArgs();
 
         var cmd = new Command("replay", "Read pcap/pcapng captures and judge every flow against the topology")
         {
-            captures, topology, flows, maxFlows, tcpIdle, udpIdle, noHash, threads,
+            captures, topology, flows, maxFlows, tcpIdle, udpIdle, noHash, progressMode, threads,
         };
         filterArgs.AddTo(cmd);
         common.AddTo(cmd);
@@ -68,11 +75,18 @@ public static class ReplayCommand
 
             if (!audit.TryOpen(pr, lang, stderr, out var auditLog)) return ExitCodes.Usage;
             using var closeAudit = auditLog;
+            // Progress on standard error (a terminal): drawn by a timer; findings written to the same terminal and
+            // messages on standard error erase the line first.
+            var progress = ProgressPolicy.Show(pr.GetValue(progressMode), pr.GetValue(common.Quiet), ProgressPolicy.IsTerminal(stderr), Environment.GetEnvironmentVariable)
+                ? new ReplayProgress() : null;
+            using var display = progress is null ? null : new ProgressDisplay(progress, stderr, lang);
+            bool findingsOnTerminal = output is null && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
             var session = new ReplaySession(new ReplayOptions
             {
                 Captures = captureList,
                 Filter = filter,
                 HashCaptures = !pr.GetValue(noHash),
+                Progress = progress,
                 Evidence = evidenceOptions,
                 Verifier = new VerifierOptions
                 {
@@ -82,7 +96,7 @@ public static class ReplayCommand
                     UdpIdleTimeoutNs = (long)(pr.GetValue(udpIdle) * 1e9),
                 },
                 Language = lang,
-            }, topo, stderr);
+            }, topo, display?.Wrap(stderr) ?? stderr);
             // SIGINT/SIGTERM: stop reading, judge every open flow, write every finding and the summary with
             // "interrupted": true, close the outputs, then exit 130/143 (docs/interruption.md).
             using var cts = new CancellationTokenSource();
@@ -90,13 +104,17 @@ public static class ReplayCommand
             using var sigint = InterruptSignals.Register(System.Runtime.InteropServices.PosixSignal.SIGINT, cts, () => signalled = ExitCodes.Interrupted);
             using var sigterm = InterruptSignals.Register(System.Runtime.InteropServices.PosixSignal.SIGTERM, cts, () => signalled = ExitCodes.Terminated);
             var outcome = session.Run(() => ArchiveArgs.Wrap(AuditArgs.Wrap(
-                SyslogArgs.Wrap(SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo,
-                    [.. session.Inputs, topo.SourcePath]), siem),
+                SyslogArgs.Wrap(WithProgress(display, findingsOnTerminal, SinkFactory.Create(format, output, stdout, lang, topo.AllRules.Select(r => r.Name).ToList(), topo,
+                    [.. session.Inputs, topo.SourcePath])), siem),
                 auditLog, auditLog is null ? null! : ReplayAuditStart(pr, topo, session.Inputs)), archiveWriter, pr.GetValue(flows)), cts.Token);
             return signalled != 0 ? signalled : (int)outcome;
         });
         return cmd;
     }
+
+    /// <summary>Findings written to the terminal the progress line is on erase it first.</summary>
+    private static SegVerify.Core.Output.IFindingSink WithProgress(ProgressDisplay? display, bool findingsOnTerminal, SegVerify.Core.Output.IFindingSink sink) =>
+        display is not null && findingsOnTerminal ? display.WrapSink(sink) : sink;
 
     /// <summary>The audit log's run-start: the topology and every capture with its SHA-256 (standard input: none yet).</summary>
     private static SegVerify.Core.Audit.AuditRunStart ReplayAuditStart(ParseResult pr, SegVerify.Core.Topology.Topology topo, IReadOnlyList<string> captures) =>

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using SegVerify.Core.Output;
 using SegVerify.Core.Policy;
 using SegVerify.Core.Topology;
 
@@ -43,10 +44,24 @@ public static class TopologyCommand
         cmd.Subcommands.Add(validate);
 
         var schema = new Command("schema", "Print the JSON Schema of the topology format v1 (for editors; also topologies/topology.schema.json) / トポロジー形式の JSON Schema を出力する");
-        schema.SetAction(_ =>
+        var schemaOutput = new Option<string?>("--output", "-o")
         {
-            stdout.Write(TopologySchema.Text);
-            stdout.Flush();
+            Description = "Write the schema to this file, put in place only once complete (default: standard output) / 出力ファイル",
+        };
+        schema.Options.Add(schemaOutput);
+        schema.SetAction(pr =>
+        {
+            if (pr.GetValue(schemaOutput) is not { } outputFile)
+            {
+                stdout.Write(TopologySchema.Text);
+                stdout.Flush();
+                return ExitCodes.Ok;
+            }
+            // a temporary file beside the target, renamed over it once written; a write error is exit 2 naming it
+            using var file = AtomicOutputFile.Open(outputFile, [], CommonOptions.ResolveLanguage(null));
+            file.Write(Encoding.UTF8.GetBytes(TopologySchema.Text));
+            file.Flush();
+            AtomicOutputFile.Complete(file);
             return ExitCodes.Ok;
         });
         cmd.Subcommands.Add(schema);
@@ -81,18 +96,21 @@ public static class TopologyCommand
 
         TextWriter output = stdout;
         StreamWriter? fileWriter = null;
+        Stream? file = null;
         if (outputFile is not null)
         {
+            // a temporary file beside the target, renamed over it once written; refused when it is the topology
             try
             {
-                fileWriter = new StreamWriter(outputFile, append: false, new UTF8Encoding(false));
-                output = fileWriter;
+                file = AtomicOutputFile.Open(outputFile, [path], lang);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (OutputWriteException ex)
             {
-                stderr.WriteLine(ja ? $"segverify: 出力ファイル {outputFile} に書けません: {ex.Message}" : $"segverify: cannot write {outputFile}: {ex.Message}");
+                stderr.WriteLine("segverify: " + ex.Message);
                 return ExitCodes.Usage;
             }
+            fileWriter = new StreamWriter(file, new UTF8Encoding(false));
+            output = fileWriter;
         }
         try
         {
@@ -101,6 +119,7 @@ public static class TopologyCommand
                 foreach (var e in errors) stderr.WriteLine(e.ToString());
                 stderr.WriteLine(ja ? $"segverify: トポロジーは無効です（エラー {errors.Count} 件）" : $"segverify: the topology is invalid ({errors.Count} error{(errors.Count == 1 ? "" : "s")})");
                 if (fmt == "jsonl") WriteErrorsJsonl(output, path, errors);
+                Finish(output, file);
                 return ExitCodes.Usage;
             }
             // The loader's warnings and the exceptions that have expired or expire soon, in file order.
@@ -110,13 +129,21 @@ public static class TopologyCommand
                 stderr.WriteLine(ja ? $"{w.File}:{w.Line}:{w.Column}: 警告: {w.Message}" : $"{w.File}:{w.Line}:{w.Column}: warning: {w.Message}");
             if (fmt == "jsonl") WriteJsonl(output, topology, warnings, ja);
             else WriteText(output, topology, ja);
+            Finish(output, file);
             return ExitCodes.Ok;
         }
         finally
         {
-            output.Flush();
+            // an output not finished (a write error) is removed; a finished one is renamed into place
             fileWriter?.Dispose();
         }
+    }
+
+    /// <summary>Flushes the output (a write error names it and is exit 2) and marks an --output file complete.</summary>
+    private static void Finish(TextWriter output, Stream? file)
+    {
+        output.Flush();
+        if (file is not null) AtomicOutputFile.Complete(file);
     }
 
     // ------------------------------------------------------------------ shared helpers

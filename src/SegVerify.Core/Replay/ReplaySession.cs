@@ -20,6 +20,8 @@ public sealed class ReplayOptions
     public Evidence.EvidenceOptions? Evidence { get; init; }
     /// <summary>Only the records matching this filter are analysed (tcpdump's selection); null: every record.</summary>
     public CaptureFilter? Filter { get; init; }
+    /// <summary>Updated as the run reads (for a progress display); null: not tracked.</summary>
+    public ReplayProgress? Progress { get; init; }
     /// <summary>Language of the run's messages on standard error and of its <see cref="RunInfo"/>.</summary>
     public string Language { get; init; } = "en";
 }
@@ -86,6 +88,7 @@ public sealed class ReplaySession
         sink.Begin(RunInfo.ForTraffic("replay", _topology, _o.Language));
         var counting = new CountingSink(sink, summary);
         var engine = new Verifier(_topology, counting, _o.Verifier);
+        _o.Progress?.Start(inputs, () => engine.Stats.Packets + (summary.FilteredOut ?? 0) + (_filtering?.NotMatched ?? 0));
         using var evidence = _o.Evidence is { } ev
             ? new Evidence.EvidenceRecorder(ev, failed: (path, error) => _stderr.WriteLine(Ja
                 ? $"segverify: 証拠 pcap を書けません: {path}: {error}"
@@ -93,11 +96,12 @@ public sealed class ReplaySession
             : null;
         engine.Observer = evidence;
 
-        foreach (var input in inputs)
+        for (int i = 0; i < inputs.Count; i++)
         {
             if (cancel.IsCancellationRequested) break;
-            if (!ReadOne(input, engine, counting, summary, cancel)) unreadable = true;
+            if (!ReadOne(inputs[i], i + 1, engine, counting, summary, cancel)) unreadable = true;
         }
+        _o.Progress?.Finish();
         engine.Finish(summary);
         evidence?.AddToSummary(summary);
         summary.ElapsedSeconds = sw.Elapsed.TotalSeconds;
@@ -108,7 +112,10 @@ public sealed class ReplaySession
     }
 
     /// <summary>Reads one capture into the engine; false when it could not be read at all.</summary>
-    private bool ReadOne(string input, Verifier engine, IFindingSink findings, RunSummary summary, CancellationToken cancel)
+    /// <summary>The filter of the capture being read (progress counts the records it left out).</summary>
+    private volatile FilteringReader? _filtering;
+
+    private bool ReadOne(string input, int index, Verifier engine, IFindingSink findings, RunSummary summary, CancellationToken cancel)
     {
         bool stdin = input == CaptureOpener.StdinName;
         string name = stdin ? "-" : input;
@@ -121,11 +128,12 @@ public sealed class ReplaySession
         try
         {
             Stream raw = stdin ? Console.OpenStandardInput() : OpenFile(input);
+            if (_o.Progress is { } progress) raw = progress.Open(name, index, raw);
             if (inlineHash) raw = hashing = new HashingStream(raw);
             using var opened = CaptureOpener.Open(raw, name);
             ICaptureReader reader = cancel.CanBeCanceled ? new CancellableReader(opened, cancel) : opened;
             FilteringReader? filtering = null;
-            if (_o.Filter is { } filter) reader = filtering = new FilteringReader(reader, filter);
+            if (_o.Filter is { } filter) reader = _filtering = filtering = new FilteringReader(reader, filter);
             engine.CurrentCapture = name;
             try
             {
@@ -134,6 +142,7 @@ public sealed class ReplaySession
             finally
             {
                 if (filtering is not null) summary.FilteredOut += filtering.NotMatched;
+                _filtering = null;
             }
             if (opened.Damage is { } d)
                 findings.OnFinding(DamageFinding(d));
@@ -165,6 +174,7 @@ public sealed class ReplaySession
         finally
         {
             hashing?.Dispose();
+            _o.Progress?.Close();
         }
     }
 

@@ -1,5 +1,7 @@
 using SegVerify.Core.Capture;
-using SegVerify.Core.Decoding;
+using SegVerify.Core.Engine;
+using SegVerify.Core.Findings;
+using SegVerify.Core.Output;
 using SegVerify.Core.Topology;
 using SegVerify.Tests.Common;
 using Xunit;
@@ -7,8 +9,8 @@ using Xunit;
 namespace SegVerify.Core.Tests.Fuzz;
 
 /// <summary>
-/// Bounded, seeded mutation fuzzing (see <see cref="MutationFuzzer"/>) of the capture readers with the frame decoder
-/// behind them, and of the topology loader. A capture may only be rejected with CaptureFormatException (or read up to
+/// Bounded, seeded mutation fuzzing (see <see cref="MutationFuzzer"/>) of the capture readers with the whole engine
+/// behind them (frame decoder, tunnels, fragments, frame checks, flow tracker, judgement), and of the topology loader. A capture may only be rejected with CaptureFormatException (or read up to
 /// its damage); a topology only with TopologyException. Anything else is a bug: the failure message carries the input.
 /// </summary>
 public class ParserFuzzTests
@@ -25,22 +27,32 @@ public class ParserFuzzTests
         return seeds;
     }
 
+    private sealed class NullSink : IFindingSink
+    {
+        public void Begin(RunInfo info) { }
+        public void OnFinding(Finding finding) { }
+        public void OnProbe(ProbeResult probe) { }
+        public void End(RunSummary summary) { }
+        public void Dispose() { }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
-    public void CaptureReadersAndTheDecoderRejectOnlyWithTheirOwnErrors(int rngSeed)
+    public void CaptureReadersAndTheEngineRejectOnlyWithTheirOwnErrors(int rngSeed)
     {
+        var topology = TopologyLoader.Load(TestPaths.InRepo("topologies", "sample-city.yaml"), "en");
         var failures = MutationFuzzer.Run(CaptureSeeds(), rngSeed, input =>
         {
             using var reader = CaptureOpener.Open(new MemoryStream(input), "fuzz.pcap");
-            int n = 0;
-            while (n++ < 100_000 && reader.TryRead(out var rec))
-            {
-                var p = default(DecodedPacket);
-                FrameDecoder.Decode(rec.LinkType, rec.Data, ref p);
-            }
+            var summary = new RunSummary();
+            // small tables, so that eviction runs too
+            var engine = new Verifier(topology, new CountingSink(new NullSink(), summary), new VerifierOptions { MaxFlows = 64, EmitFlows = true });
+            engine.CurrentCapture = "fuzz.pcap";
+            engine.ProcessAll(reader);
+            engine.Finish(summary);
         }, ex => ex is CaptureFormatException, out int iterations);
-        Console.WriteLine($"fuzz captures (seed {rngSeed}): {iterations} inputs in {MutationFuzzer.Budget.TotalSeconds} s");
+        Console.WriteLine($"fuzz captures through the engine (seed {rngSeed}): {iterations} inputs in {MutationFuzzer.Budget.TotalSeconds} s");
         Assert.True(failures.Count == 0, MutationFuzzer.Describe(failures, rngSeed));
     }
 
@@ -51,6 +63,9 @@ public class ParserFuzzTests
     {
         var seeds = new List<byte[]> { File.ReadAllBytes(TestPaths.InRepo("topologies", "sample-city.yaml")) };
         foreach (var f in Directory.EnumerateFiles(TestPaths.InRepo("topologies"), "*.yaml").OrderBy(f => f, StringComparer.Ordinal)) seeds.Add(File.ReadAllBytes(f));
+        if (TestPaths.Shared is { } shared) // the labelled scenarios' topologies
+            foreach (var f in Directory.EnumerateFiles(Path.Combine(shared, "scenarios"), "*.yaml", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal))
+                seeds.Add(File.ReadAllBytes(f));
         var path = Path.Combine(Path.GetTempPath(), $"segv-fuzz-{Guid.NewGuid():N}.yaml");
         try
         {

@@ -14,13 +14,25 @@ namespace SegVerify.Firewall.Tests.Fuzz;
 /// </summary>
 public class RulesetFuzzTests
 {
-    private static List<byte[]> Seeds(string pattern, string? sharedDir)
+    /// <summary>
+    /// The repository's rulesets matching <paramref name="pattern"/>, then up to 20 small files of each of
+    /// <paramref name="sharedDirs"/> under ../shared/firewall (when present: asserted to contribute, so a renamed
+    /// directory cannot silently leave the fuzzer with the repository's seeds only).
+    /// </summary>
+    private static List<byte[]> Seeds(string pattern, params string[] sharedDirs)
     {
         var seeds = Directory.EnumerateFiles(TestPaths.InRepo("topologies", "firewall"), pattern)
             .OrderBy(f => f, StringComparer.Ordinal).Select(File.ReadAllBytes).ToList();
-        if (sharedDir is not null && TestPaths.Shared is { } shared && Directory.Exists(Path.Combine(shared, "firewall", sharedDir)))
-            seeds.AddRange(Directory.EnumerateFiles(Path.Combine(shared, "firewall", sharedDir), "*", SearchOption.AllDirectories)
-                .Where(f => new FileInfo(f).Length < 64 * 1024).OrderBy(f => f, StringComparer.Ordinal).Take(20).Select(File.ReadAllBytes));
+        if (TestPaths.Shared is { } shared)
+        {
+            int before = seeds.Count;
+            foreach (var dir in sharedDirs.Select(d => Path.Combine(shared, "firewall", d)).Where(Directory.Exists))
+                seeds.AddRange(Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+                    .Where(f => new FileInfo(f).Length is > 0 and < 64 * 1024 && !f.EndsWith(".md") && !f.EndsWith("upstream"))
+                    .OrderBy(f => f, StringComparer.Ordinal).Take(20).Select(File.ReadAllBytes));
+            Assert.True(seeds.Count > before, $"no seed from ../shared/firewall/{{{string.Join(",", sharedDirs)}}}");
+            Console.WriteLine($"fuzz seeds {pattern}: {before} from the repository, {seeds.Count - before} from ../shared/firewall");
+        }
         return seeds;
     }
 
@@ -35,15 +47,15 @@ public class RulesetFuzzTests
     }
 
     [Fact]
-    public void IptablesRulesets() => Fuzz(Seeds("*.iptables", "iptables"), 1, t => IptablesParser.Parse("fuzz.rules", t), "iptables");
+    public void IptablesRulesets() => Fuzz(Seeds("*.iptables", "iptables-semantics", "netfilter-iptables"), 1, t => IptablesParser.Parse("fuzz.rules", t), "iptables");
 
     [Fact]
-    public void NftRulesets() => Fuzz(Seeds("*.nft", "nftables"), 1, t => NftParser.Parse("fuzz.nft", t), "nft");
+    public void NftRulesets() => Fuzz(Seeds("*.nft", "nftables-upstream"), 1, t => NftParser.Parse("fuzz.nft", t), "nft");
 
     [Fact]
     public void FortiOsConfigs()
     {
-        var seeds = Seeds("*.conf", "fortios-sample");
+        var seeds = Seeds("*.conf", "fortios-sample", "fortinet-azure-solutions", "fortios-xutils", "python-anyconfig-fortios-backend");
         if (seeds.Count == 0) seeds.Add(Encoding.UTF8.GetBytes("config firewall policy\n    edit 1\n        set srcintf \"port1\"\n        set action accept\n    next\nend\n"));
         Fuzz(seeds, 1, t => FortiConfigParser.Parse("fuzz.conf", t), "FortiOS");
     }

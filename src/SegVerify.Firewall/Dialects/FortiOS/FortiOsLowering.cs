@@ -49,6 +49,8 @@ public static class FortiOsLowering
         private readonly bool _matchVipByDefault = MatchVipIsDefault(cfg.Version);
         // Without virtual IPs nothing is translated, and policies need not say which traffic they match.
         private readonly bool _hasVips = cfg.Table("firewall vip").Objects.Any() || cfg.Table("firewall vip6").Objects.Any();
+        // Central NAT: every VIP translates, and policies name the mapped (real) addresses.
+        private readonly bool _centralNat = cfg.Table("system settings").Settings.Enabled("central-nat");
 
         /// <summary>The tag of a VIP's translation (its place among the VIPs policies use, from 1).</summary>
         private int VipTag(string name)
@@ -167,7 +169,7 @@ public static class FortiOsLowering
             // Which traffic the policy's plain addresses (not its VIPs) match: untranslated only, unless match-vip.
             bool deny = (p.Get("action") ?? "deny") == "deny";
             bool matchVip = deny && (p.Get("match-vip") is { } mv ? mv == "enable" : _matchVipByDefault);
-            var plain = !_hasVips ? null : p.Enabled("match-vip-only") ? Translated : matchVip ? null : NotTranslated;
+            var plain = !_hasVips || _centralNat ? null : p.Enabled("match-vip-only") ? Translated : matchVip ? null : NotTranslated;
             if (hasV4) famAlts.Add(FamilyMatch(p, FgFamily.V4, "srcaddr", "dstaddr", "srcaddr-negate", "dstaddr-negate", internetServiceSrc, internetService, plain, Unknown));
             if (hasV6)
             {
@@ -337,6 +339,9 @@ public static class FortiOsLowering
 
         private Acl? Nat()
         {
+            if (_centralNat)
+                foreach (var t in new[] { "firewall vip", "firewall vip6" })
+                    foreach (var o in cfg.Table(t).Objects) VipTag(o.Name);
             if (_usedVips.Count == 0) return null;
             var vipTable = cfg.Table("firewall vip");
             var acl = new Acl { Name = "firewall vip", Pos = P(Math.Max(1, vipTable.Line), Math.Max(1, vipTable.Column)) };

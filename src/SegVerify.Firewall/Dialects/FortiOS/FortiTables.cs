@@ -95,6 +95,8 @@ public sealed class FgTable
     public int Line { get; set; }
     public int Column { get; set; }
     public IReadOnlyList<FgObject> Objects => _order;
+    /// <summary>The settings made directly in the block, not in an <c>edit</c> (<c>config system settings</c>).</summary>
+    public FgObject Settings { get; } = new() { Name = "", Line = 0, Column = 0 };
     public bool TryGet(string name, out FgObject obj) => _byName.TryGetValue(name, out obj!);
     public bool Contains(string name) => _byName.ContainsKey(name);
 
@@ -125,7 +127,9 @@ public sealed class FgTable
                 case FgCommand c:
                     Command(c, warn);
                     break;
-                // Settings directly in a table block are not objects; ignored here.
+                case FgSetting s:
+                    Settings.Apply(s);
+                    break;
             }
         }
     }

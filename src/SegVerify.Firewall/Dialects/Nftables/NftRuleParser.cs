@@ -192,15 +192,11 @@ internal sealed class NftRuleParser
                         if (natFamily is not null) _terms.Add(new MatchField(HeaderField.SrcIp, natFamily));
                         i = natEnd;
                     }
-                    else i = SkipUnknown(i, "is a destination NAT this analysis does not read; nothing is taken to be translated");
+                    else i = SkipUnknownStatement(i, "is a destination NAT this analysis does not read; nothing is taken to be translated");
                     continue;
-                case "ct" when k2 == "status" && i + 2 < n && (_st[i + 2].Is("dnat") || i + 3 < n && _st[i + 2].Is("!=") && _st[i + 3].Is("dnat")):
-                    {
-                        bool negated = _st[i + 2].Is("!=");
-                        _terms.Add(negated ? MatchExpr.Not(Values.Translated) : Values.Translated);
-                        i += negated ? 4 : 3;
-                        continue;
-                    }
+                case "ct" when k2 == "status" && i + 2 < n && _st[i + 2].Is("dnat"):
+                    // A flag without an operator tests the bit: the connection's destination was translated.
+                    _terms.Add(Values.Translated); i += 3; continue;
             }
             if (i + 2 < n && _st[i + 2].Is("set") && NftSelector.TryRead(_st, i, out _) is not null)
             {
