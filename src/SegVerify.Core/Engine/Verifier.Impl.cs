@@ -69,6 +69,10 @@ public sealed partial class Verifier : IFlowTrackerEvents
         public long Ts, Offset;
         public int OriginalLength, LinkType, Hash;
         public bool Nanos, HasHash;
+        /// <summary>For a tunnelled frame: how many packets it carries, outermost first, in <see cref="_ringLayers"/>.</summary>
+        public int Layers;
+        /// <summary>For a tunnelled frame: bit i set when layer i has a flow-key hash in <see cref="_ringHashes"/>.</summary>
+        public int LayerHashMask;
     }
 
     /// <summary>How many records are decoded ahead of the one being processed.</summary>
@@ -76,13 +80,24 @@ public sealed partial class Verifier : IFlowTrackerEvents
     private const int RingMask = 3; // ring of 4 >= Lookahead + 1
     private readonly Staged[] _ring = new Staged[RingMask + 1];
 
+    /// <summary>Most packets one frame can carry: the outermost, one per tunnel, and the undecoded one beyond the limit.</summary>
+    private const int MaxLayers = TunnelStack.MaxDepth + 2;
+    /// <summary>The packets of staged tunnelled frames (<see cref="MaxLayers"/> per ring slot), their hashes and tunnel stacks.</summary>
+    private readonly DecodedPacket[] _ringLayers = new DecodedPacket[(RingMask + 1) * MaxLayers];
+    private readonly int[] _ringHashes = new int[(RingMask + 1) * MaxLayers];
+    private readonly TunnelStack[] _ringTunnels = new TunnelStack[RingMask + 1];
+    /// <summary>Scratch for a tunnelled frame handled at once (<see cref="Process"/>).</summary>
+    private readonly DecodedPacket[] _layers = new DecodedPacket[MaxLayers];
+
     /// <summary>
     /// Processes every record of <paramref name="reader"/> (the replay loop), with the same results as calling
     /// <see cref="Process"/> for each. Records are decoded two places ahead of their processing so that the flow table
     /// bucket of a record, and then its flow entry, can be requested from memory while the records before it are
     /// processed: with thousands of live flows the table is larger than the CPU's near caches, and its two dependent
-    /// loads per packet would otherwise wait for memory one after the other. With an <see cref="Observer"/> (which
-    /// needs each record's bytes while it is processed) records are processed one at a time.
+    /// loads per packet would otherwise wait for memory one after the other. A tunnelled frame is decoded ahead whole
+    /// (every packet it carries, with the tunnels around each), so the flows of its inner packets are requested early
+    /// too. With an <see cref="Observer"/> (which needs each record's bytes while it is processed) records are
+    /// processed one at a time.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ProcessAll(ICaptureReader reader)
@@ -97,29 +112,18 @@ public sealed partial class Verifier : IFlowTrackerEvents
         while (reader.TryRead(out var record))
         {
             PrefetchAhead(record.Data);
-            ref var s = ref ring[produced & RingMask];
+            int slot = (int)(produced & RingMask);
+            ref var s = ref ring[slot];
             FrameDecoder.Decode(record.LinkType, record.Data, ref s.Pkt);
-            if (s.Pkt.NextTunnel != TunnelType.None)
-            {
-                // A tunnelled frame: its carried packets are decoded from its bytes, which the next read replaces. The
-                // records staged before it are handled first, then the frame, layer by layer, in input order.
-                while (consumed < produced)
-                {
-                    HandleStaged(ref ring[consumed & RingMask]);
-                    consumed++;
-                }
-                ProcessTunnelled(ref s.Pkt, in record);
-                produced++;
-                consumed++;
-                continue;
-            }
             s.Ts = record.TimestampNs;
             s.Offset = record.FileOffset;
             s.OriginalLength = record.OriginalLength;
             s.LinkType = record.LinkType;
             s.Nanos = record.NanosecondResolution;
             s.HasHash = false;
-            if (FlowKeys.TryMake(in s.Pkt, out var key))
+            s.Layers = 0;
+            if (s.Pkt.NextTunnel != TunnelType.None) StageTunnelled(ref s, slot, record.Data);
+            else if (FlowKeys.TryMake(in s.Pkt, out var key))
             {
                 s.HasHash = true;
                 s.Hash = key.GetHashCode();
@@ -128,17 +132,65 @@ public sealed partial class Verifier : IFlowTrackerEvents
             produced++;
             if (produced - consumed > Lookahead)
             {
-                ref var next = ref ring[(consumed + 1) & RingMask];
-                if (next.HasHash) _tracker.PrefetchEntry(next.Hash); // its bucket was requested one record ago
-                HandleStaged(ref ring[consumed & RingMask]);
+                int nextSlot = (int)((consumed + 1) & RingMask);
+                ref var next = ref ring[nextSlot];
+                // its bucket was requested one record ago
+                if (next.HasHash) _tracker.PrefetchEntry(next.Hash);
+                else if (next.LayerHashMask != 0) PrefetchLayerEntries(nextSlot, next.LayerHashMask);
+                HandleStaged(ref ring[consumed & RingMask], (int)(consumed & RingMask));
                 consumed++;
             }
         }
         while (consumed < produced)
         {
-            HandleStaged(ref ring[consumed & RingMask]);
+            HandleStaged(ref ring[consumed & RingMask], (int)(consumed & RingMask));
             consumed++;
         }
+    }
+
+    /// <summary>
+    /// Decodes every packet a tunnelled frame carries into the slot's layers (the frame's bytes are replaced by the next
+    /// read, the decoded packets are not) and requests their flows' buckets.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void StageTunnelled(ref Staged s, int slot, ReadOnlySpan<byte> frame)
+    {
+        var layers = _ringLayers.AsSpan(slot * MaxLayers, MaxLayers);
+        s.Layers = DecodeLayers(frame, in s.Pkt, layers, ref _ringTunnels[slot]);
+        int mask = 0;
+        for (int i = 0; i < s.Layers; i++)
+        {
+            if (!FlowKeys.TryMake(in layers[i], out var key)) continue;
+            int h = key.GetHashCode();
+            _ringHashes[slot * MaxLayers + i] = h;
+            _tracker.PrefetchBucket(h);
+            mask |= 1 << i;
+        }
+        s.LayerHashMask = mask;
+    }
+
+    private void PrefetchLayerEntries(int slot, int mask)
+    {
+        for (int i = 0; mask != 0; i++, mask >>= 1)
+            if ((mask & 1) != 0) _tracker.PrefetchEntry(_ringHashes[slot * MaxLayers + i]);
+    }
+
+    /// <summary>
+    /// The packets of a frame, outermost first: <paramref name="outer"/>, then each packet carried in a tunnel, decoded
+    /// from <paramref name="frame"/> (<see cref="FrameDecoder.DecodeInner"/>), with the tunnels around them in
+    /// <paramref name="tunnels"/>. Returns how many.
+    /// </summary>
+    private static int DecodeLayers(ReadOnlySpan<byte> frame, in DecodedPacket outer, Span<DecodedPacket> layers, ref TunnelStack tunnels)
+    {
+        layers[0] = outer;
+        int n = 1;
+        while (n < layers.Length)
+        {
+            layers[n] = layers[n - 1];
+            if (!FrameDecoder.DecodeInner(frame, ref layers[n], ref tunnels)) break;
+            n++;
+        }
+        return n;
     }
 
     /// <summary>Distance (bytes) ahead of the current record at which the capture buffer is prefetched.</summary>
@@ -161,10 +213,16 @@ public sealed partial class Verifier : IFlowTrackerEvents
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void HandleStaged(ref Staged s)
+    private void HandleStaged(ref Staged s, int slot)
     {
         var record = new CaptureRecord(default, s.Ts, s.OriginalLength, s.LinkType, s.Nanos, s.Offset);
-        ProcessDecoded(ref s.Pkt, in record);
+        if (s.Layers == 0)
+        {
+            ProcessDecoded(ref s.Pkt, in record);
+            return;
+        }
+        _tunnels = _ringTunnels[slot];
+        ProcessLayers(_ringLayers.AsSpan(slot * MaxLayers, s.Layers), in record);
     }
 
     /// <summary>Decodes and accounts one capture record.</summary>
@@ -174,7 +232,8 @@ public sealed partial class Verifier : IFlowTrackerEvents
         FrameDecoder.Decode(record.LinkType, record.Data, ref _pkt);
         if (_pkt.NextTunnel != TunnelType.None)
         {
-            ProcessTunnelled(ref _pkt, in record);
+            int n = DecodeLayers(record.Data, in _pkt, _layers, ref _tunnels);
+            ProcessLayers(_layers.AsSpan(0, n), in record);
             return;
         }
         ulong id = ProcessDecoded(ref _pkt, in record);
@@ -182,15 +241,15 @@ public sealed partial class Verifier : IFlowTrackerEvents
     }
 
     /// <summary>
-    /// A frame that carries packets in tunnels: <paramref name="p"/> is its outermost packet; each carried packet is
-    /// then decoded from <paramref name="record"/>'s bytes into the same struct, outermost first, and joins its own flow
-    /// (spec: "Encapsulated traffic"). The frame is counted once: in <c>undecoded</c> under the first reason met in
-    /// any of its packets (a cut tunnel header, nesting beyond 8, a cut inner header), else in the flow of its outermost
-    /// IP packet (the packets inside count in their own flows' packets, not again in the accounting), else (no IP at
-    /// all, e.g. MPLS carrying ARP) in <c>non_ip</c>.
+    /// A frame that carries packets in tunnels: <paramref name="layers"/> are its packets, outermost first (decoded by
+    /// <see cref="DecodeLayers"/>, the tunnels around them in <see cref="_tunnels"/>); each joins its own flow (spec:
+    /// "Encapsulated traffic"). The frame is counted once: in <c>undecoded</c> under the first reason met in any of its
+    /// packets (a cut tunnel header, nesting beyond 8, a cut inner header), else in the flow of its outermost IP packet
+    /// (the packets inside count in their own flows' packets, not again in the accounting), else (no IP at all, e.g.
+    /// MPLS carrying ARP) in <c>non_ip</c>. <paramref name="record"/>'s bytes are read only by an <see cref="Observer"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ProcessTunnelled(ref DecodedPacket p, in CaptureRecord record)
+    private void ProcessLayers(Span<DecodedPacket> layers, in CaptureRecord record)
     {
         Stats.Packets++;
         Stats.Bytes += record.OriginalLength;
@@ -199,8 +258,9 @@ public sealed partial class Verifier : IFlowTrackerEvents
         bool accounted = false, undecodedLayer = false, frameFromA = false;
         int frameSlot = -1;
         ulong frameFlow = 0;
-        do
+        for (int l = 0; l < layers.Length; l++)
         {
+            ref var p = ref layers[l];
             var reason = p.Undecoded;
             if (reason != UndecodedReason.None && frameReason == UndecodedReason.None) frameReason = reason;
             ulong id = 0;
@@ -220,7 +280,7 @@ public sealed partial class Verifier : IFlowTrackerEvents
                     break;
             }
             if (id != 0 || p.TunnelDepth == 0) Observer?.OnPacket(id, record);
-        } while (FrameDecoder.DecodeInner(record.Data, ref p, ref _tunnels));
+        }
 
         if (frameReason != UndecodedReason.None) Stats.Undecoded[(int)frameReason]++;
         else if (accounted) _tracker.CountLater(frameSlot, frameFlow, frameFromA, record.OriginalLength);

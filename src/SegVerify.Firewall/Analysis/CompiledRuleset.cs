@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using SegVerify.Firewall.Model;
 
 namespace SegVerify.Firewall.Analysis;
@@ -42,6 +43,55 @@ public sealed class CompiledRuleset
     }
 
     public List<PacketBox> Over(AclLine l) => _over[l.Id];
+
+    /// <summary>
+    /// A concrete packet as one value per <see cref="Dim"/>, for <see cref="MayMatch"/>; null when an interface is not
+    /// in the interface table.
+    /// </summary>
+    public UInt128[]? Point(ProbePacket p)
+    {
+        int i = Ifaces.IndexOf(p.InIf), o = Ifaces.IndexOf(p.OutIf);
+        if (i < 0 || o < 0) return null;
+        var v = new UInt128[Domains.DimCount];
+        v[(int)Dim.InIf] = (UInt128)i;
+        v[(int)Dim.OutIf] = (UInt128)o;
+        foreach (var f in Enum.GetValues<HeaderField>()) v[(int)Domains.Of(f)] = p.Value(f);
+        return v;
+    }
+
+    /// <summary>False when line <paramref name="l"/> cannot match the packet <paramref name="point"/>, even with its
+    /// parts not understood taken to match (its over-approximation does not hold the packet).</summary>
+    public bool MayMatch(AclLine l, UInt128[] point)
+    {
+        foreach (var b in _over[l.Id])
+        {
+            bool all = true;
+            for (int d = 0; d < point.Length && all; d++) all = b.D[d].Contains(point[d]);
+            if (all) return true;
+        }
+        return false;
+    }
+
+    private readonly ConcurrentDictionary<(Acl Acl, int In, int Out), AclLine[]> _byIfaces = new();
+
+    /// <summary>
+    /// The lines of <paramref name="acl"/> that can match a packet entering <paramref name="inIf"/> and leaving
+    /// <paramref name="outIf"/> (the others cannot match whatever the rest of the packet is), cached per interface
+    /// pair; all lines when a name is not in the interface table.
+    /// </summary>
+    public IReadOnlyList<AclLine> LinesFor(Acl acl, string inIf, string outIf)
+    {
+        int i = Ifaces.IndexOf(inIf), o = Ifaces.IndexOf(outIf);
+        if (i < 0 || o < 0) return acl.Lines;
+        return _byIfaces.GetOrAdd((acl, i, o), k =>
+        {
+            var keep = new List<AclLine>();
+            foreach (var l in k.Acl.Lines)
+                foreach (var b in _over[l.Id])
+                    if (b[Dim.InIf].Contains((UInt128)k.In) && b[Dim.OutIf].Contains((UInt128)k.Out)) { keep.Add(l); break; }
+            return keep.ToArray();
+        });
+    }
     public List<PacketBox> Under(AclLine l) => _under[l.Id];
 
     /// <summary>The boxes of an interface pattern list (null: every interface).</summary>

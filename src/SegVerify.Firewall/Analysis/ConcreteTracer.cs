@@ -7,7 +7,9 @@ public static class ConcreteTracer
 {
     /// <param name="preferNatDst">Where a translation picks one address of a pool: this one when the pool holds it
     /// (a witness of the set analysis names the translated address it stands for).</param>
-    public static TraceResult Trace(FwRuleset rs, ProbePacket p, Core.Net.IpAddr? preferNatDst = null)
+    /// <param name="compiled">When given, the lines that cannot match the probe are skipped without evaluating them
+    /// (the same answer, faster on large rulesets).</param>
+    public static TraceResult Trace(FwRuleset rs, ProbePacket p, Core.Net.IpAddr? preferNatDst = null, CompiledRuleset? compiled = null)
     {
         var path = new List<AclLine>();
         bool approx = false;
@@ -17,7 +19,7 @@ public static class ConcreteTracer
         foreach (var a in rs.DestinationNat)
         {
             if (!Applies(a, src, p)) continue;
-            var (v, line) = RunEntry(a.Acl, p, path, ref approx);
+            var (v, line) = RunEntry(a.Acl, p, compiled, path, ref approx);
             if (line is null) continue;
             if (line.Action is LineAction.Drop or LineAction.Reject) return new TraceResult(v, line, path, approx);
             if (line.Action != LineAction.Translate || line.Nat is null) continue;
@@ -34,7 +36,7 @@ public static class ConcreteTracer
         {
             if (!Applies(a, src, p)) continue;
             any = true;
-            var (v, rule) = RunEntry(a.Acl, p, path, ref approx);
+            var (v, rule) = RunEntry(a.Acl, p, compiled, path, ref approx);
             decider = rule;
             if (v != Verdict.Accept) return Result(v, rule, path, approx, natDst);
         }
@@ -58,9 +60,9 @@ public static class ConcreteTracer
         FieldDomains.Addresses(a.Families).Contains(src) && a.AppliesTo(p.InIf, p.OutIf);
 
     /// <summary>Runs an entry ACL; what falls off its end takes its default line.</summary>
-    private static (Verdict V, AclLine? Line) RunEntry(Acl acl, ProbePacket p, List<AclLine> path, ref bool approx)
+    private static (Verdict V, AclLine? Line) RunEntry(Acl acl, ProbePacket p, CompiledRuleset? c, List<AclLine> path, ref bool approx)
     {
-        var line = Run(acl, p, path, 0, ref approx);
+        var line = Run(acl, p, c, c?.Point(p), path, 0, ref approx);
         if (line is null)
         {
             line = acl.Default;
@@ -75,11 +77,12 @@ public static class ConcreteTracer
     }
 
     /// <summary>Runs an ACL; null means the packet fell off the end or returned; otherwise the deciding line.</summary>
-    private static AclLine? Run(Acl acl, ProbePacket p, List<AclLine> path, int depth, ref bool approx)
+    private static AclLine? Run(Acl acl, ProbePacket p, CompiledRuleset? c, UInt128[]? point, List<AclLine> path, int depth, ref bool approx)
     {
         if (depth > 10_000) throw new InvalidOperationException("call depth beyond any ruleset Link accepts");
-        foreach (var r in acl.Lines)
+        foreach (var r in c is null || point is null ? acl.Lines : c.LinesFor(acl, p.InIf, p.OutIf))
         {
+            if (point is not null && !c!.MayMatch(r, point)) continue;
             if (!Matches(r, p, ref approx)) continue;
             path.Add(r);
             switch (r.Action)
@@ -90,12 +93,12 @@ public static class ConcreteTracer
                 case LineAction.Continue: break;
                 case LineAction.Call:
                     {
-                        var d = Run(r.TargetAcl!, p, path, depth + 1, ref approx);
+                        var d = Run(r.TargetAcl!, p, c, point, path, depth + 1, ref approx);
                         if (d is not null) return d;
                         break;
                     }
                 case LineAction.Goto:
-                    return Run(r.TargetAcl!, p, path, depth + 1, ref approx);
+                    return Run(r.TargetAcl!, p, c, point, path, depth + 1, ref approx);
             }
         }
         return null;

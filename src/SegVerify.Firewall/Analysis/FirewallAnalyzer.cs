@@ -218,7 +218,7 @@ public sealed class FirewallAnalyzer
 
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private static readonly bool TimingOn = Environment.GetEnvironmentVariable("SEGVERIFY_FW_TIMING") == "1";
-    private void Timing(string phase) { if (TimingOn) Console.Error.WriteLine($"[timing] {phase}: {_clock.Elapsed.TotalSeconds:F3} s"); }
+    private void Timing(string phase) { if (TimingOn) Console.Error.WriteLine($"[timing] {phase}: {_clock.Elapsed.TotalSeconds:F3} s (process cpu {System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F3} s)"); }
 
     public AnalysisResult Run()
     {
@@ -291,7 +291,7 @@ public sealed class FirewallAnalyzer
             if (blocked.Count == 0) continue;
             bool fully = PacketSets.Intersect(region, accepted).Count == 0;
             var w = Witness(PacketSets.Merge(blocked)[0]);
-            var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName));
+            var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName), compiled: _compiled);
             var where = trace.Decider;
             var msg = new MessageArgs { RuleName = r.Name, Partial = !fully, InInterface = inName, OutInterface = outName, Location = where?.Pos.Full };
             sink.Add(MakeFinding(RuleIds.RequiredBlocked, w, zi, zo, inName, outName, msg, r.Name,
@@ -315,7 +315,7 @@ public sealed class FirewallAnalyzer
                 var translated = Witness(acc[0].Box);
                 var w = fwd.Nat is null ? translated : AsSent(translated, fwd.Nat);
                 var msg = new MessageArgs { InInterface = inName, SrcZone = zi.Name, Src = w.Src };
-                var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName), translated.Dst);
+                var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName), translated.Dst, _compiled);
                 var f = MakeFinding(RuleIds.SpoofableInterface, w, zi, zo, inName, outName, msg, null,
                     acc[0].Rule, null, trace, NatFields(fwd.Nat, translated));
                 result.Findings.Add(f);
@@ -425,7 +425,7 @@ public sealed class FirewallAnalyzer
         // The policy judges the destination the packet reaches; the ruleset sees it as sent.
         var verdict = _policy.Judge(zi, translated.Src, zo, translated.Dst, translated.Proto, translated.Dport, _opt.NowUtc);
         if (verdict.Rule != id) lock (result) result.PolicyDisagreements++;
-        var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName), translated.Dst);
+        var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName), translated.Dst, _compiled);
         // (A trace through a line not fully understood takes one of the possible ways; nothing to compare then.)
         bool natAgrees = trace.Approximate || (nat is null ? trace.NatDst is null
             : trace.NatDst == translated.Dst && (!Domains.PortedProtos.Contains(w.Proto) || trace.NatDstPort == translated.Dport));

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using SegVerify.Firewall.Model;
 
 namespace SegVerify.Firewall.Analysis;
@@ -18,8 +17,9 @@ public sealed class SymbolicWalker
     private readonly bool _shadowMode;
     private readonly bool[] _hit;
     private readonly HashSet<Acl> _reached = [];
-    // Chain results by (ACL, input): an ACL is walked once per distinct input set, however many paths lead to it.
-    private readonly ConcurrentDictionary<MemoKey, Result> _memo = new();
+    // Chain results by (ACL, input), kept for one top-level walk (WalkEntry, WalkStage): an ACL is walked once per
+    // distinct input set, however many paths lead to it. Walks of different interface pairs never share an input,
+    // so a memo outliving its walk would only hold memory.
 
     private sealed class MemoKey : IEquatable<MemoKey>
     {
@@ -70,9 +70,11 @@ public sealed class SymbolicWalker
     }
 
     /// <summary>Runs an entry ACL: what falls off its end or returns takes its default line.</summary>
-    public Result WalkEntry(Acl acl, List<TaggedBox> input)
+    public Result WalkEntry(Acl acl, List<TaggedBox> input) => WalkEntry(acl, input, new Dictionary<MemoKey, Result>());
+
+    private Result WalkEntry(Acl acl, List<TaggedBox> input, Dictionary<MemoKey, Result> memo)
     {
-        var walked = Walk(acl, input);
+        var walked = Walk(acl, input, memo);
         var r = new Result();
         r.Accepted.AddRange(walked.Accepted);
         r.Dropped.AddRange(walked.Dropped);
@@ -99,6 +101,7 @@ public sealed class SymbolicWalker
     {
         var cur = input;
         var dropped = new List<TaggedBox>();
+        var memo = new Dictionary<MemoKey, Result>();
         foreach (var a in stage)
         {
             var fam = FieldDomains.Addresses(a.Families);
@@ -115,7 +118,7 @@ public sealed class SymbolicWalker
                 t.Box.SubtractInto(scope, rest);
                 foreach (var o in rest) outside.Add(new TaggedBox(o, t.Rule));
             }
-            var r = WalkEntry(a.Acl, inside);
+            var r = WalkEntry(a.Acl, inside, memo);
             dropped.AddRange(r.Dropped);
             outside.AddRange(r.Accepted);
             cur = outside;
@@ -133,16 +136,16 @@ public sealed class SymbolicWalker
     }
 
     /// <summary>Walks an ACL, memoised; the result's lists are shared and must not be changed.</summary>
-    private Result Walk(Acl acl, List<TaggedBox> input)
+    private Result Walk(Acl acl, List<TaggedBox> input, Dictionary<MemoKey, Result> memo)
     {
         var key = new MemoKey(acl, input);
-        if (_memo.TryGetValue(key, out var known)) return known;
-        var res = WalkUncached(acl, input);
-        _memo.TryAdd(key, res);
+        if (memo.TryGetValue(key, out var known)) return known;
+        var res = WalkUncached(acl, input, memo);
+        memo[key] = res;
         return res;
     }
 
-    private Result WalkUncached(Acl acl, List<TaggedBox> input)
+    private Result WalkUncached(Acl acl, List<TaggedBox> input, Dictionary<MemoKey, Result> memo)
     {
         var res = new Result();
         var rem = input;
@@ -164,10 +167,18 @@ public sealed class SymbolicWalker
                 }
             }
             if (m.Count == 0 || rule.Action == LineAction.Continue) continue;
+            // Most lines meet none of the remaining boxes: find the first one met before building anything.
+            int first = -1;
+            for (int k = 0; k < rem.Count && first < 0; k++)
+                foreach (var b in m)
+                    if (rem[k].Box.Intersects(b)) { first = k; break; }
+            if (first < 0) continue;
             var matched = new List<TaggedBox>();
-            var next = new List<TaggedBox>(rem.Count);
-            foreach (var t in rem)
+            var next = new List<TaggedBox>(rem.Count + 8);
+            for (int k = 0; k < first; k++) next.Add(rem[k]);
+            for (int k = first; k < rem.Count; k++)
             {
+                var t = rem[k];
                 bool any = false;
                 foreach (var b in m)
                     if (t.Box.Intersects(b)) { any = true; break; }
@@ -205,7 +216,7 @@ public sealed class SymbolicWalker
                 case LineAction.Call:
                 case LineAction.Goto:
                     {
-                        var sub = Walk(rule.TargetAcl!, matched);
+                        var sub = Walk(rule.TargetAcl!, matched, memo);
                         res.Accepted.AddRange(sub.Accepted);
                         res.Dropped.AddRange(sub.Dropped);
                         if (rule.Action == LineAction.Call) rem.AddRange(sub.Returned);

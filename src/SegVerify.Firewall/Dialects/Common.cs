@@ -109,12 +109,7 @@ internal static class Values
         return new NatTranslation(a, p);
     }
 
-    public static IntervalSet Union(IEnumerable<IntervalSet> sets)
-    {
-        var r = IntervalSet.Empty;
-        foreach (var s in sets) r = r.Union(s);
-        return r;
-    }
+    public static IntervalSet Union(IEnumerable<IntervalSet> sets) => IntervalSet.UnionAll(sets);
 
     public static bool IsInt(string s) => int.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
 }

@@ -25,8 +25,16 @@ public sealed class IntervalSet : IEquatable<IntervalSet>
     /// <summary>Builds a normalised set from arbitrary (possibly overlapping, unsorted) intervals.</summary>
     public static IntervalSet FromRanges(IEnumerable<(UInt128 Lo, UInt128 Hi)> ranges)
     {
-        var list = ranges.Where(r => r.Lo <= r.Hi).OrderBy(r => r.Lo).ToList();
+        var list = new List<(UInt128 Lo, UInt128 Hi)>();
+        bool sorted = true;
+        foreach (var r in ranges)
+        {
+            if (r.Lo > r.Hi) continue;
+            if (list.Count > 0 && r.Lo < list[^1].Lo) sorted = false;
+            list.Add(r);
+        }
         if (list.Count == 0) return Empty;
+        if (!sorted) list.Sort(static (x, y) => x.Lo.CompareTo(y.Lo));
         var outv = new List<UInt128>(list.Count * 2);
         UInt128 lo = list[0].Lo, hi = list[0].Hi;
         for (int i = 1; i < list.Count; i++)
@@ -57,14 +65,37 @@ public sealed class IntervalSet : IEquatable<IntervalSet>
         return false;
     }
 
+    // The binary operations below walk both operands in order but skip runs of intervals that cannot meet the other
+    // operand by galloping (exponential then binary search), so a small set against a large one costs
+    // O(small * log large) (plus the copy of the result), and two sets of similar size O(n).
+
+    /// <summary>
+    /// The first even index k' >= <paramref name="k"/> whose interval ends at or after <paramref name="x"/> (hi >= x),
+    /// or v.Length when none does.
+    /// </summary>
+    private static int Gallop(UInt128[] v, int k, UInt128 x)
+    {
+        int n = v.Length;
+        if (k >= n || v[k + 1] >= x) return k;
+        int lo = k, step = 2, hi = k + step; // invariant: v[lo + 1] < x
+        while (hi < n && v[hi + 1] < x) { lo = hi; step <<= 1; hi = k + step; }
+        if (hi > n) hi = n;
+        while (hi - lo > 2) // (lo, hi]: v[hi + 1] >= x or hi == n
+        {
+            int mid = lo + (((hi - lo) / 2) & ~1);
+            if (v[mid + 1] < x) lo = mid; else hi = mid;
+        }
+        return hi;
+    }
+
     public bool Intersects(IntervalSet o)
     {
         int i = 0, j = 0;
         var a = _v; var b = o._v;
         while (i < a.Length && j < b.Length)
         {
-            if (a[i + 1] < b[j]) i += 2;
-            else if (b[j + 1] < a[i]) j += 2;
+            if (a[i + 1] < b[j]) i = Gallop(a, i, b[j]);
+            else if (b[j + 1] < a[i]) j = Gallop(b, j, a[i]);
             else return true;
         }
         return false;
@@ -74,63 +105,168 @@ public sealed class IntervalSet : IEquatable<IntervalSet>
     {
         if (ReferenceEquals(this, o)) return this;
         var a = _v; var b = o._v;
-        if (a.Length == 2 && b.Length == 2)
-        {
-            if (a[0] >= b[0] && a[1] <= b[1]) return this;
-            if (b[0] >= a[0] && b[1] <= a[1]) return o;
-        }
-        var res = new List<UInt128>();
-        int i = 0, j = 0;
-        while (i < a.Length && j < b.Length)
-        {
-            var lo = a[i] > b[j] ? a[i] : b[j];
-            var hi = a[i + 1] < b[j + 1] ? a[i + 1] : b[j + 1];
-            if (lo <= hi) { res.Add(lo); res.Add(hi); }
-            if (a[i + 1] < b[j + 1]) i += 2; else j += 2;
-        }
-        if (res.Count == a.Length && SameAs(res, a)) return this;
-        return res.Count == 0 ? Empty : new IntervalSet(res.ToArray());
+        if (a.Length == 0) return this;
+        if (b.Length == 0) return o;
+        if (b.Length == 2 && b[0] <= a[0] && a[^1] <= b[1]) return this; // o covers this
+        if (a.Length == 2 && a[0] <= b[0] && b[^1] <= a[1]) return o;    // this covers o
+        if (a.Length + b.Length >= CacheMin) return Cached(this, o, OpIntersect);
+        return IntersectCore(o);
     }
 
-    private static bool SameAs(List<UInt128> r, UInt128[] a)
+    private IntervalSet IntersectCore(IntervalSet o)
     {
-        for (int k = 0; k < a.Length; k++) if (r[k] != a[k]) return false;
-        return true;
+        var a = _v; var b = o._v;
+        // The result has at most |a| + |b| intervals: merge into a scratch buffer, exact copy at the end.
+        var buf = Rent(a.Length + b.Length);
+        int n = 0, i = 0, j = 0;
+        while (i < a.Length && j < b.Length)
+        {
+            if (a[i + 1] < b[j]) { i = Gallop(a, i, b[j]); continue; }
+            if (b[j + 1] < a[i]) { j = Gallop(b, j, a[i]); continue; }
+            var lo = a[i] > b[j] ? a[i] : b[j];
+            var hi = a[i + 1] < b[j + 1] ? a[i + 1] : b[j + 1];
+            buf[n++] = lo; buf[n++] = hi;
+            if (a[i + 1] < b[j + 1]) i += 2; else j += 2;
+        }
+        return Finish(buf, n, this, o);
     }
 
     public IntervalSet Subtract(IntervalSet o)
     {
         if (o.IsEmpty || IsEmpty) return this;
-        var res = new List<UInt128>();
         var a = _v; var b = o._v;
-        int j = 0;
-        for (int i = 0; i < a.Length; i += 2)
+        if (b[^1] < a[0] || a[^1] < b[0]) return this;
+        if (a.Length + b.Length >= CacheMin) return Cached(this, o, OpSubtract);
+        return SubtractCore(o);
+    }
+
+    private IntervalSet SubtractCore(IntervalSet o)
+    {
+        var a = _v; var b = o._v;
+        var buf = Rent(a.Length + b.Length);
+        int n = 0, i = 0, j = 0;
+        while (i < a.Length)
         {
+            if (j >= b.Length)
+            {
+                a.AsSpan(i).CopyTo(buf.AsSpan(n));
+                n += a.Length - i;
+                break;
+            }
+            if (b[j + 1] < a[i]) { j = Gallop(b, j, a[i]); continue; }
+            if (a[i + 1] < b[j])
+            {
+                // Intervals of this set wholly before the next one of o are kept as they are.
+                int i2 = Gallop(a, i, b[j]);
+                a.AsSpan(i, i2 - i).CopyTo(buf.AsSpan(n));
+                n += i2 - i;
+                i = i2;
+                continue;
+            }
             UInt128 lo = a[i], hi = a[i + 1];
             bool alive = true;
-            while (j < b.Length && b[j + 1] < lo) j += 2;
             int k = j;
             while (alive && k < b.Length && b[k] <= hi)
             {
-                if (b[k] > lo) { res.Add(lo); res.Add(b[k] - 1); }
+                if (b[k] > lo) { buf[n++] = lo; buf[n++] = b[k] - 1; }
                 if (b[k + 1] >= hi) alive = false;
                 else lo = b[k + 1] + 1;
                 k += 2;
             }
-            if (alive) { res.Add(lo); res.Add(hi); }
+            if (alive) { buf[n++] = lo; buf[n++] = hi; }
+            i += 2;
         }
-        if (res.Count == a.Length && SameAs(res, a)) return this;
-        return res.Count == 0 ? Empty : new IntervalSet(res.ToArray());
+        return Finish(buf, n, this, null);
     }
 
+    /// <summary>Linear merge of two normalised sets.</summary>
     public IntervalSet Union(IntervalSet o)
     {
-        if (o.IsEmpty) return this;
+        if (o.IsEmpty || ReferenceEquals(this, o)) return this;
         if (IsEmpty) return o;
-        var all = new List<(UInt128, UInt128)>(Count + o.Count);
-        for (int i = 0; i < Count; i++) all.Add((Lo(i), Hi(i)));
-        for (int i = 0; i < o.Count; i++) all.Add((o.Lo(i), o.Hi(i)));
-        return FromRanges(all);
+        if (_v.Length + o._v.Length >= CacheMin) return Cached(this, o, OpUnion);
+        return UnionCore(o);
+    }
+
+    private IntervalSet UnionCore(IntervalSet o)
+    {
+        var a = _v; var b = o._v;
+        var buf = Rent(a.Length + b.Length);
+        int n = 0, i = 0, j = 0;
+        while (i < a.Length || j < b.Length)
+        {
+            UInt128 lo, hi;
+            if (j >= b.Length || (i < a.Length && a[i] <= b[j])) { lo = a[i]; hi = a[i + 1]; i += 2; }
+            else { lo = b[j]; hi = b[j + 1]; j += 2; }
+            // Adjacent to or overlapping the last interval: extend it.
+            if (n > 0 && (buf[n - 1] == UInt128.MaxValue || lo <= buf[n - 1] + 1))
+            {
+                if (hi > buf[n - 1]) buf[n - 1] = hi;
+            }
+            else { buf[n++] = lo; buf[n++] = hi; }
+        }
+        return Finish(buf, n, this, o);
+    }
+
+    /// <summary>The union of many sets at once: O(n log n) in their total number of intervals.</summary>
+    public static IntervalSet UnionAll(IEnumerable<IntervalSet> sets)
+    {
+        var ranges = new List<(UInt128, UInt128)>();
+        foreach (var s in sets)
+            for (int i = 0; i < s._v.Length; i += 2) ranges.Add((s._v[i], s._v[i + 1]));
+        return FromRanges(ranges);
+    }
+
+    // Results of recent operations on large sets, by operand identity (per thread, a few entries): the same large
+    // sets meet again and again (a box split by protocol carries the same address sets in each piece, every
+    // interface pair starts from the same family and zone sets), and sharing the result also shares its memory.
+    private const int CacheMin = 256; // values, i.e. 128 intervals in both operands together
+    private const byte OpIntersect = 0, OpSubtract = 1, OpUnion = 2;
+    private const int CacheSlots = 16;
+
+    private sealed class CacheEntry
+    {
+        public IntervalSet? A, B, Result;
+        public byte Op;
+    }
+
+    [ThreadStatic] private static CacheEntry[]? _cache;
+
+    private static IntervalSet Cached(IntervalSet a, IntervalSet b, byte op)
+    {
+        var cache = _cache ??= CreateCache();
+        int h = (System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(a) * 31 + System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(b)) * 3 + op;
+        var e = cache[(int)((uint)h % CacheSlots)];
+        if (ReferenceEquals(e.A, a) && ReferenceEquals(e.B, b) && e.Op == op) return e.Result!;
+        var r = op switch { OpIntersect => a.IntersectCore(b), OpSubtract => a.SubtractCore(b), _ => a.UnionCore(b) };
+        e.A = a; e.B = b; e.Op = op; e.Result = r;
+        return r;
+    }
+
+    private static CacheEntry[] CreateCache()
+    {
+        var c = new CacheEntry[CacheSlots];
+        for (int i = 0; i < c.Length; i++) c[i] = new CacheEntry();
+        return c;
+    }
+
+    [ThreadStatic] private static UInt128[]? _scratch;
+
+    private static UInt128[] Rent(int size)
+    {
+        var s = _scratch;
+        if (s is null || s.Length < size) _scratch = s = new UInt128[Math.Max(size, 64)];
+        return s;
+    }
+
+    /// <summary>The set of the first <paramref name="n"/> values of the scratch buffer, reusing an operand equal to it.</summary>
+    private static IntervalSet Finish(UInt128[] buf, int n, IntervalSet a, IntervalSet? b)
+    {
+        if (n == 0) return Empty;
+        var span = buf.AsSpan(0, n);
+        if (span.SequenceEqual(a._v)) return a;
+        if (b is not null && span.SequenceEqual(b._v)) return b;
+        return new IntervalSet(span.ToArray());
     }
 
     public bool IsSubsetOf(IntervalSet o) => Subtract(o).IsEmpty;

@@ -260,6 +260,30 @@ public sealed class IptablesParser
                             Add(terms, r, HeaderField.ConnState, Values.CtStateList(a), neg, line, tok, $"{o} {a}");
                             break;
                         }
+                    case "--icmp-type": case "--icmpv6-type":
+                        {
+                            var a = Arg();
+                            var m = IptablesMatches.IcmpType(a, o == "--icmpv6-type");
+                            if (m is null) terms.Add(Unknown(r, line, tok, $"{o} {a}"));
+                            else terms.Add(neg ? MatchExpr.Not(m) : m);
+                            break;
+                        }
+                    case "--tcp-flags":
+                        {
+                            var mask = Arg();
+                            i++;
+                            var comp = i < t.Count ? t[i].Text : "";
+                            var m = IptablesMatches.TcpFlags(mask, comp);
+                            if (m is null) terms.Add(Unknown(r, line, tok, $"{o} {mask} {comp}"));
+                            else terms.Add(neg ? MatchExpr.Not(m) : m);
+                            break;
+                        }
+                    case "--syn":
+                        {
+                            var m = IptablesMatches.TcpFlags("FIN,SYN,RST,ACK", "SYN")!;
+                            terms.Add(neg ? MatchExpr.Not(m) : m);
+                            break;
+                        }
                     case "--mac-source":
                         {
                             var a = Arg();
