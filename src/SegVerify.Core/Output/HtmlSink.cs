@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using SegVerify.Core.Findings;
+using SegVerify.Core.Localization;
 using SegVerify.Core.Net;
 
 namespace SegVerify.Core.Output;
@@ -10,7 +11,7 @@ namespace SegVerify.Core.Output;
 /// <c>--format html</c>: one self-contained page (inline CSS and JS, no network fetches, a CSP that forbids them):
 /// the zone matrix as a heat map, the findings table (sortable, filterable), top talkers across zones, and the
 /// evidence (capture and topology hashes). Every text from the run is HTML-escaped. Written at <see cref="End"/>.
-/// Flow events (<see cref="Finding.IsFlowEvent"/>, with --flows) feed the top talkers but are not listed.
+/// Flow events (<see cref="FlowEvent"/>, with --flows) feed the top talkers but are not listed.
 /// </summary>
 public sealed class HtmlSink : IFindingSink
 {
@@ -42,12 +43,16 @@ public sealed class HtmlSink : IFindingSink
 
     public void OnFinding(Finding f)
     {
-        if (!f.IsFlowEvent) _findings.Add(f);
+        _findings.Add(f);
         NoteTalker(f);
     }
 
-    private void NoteTalker(Finding f)
+    /// <summary>Flows are not listed; they count in the top talkers.</summary>
+    public void OnFlow(FlowEvent flow) => NoteTalker(flow);
+
+    private void NoteTalker(OutputEvent e)
     {
+        var f = e;
         if (f.SrcIp is not IpAddr s || f.DstIp is not IpAddr d) return;
         if (f.SrcZone is null || f.DstZone is null || f.SrcZone == f.DstZone) return;
         if (!_talkers.TryGetValue((s, d), out var t))
@@ -62,10 +67,10 @@ public sealed class HtmlSink : IFindingSink
             t.Bytes += f.Bytes ?? 0;
             t.Packets += f.Packets ?? 0;
         }
-        if (f.IsFlowEvent) return;
+        if (e is not Finding finding) return;
         t.Findings++;
-        if (f.Severity == Severity.Violation) t.Violations++;
-        t.Rules.Add(f.Rule);
+        if (finding.Severity == Severity.Violation) t.Violations++;
+        t.Rules.Add(finding.Rule);
     }
 
     private bool Configuration => _info?.Kind == RunKind.Configuration;
@@ -256,7 +261,7 @@ public sealed class HtmlSink : IFindingSink
                 Cell(sb, f.AllowedBy ?? FindingFormat.ConfigLocation(f) ?? "", "");
             }
             else Cell(sb, f.AllowedBy ?? "", "");
-            sb.Append("<td class=\"msg\">").Append(E(f.Message)).Append("<div class=\"clause\">").Append(E(f.Clause)).Append("</div>");
+            sb.Append("<td class=\"msg\">").Append(E(Messages.Message(f, _lang))).Append("<div class=\"clause\">").Append(E(Messages.Clause(f.Rule, _lang))).Append("</div>");
             if (f.Evidence is { } ev)
                 sb.Append("<div class=\"ev\">").Append(E(T("証拠: ", "Evidence: "))).Append("<a href=\"").Append(E(EvidenceHref(ev))).Append("\">")
                     .Append(E(ev)).Append("</a></div>");
