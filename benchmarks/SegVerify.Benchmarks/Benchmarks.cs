@@ -232,6 +232,7 @@ public sealed class NullSink : IFindingSink
     public long Count;
     public void Begin(RunInfo info) { }
     public void OnFinding(Finding finding) => Count++;
+    public void OnFlow(FlowEvent flow) => Count++;
     public void End(RunSummary summary) { }
     public void Dispose() { }
 }

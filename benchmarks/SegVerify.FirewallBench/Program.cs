@@ -40,7 +40,7 @@ if (args.Length >= 2 && args[0] == "analyse")
                       $"violations={r.Findings.Count(f => f.Severity == SegVerify.Core.Findings.Severity.Violation)} boxes={r.Boxes} " +
                       $"peak_working_set_mb={Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024)}");
     if (Environment.GetEnvironmentVariable("SEGVERIFY_FW_DUMP") is { } dump)
-        File.WriteAllLines(dump, r.Findings.Select(f => f.Rule + "\t" + string.Join("\t", (f.Extra ?? []).Where(k => k.Key is "in_interface" or "out_interface" or "class").Select(k => k.Value?.ToString())) + "\t" + f.Message));
+        File.WriteAllLines(dump, r.Findings.Select(f => f.Rule + "\t" + string.Join("\t", (f.Extra ?? []).Where(k => k.Key is "in_interface" or "out_interface" or "class").Select(k => k.Value?.ToString())) + "\t" + SegVerify.Core.Localization.Messages.Message(f, "en")));
     return 0;
 }
 Console.Error.WriteLine("usage: generate iptables|nft|set|drops|dag N OUT | analyse FILE");

@@ -1,4 +1,3 @@
-using SegVerify.Core.Engine;
 using SegVerify.Core.Output;
 
 namespace SegVerify.Archive;
@@ -17,14 +16,12 @@ public sealed class ArchiveSink(IFindingSink inner, ArchiveWriter writer, bool f
 
     public void Begin(RunInfo info) => inner.Begin(info);
 
-    public void OnFinding(Finding finding)
+    public void OnFinding(Finding finding) => inner.OnFinding(finding);
+
+    public void OnFlow(FlowEvent flow)
     {
-        if (finding.IsFlowEvent)
-        {
-            writer.Add(FlowRow.From(finding));
-            if (!forwardFlows) return;
-        }
-        inner.OnFinding(finding);
+        writer.Add(FlowRow.From(flow));
+        if (forwardFlows) inner.OnFlow(flow);
     }
 
     public void OnProbe(ProbeResult probe) => inner.OnProbe(probe);

@@ -1,4 +1,3 @@
-using SegVerify.Core.Engine;
 using SegVerify.Core.Output;
 
 namespace SegVerify.Archive;
@@ -11,7 +10,7 @@ public readonly record struct FlowRow(
     long Packets, long Bytes, string? CommunityId, int? Vlan, string? Tunnel, string? Source)
 {
     /// <summary>The row for a flow event. <c>source</c> is the capture (replay) or the exporter (collect).</summary>
-    public static FlowRow From(Finding f)
+    public static FlowRow From(FlowEvent f)
     {
         long first = f.TimestampNs;
         long last = f.LastTimestampNs >= first ? f.LastTimestampNs : first;
@@ -20,7 +19,7 @@ public readonly record struct FlowRow(
             foreach (var (k, v) in f.Extra)
                 if (k == "exporter" && v is string s) source = s;
         return new FlowRow(
-            ToUtc(first), ToUtc(last), f.Rule, f.AllowedBy, FindingFormat.Proto(f),
+            ToUtc(first), ToUtc(last), f.Verdict, f.AllowedBy, FindingFormat.Proto(f),
             f.SrcIp?.ToString(), f.SrcPort, f.DstIp?.ToString(), f.DstPort,
             f.SrcZone, f.DstZone, f.SrcTier, f.DstTier, f.Direction,
             f.Packets ?? 0, f.Bytes ?? 0, f.CommunityId, f.Vlan, TunnelText(f.Tunnel), source);

@@ -131,10 +131,10 @@ public sealed class CheckFirewallSession
 
         var analyzer = new FirewallAnalyzer(topo, fw, rs, new AnalysisOptions
         {
-            Required = _o.Required, Language = _o.Language, NowUtc = _o.NowUtc ?? DateTime.UtcNow, Shadow = _o.Shadow,
+            Required = _o.Required, NowUtc = _o.NowUtc ?? DateTime.UtcNow, Shadow = _o.Shadow,
         });
         var result = Result = analyzer.Run();
-        if (dialect is IDialectFindings own) result.Findings.InsertRange(0, own.Findings(rs, fw, _o.Language));
+        if (dialect is IDialectFindings own) result.Findings.InsertRange(0, own.Findings(rs, fw));
 
         using var sink = openSink();
         sink.Begin(new RunInfo("check-firewall", topo.SourcePath, topo.Sha256, _o.Language)

@@ -34,12 +34,15 @@ public sealed class FlushingCountingSink(IFindingSink inner, Action? flush) : IF
     public void OnFinding(Finding finding)
     {
         inner.OnFinding(finding);
-        if (!finding.IsFlowEvent)
-        {
-            lock (_gate) Summary.Count(finding);
-            Interlocked.Increment(ref _findings);
-            if (finding.Severity == Severity.Violation) Interlocked.Increment(ref _violations);
-        }
+        lock (_gate) Summary.Count(finding);
+        Interlocked.Increment(ref _findings);
+        if (finding.Severity == Severity.Violation) Interlocked.Increment(ref _violations);
+        flush?.Invoke();
+    }
+
+    public void OnFlow(FlowEvent flow)
+    {
+        inner.OnFlow(flow);
         flush?.Invoke();
     }
 

@@ -45,7 +45,7 @@ public class AnalysisTests
     public void CompliantSamplesHaveNoFindings(string name)
     {
         var r = Analyse(Sample(name), required: true);
-        Assert.Empty(r.Findings.Select(f => $"{f.Rule}: {f.Message}"));
+        Assert.Empty(r.Findings.Select(f => $"{f.Rule}: {SegVerify.Core.Localization.Messages.Message(f, "en")}"));
     }
 
     [Theory]

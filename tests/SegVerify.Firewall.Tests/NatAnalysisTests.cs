@@ -36,7 +36,7 @@ public class NatAnalysisTests
     {
         Assert.Contains(PublishDirect, Compliant);
         var r = AnalysisTests.Analyse(AnalysisTests.Ipt(Published()), required: true);
-        Assert.Empty(r.Findings.Select(f => $"{f.Rule}: {f.Message}"));
+        Assert.Empty(r.Findings.Select(f => $"{f.Rule}: {SegVerify.Core.Localization.Messages.Message(f, "en")}"));
     }
 
     [Fact]

@@ -86,7 +86,7 @@ public class NftSetAnalysisTests
         var rs = AnalysisTests.Nft(Ruleset());
         Assert.Empty(rs.Warnings.Select(w => $"{w.Pos.Full}: {w.Message}"));
         var r = AnalysisTests.Analyse(rs, required: true);
-        Assert.Empty(r.Findings.Select(f => $"{f.Rule}: {f.Message}"));
+        Assert.Empty(r.Findings.Select(f => $"{f.Rule}: {SegVerify.Core.Localization.Messages.Message(f, "en")}"));
     }
 
     [Fact]

@@ -212,7 +212,7 @@ public static class MonitorCommand
                     Quiet = a.Quiet,
                     Filter = a.Bpf,
                     Language = lang,
-                    Verifier = new VerifierOptions { EmitFlows = a.Flows || a.Archive is not null, Language = lang },
+                    Verifier = new VerifierOptions { EmitFlows = a.Flows || a.Archive is not null },
                     RunInfo = RunInfo.ForTraffic("monitor", topo, lang),
                 };
                 MonitorSession session;

@@ -94,8 +94,8 @@ public static class ReplayCommand
                     MaxFlows = pr.GetValue(maxFlows),
                     TcpIdleTimeoutNs = (long)(pr.GetValue(tcpIdle) * 1e9),
                     UdpIdleTimeoutNs = (long)(pr.GetValue(udpIdle) * 1e9),
-                    Language = lang,
                 },
+                Language = lang,
             }, topo, display?.Wrap(stderr) ?? stderr);
             // SIGINT/SIGTERM: stop reading, judge every open flow, write every finding and the summary with
             // "interrupted": true, close the outputs, then exit 130/143 (docs/interruption.md).

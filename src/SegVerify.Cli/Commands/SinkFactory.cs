@@ -84,6 +84,7 @@ internal sealed class CompletingSink(IFindingSink inner, Stream file) : IFinding
 {
     public void Begin(RunInfo info) => inner.Begin(info);
     public void OnFinding(Finding finding) => inner.OnFinding(finding);
+    public void OnFlow(FlowEvent flow) => inner.OnFlow(flow);
     public void OnProbe(ProbeResult probe) => inner.OnProbe(probe);
     public void End(RunSummary summary)
     {
@@ -98,6 +99,7 @@ internal sealed class OwningSink(IFindingSink inner, TextWriter writer) : IFindi
 {
     public void Begin(RunInfo info) => inner.Begin(info);
     public void OnFinding(Finding finding) => inner.OnFinding(finding);
+    public void OnFlow(FlowEvent flow) => inner.OnFlow(flow);
     public void OnProbe(ProbeResult probe) => inner.OnProbe(probe);
     public void End(RunSummary summary) => inner.End(summary);
     public void Dispose()

@@ -125,6 +125,14 @@ public sealed class ProgressDisplay : IDisposable
                 inner.OnFinding(finding);
             }
         }
+        public void OnFlow(FlowEvent flow)
+        {
+            lock (display._gate)
+            {
+                display.EraseLine();
+                inner.OnFlow(flow);
+            }
+        }
         public void OnProbe(ProbeResult probe) => inner.OnProbe(probe);
         public void End(RunSummary summary)
         {

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using SegVerify.Core.Engine;
 using SegVerify.Core.Output;
 
 namespace SegVerify.Core.Audit;
@@ -143,11 +142,11 @@ public sealed class AuditLogWriter : IDisposable
         });
     }
 
-    /// <summary>One finding, exactly as the JSON Lines output writes it, under <c>"finding"</c>.</summary>
-    public void WriteFinding(Finding f) => Write("finding", w =>
+    /// <summary>One finding, exactly as the JSON Lines output writes it (message and clause in <paramref name="lang"/>), under <c>"finding"</c>.</summary>
+    public void WriteFinding(Finding f, string lang) => Write("finding", w =>
     {
         w.WritePropertyName("finding");
-        FindingJson.WriteObject(w, f);
+        FindingJson.WriteObject(w, f, lang);
     });
 
     /// <summary>The last record of a run: the summary (counts, capture hashes), and whether the run was interrupted.</summary>

@@ -1,4 +1,3 @@
-using SegVerify.Core.Engine;
 using SegVerify.Core.Output;
 
 namespace SegVerify.Core.Audit;
@@ -13,17 +12,23 @@ public sealed class AuditSink(IFindingSink inner, AuditLogWriter log, AuditRunSt
     /// <summary>Set by the session before <see cref="End"/> when the run was stopped by a signal.</summary>
     public bool Interrupted { get; set; }
 
+    private string _lang = "en";
+
     public void Begin(RunInfo info)
     {
+        _lang = info.Language;
         log.WriteRunStart(start);
         inner.Begin(info);
     }
 
     public void OnFinding(Finding finding)
     {
-        if (!finding.IsFlowEvent) log.WriteFinding(finding);
+        log.WriteFinding(finding, _lang);
         inner.OnFinding(finding);
     }
+
+    /// <summary>Flow events are not findings: passed on, not recorded.</summary>
+    public void OnFlow(FlowEvent flow) => inner.OnFlow(flow);
 
     public void OnProbe(ProbeResult probe) => inner.OnProbe(probe);
 

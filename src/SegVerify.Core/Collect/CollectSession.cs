@@ -36,7 +36,7 @@ public sealed class CollectSession
     public CollectSession(Topology.Topology topology, IFindingSink sink, CollectOptions options)
     {
         _context = new RecordContextSink(sink);
-        _verifier = new Verifier(topology, _context, new VerifierOptions { EmitFlows = options.EmitFlows, Language = options.Language });
+        _verifier = new Verifier(topology, _context, new VerifierOptions { EmitFlows = options.EmitFlows });
         _assembler = new FlowAssembler(_verifier, _context, options.HoldNs);
         _parser = new ExportParser(Counters, _assembler, options.TemplateTimeoutNs);
     }

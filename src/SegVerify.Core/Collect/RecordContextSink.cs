@@ -1,4 +1,3 @@
-using SegVerify.Core.Engine;
 using SegVerify.Core.Output;
 
 namespace SegVerify.Core.Collect;
@@ -15,10 +14,13 @@ public sealed class RecordContextSink(IFindingSink inner) : IFindingSink
 
     public void Begin(RunInfo info) => inner.Begin(info);
 
-    public void OnFinding(Finding f)
+    public void OnFinding(Finding f) => inner.OnFinding(Current is null ? f : WithContext(f, Current));
+
+    public void OnFlow(FlowEvent f) => inner.OnFlow(Current is null ? f : WithContext(f, Current));
+
+    /// <summary>A copy of <paramref name="f"/> with the exporter's fields first in its extra fields; a MAC a record did not carry (zero) is dropped.</summary>
+    private static T WithContext<T>(T f, ExporterSession s) where T : OutputEvent
     {
-        var s = Current;
-        if (s is null) { inner.OnFinding(f); return; }
         var extra = new List<KeyValuePair<string, object?>>(4 + (f.Extra?.Count ?? 0))
         {
             new("source", s.Source),
@@ -27,18 +29,15 @@ public sealed class RecordContextSink(IFindingSink inner) : IFindingSink
         };
         if (s.SamplingInterval > 1) extra.Add(new("sampling_interval", (long)s.SamplingInterval));
         if (f.Extra is not null) extra.AddRange(f.Extra);
-        inner.OnFinding(WithExtra(f, extra));
+        return (T)((OutputEvent)f with
+        {
+            SrcMac = f.SrcMac is { IsZero: true } ? null : f.SrcMac,
+            DstMac = f.DstMac is { IsZero: true } ? null : f.DstMac,
+            Extra = extra,
+        });
     }
 
     public void End(RunSummary summary) => inner.End(summary);
 
     public void Dispose() { }
-
-    /// <summary>A copy of <paramref name="f"/> with <paramref name="extra"/>; a MAC a record did not carry (zero) is dropped.</summary>
-    private static Finding WithExtra(Finding f, IReadOnlyList<KeyValuePair<string, object?>> extra) => f with
-    {
-        SrcMac = f.SrcMac is { IsZero: true } ? null : f.SrcMac,
-        DstMac = f.DstMac is { IsZero: true } ? null : f.DstMac,
-        Extra = extra,
-    };
 }

@@ -4,7 +4,6 @@ using SegVerify.Core.Classification;
 using SegVerify.Core.Decoding;
 using SegVerify.Core.Findings;
 using SegVerify.Core.Flows;
-using SegVerify.Core.Localization;
 using SegVerify.Core.Net;
 using SegVerify.Core.Topology;
 
@@ -78,31 +77,30 @@ internal sealed class FrameChecks
         if (_gatewayMacs.Contains(mac)) return; // routers forward others' packets: none of the checks applies
 
         if (_anyHostMac && _hostByIp.TryGetValue(srcIp, out var host) && host.Mac is { } bound && bound != mac)
-            Report(RMacBinding, RuleIds.MacBinding, in p, srcIp, in record, null);
+            Report(RMacBinding, RuleIds.MacBinding, in p, srcIp, in record);
 
         int seg = AddressRanges.IsSpecial(srcIp) ? -1 : _classifier.FindSegment(srcIp);
         var allowed = seg >= 0 ? _allowedByZone[_classifier.Segment(seg).Zone.Index] : null;
         if (allowed is null && p.VlanCount > 0) allowed = _allowedByVlan[p.OuterVlan & 0xFFF];
         if (allowed is not null && !allowed.Contains(mac))
-            Report(RUnregistered, RuleIds.UnregisteredDevice, in p, srcIp, in record, null);
+            Report(RUnregistered, RuleIds.UnregisteredDevice, in p, srcIp, in record);
 
         if (p.VlanCount > 0 && seg >= 0 && _segmentVlan[seg] >= 0 && _segmentVlan[seg] != p.OuterVlan)
-            Report(RVlanMismatch, RuleIds.VlanMismatch, in p, srcIp, in record, p.OuterVlan.ToString());
+            Report(RVlanMismatch, RuleIds.VlanMismatch, in p, srcIp, in record);
     }
 
-    private void Report(byte code, string rule, in DecodedPacket p, IpAddr srcIp, in CaptureRecord record, string? detail)
+    private void Report(byte code, string rule, in DecodedPacket p, IpAddr srcIp, in CaptureRecord record)
     {
         if (!_reported.Add(new ReportKey(code, p.SrcMac.Value, srcIp))) return;
-        _owner.Emit(BuildFrameFinding(rule, in p, srcIp, in record, detail));
+        _owner.Emit(BuildFrameFinding(rule, in p, srcIp, in record));
     }
 
-    private Finding BuildFrameFinding(string rule, in DecodedPacket p, IpAddr srcIp, in CaptureRecord record, string? detail)
+    private Finding BuildFrameFinding(string rule, in DecodedPacket p, IpAddr srcIp, in CaptureRecord record)
     {
         bool arp = p.Kind == PacketKind.Arp;
         IpAddr dstIp = arp ? p.ArpTargetIp : p.DstIp;
         _classifier.Classify(srcIp, false, out var sz, out _);
         _classifier.Classify(dstIp, true, out var dz, out _);
-        bool ports = !arp && p.HasPorts;
         string? cid = null;
         if (!arp)
         {
@@ -114,40 +112,8 @@ internal sealed class FrameChecks
                 cid = CommunityId.ForFlow(in key, noPorts);
             }
         }
-        string lang = _owner.Language;
-        string svc = arp ? "arp" : ports ? $"{IpProto.Name(p.Protocol)}/{p.DstPort}" : IpProto.Name(p.Protocol);
-        string TierOf(Zone? z) => z is null ? Verifier.Unclassified : lang == "ja" ? TierNames.Japanese(z.Tier) : TierNames.English(z.Tier);
-        var ctx = new MessageContext(srcIp.ToString(), dstIp.ToString(), sz?.Name ?? Verifier.Unclassified,
-            dz?.Name ?? Verifier.Unclassified, TierOf(sz), TierOf(dz), svc, null, p.SrcMac.ToString(), detail);
-        return new Finding
-        {
-            Rule = rule,
-            TimestampNs = record.TimestampNs,
-            HasTimestamp = true,
-            NanosecondResolution = record.NanosecondResolution,
-            Protocol = arp ? null : p.Protocol,
-            ProtoText = arp ? "arp" : null,
-            SrcIp = srcIp,
-            DstIp = dstIp,
-            SrcPort = ports ? p.SrcPort : null,
-            DstPort = ports ? p.DstPort : null,
-            SrcMac = p.SrcMac,
-            DstMac = p.DstMac,
-            Vlan = p.VlanCount > 0 ? p.OuterVlan : null,
-            InnerVlan = p.VlanCount > 1 ? p.InnerVlan : null,
-            Tunnel = _owner.TunnelsAround(p.TunnelDepth),
-            SrcZone = sz?.Name ?? Verifier.Unclassified,
-            DstZone = dz?.Name ?? Verifier.Unclassified,
-            SrcTier = sz is null ? Verifier.Unclassified : TierNames.Id(sz.Tier),
-            DstTier = dz is null ? Verifier.Unclassified : TierNames.Id(dz.Tier),
-            Direction = "observed",
-            Packets = 1,
-            Bytes = record.OriginalLength,
-            CommunityId = cid,
-            Capture = _owner.CurrentCapture,
-            Offset = _owner.CurrentCapture is not null ? record.FileOffset : null,
-            Message = Messages.Message(rule, lang, in ctx),
-            Clause = Messages.Clause(rule, lang),
-        };
+        var origin = new EventOrigin(_owner.CurrentCapture, _owner.CurrentCapture is not null ? record.FileOffset : null,
+            _owner.TunnelsAround(p.TunnelDepth));
+        return FindingFactory.ForFrame(rule, in p, srcIp, in record, sz, dz, cid, in origin);
     }
 }

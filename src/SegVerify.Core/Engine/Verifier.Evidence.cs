@@ -2,6 +2,7 @@ using SegVerify.Core.Classification;
 using SegVerify.Core.Decoding;
 using SegVerify.Core.Findings;
 using SegVerify.Core.Flows;
+using SegVerify.Core.Judging;
 using SegVerify.Core.Net;
 
 namespace SegVerify.Core.Engine;
@@ -11,11 +12,11 @@ public sealed partial class Verifier
 {
     /// <summary>True while a flow is judged for an observer: its findings are held until the observer has written its evidence.</summary>
     private bool _deferFlowFindings;
-    private Finding? _deferredFlowEvent;
+    private FlowEvent? _deferredFlowEvent;
 
     /// <summary>
     /// Whether the policy can judge this just-opened flow (<paramref name="p"/> its first packet) a violation. The
-    /// initiator the judgement will use (<see cref="FindInitiator"/>) is taken from what decides it already: a pure SYN
+    /// initiator the judgement will use (<see cref="FlowJudge.FindInitiator"/>) is taken from what decides it already: a pure SYN
     /// or a SYN+ACK, an echo request or reply, a service port on one side only (TCP and UDP), the first packet's sender
     /// (UDP and other protocols, where nothing later changes it). When nothing decides it yet (a TCP or ICMP flow
     /// met in its middle with no service port to tell), both endpoints are tried. A flow whose ports are not known yet
@@ -25,7 +26,7 @@ public sealed partial class Verifier
     {
         var k = f.Key;
         if (IpProto.HasPorts(k.Proto) && (f.Flags & FlowFlags.NoPorts) != 0) return true;
-        var when = ToUtc(f.FirstTs);
+        var when = FlowJudge.PolicyTime(f.FirstTs);
         bool firstFromA = (f.Flags & FlowFlags.FirstFromA) != 0;
         bool? initA = null;
         if (k.Proto == IpProto.Tcp)
@@ -33,10 +34,12 @@ public sealed partial class Verifier
             byte syn = (byte)(p.TcpFlags & (DecodedPacket.TcpSyn | DecodedPacket.TcpAck));
             if (syn == DecodedPacket.TcpSyn) initA = firstFromA;
             else if (syn == (DecodedPacket.TcpSyn | DecodedPacket.TcpAck)) initA = !firstFromA;
-            else if (_servicePortTcp[k.PortA] != _servicePortTcp[k.PortB]) initA = _servicePortTcp[k.PortB];
+            else if (_judge.IsServicePort(IpProto.Tcp, k.PortA) != _judge.IsServicePort(IpProto.Tcp, k.PortB))
+                initA = _judge.IsServicePort(IpProto.Tcp, k.PortB);
         }
         else if (k.Proto == IpProto.Udp)
-            initA = _servicePortUdp[k.PortA] != _servicePortUdp[k.PortB] ? _servicePortUdp[k.PortB] : firstFromA;
+            initA = _judge.IsServicePort(IpProto.Udp, k.PortA) != _judge.IsServicePort(IpProto.Udp, k.PortB)
+                ? _judge.IsServicePort(IpProto.Udp, k.PortB) : firstFromA;
         else if (k.Proto is IpProto.Icmp or IpProto.IcmpV6)
         {
             if (p.HasIcmp && IcmpPairs.IsEcho(k.Proto, p.IcmpType))
@@ -72,7 +75,7 @@ public sealed partial class Verifier
         if (_deferredFlowEvent is { } flowEvent)
         {
             _deferredFlowEvent = null;
-            _sink.OnFinding(file is null ? flowEvent : flowEvent with { Evidence = file });
+            _sink.OnFlow(file is null ? flowEvent : flowEvent with { Evidence = file });
         }
     }
 }

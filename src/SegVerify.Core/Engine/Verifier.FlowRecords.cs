@@ -25,7 +25,7 @@ public sealed partial class Verifier
         Stats.Packets += flow.PacketsAB + flow.PacketsBA;
         Stats.Bytes += flow.BytesAB + flow.BytesBA;
         _flowFindings.Clear();
-        JudgeFlow(in flow);
+        ReportFlow(in flow);
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using SegVerify.Core.Classification;
 using SegVerify.Core.Decoding;
 using SegVerify.Core.Findings;
 using SegVerify.Core.Flows;
+using SegVerify.Core.Judging;
 using SegVerify.Core.Net;
 using SegVerify.Core.Output;
 using SegVerify.Core.Policy;
@@ -22,8 +23,7 @@ public sealed partial class Verifier : IFlowTrackerEvents
     private readonly PolicyEngine _policy;
     private readonly FlowTracker _tracker;
     private readonly FrameChecks _frameChecks;
-    private readonly bool[] _servicePortTcp = new bool[65536];
-    private readonly bool[] _servicePortUdp = new bool[65536];
+    private readonly FlowJudge _judge;
     private readonly Dictionary<IpAddr, Host> _hostByIp = new();
     private readonly HashSet<IpAddr> _reportedUnclassified = new();
     private readonly long[,] _zoneMatrix;
@@ -56,17 +56,9 @@ public sealed partial class Verifier : IFlowTrackerEvents
             foreach (var ip in h.Ips)
                 _hostByIp.TryAdd(ip, h);
         _frameChecks = new FrameChecks(topology, _classifier, _hostByIp, this);
-        // "Well-known" ports for the mid-stream rule: below 1024, or in any built-in or declared service.
-        for (int p = 0; p < 1024; p++) _servicePortTcp[p] = _servicePortUdp[p] = true;
-        foreach (var s in topology.Services.Values)
-            foreach (var e in s.Entries)
-            {
-                if (e.Protocol == IpProto.Tcp) for (int p = e.Low; p <= e.High; p++) _servicePortTcp[p] = true;
-                if (e.Protocol == IpProto.Udp) for (int p = e.Low; p <= e.High; p++) _servicePortUdp[p] = true;
-            }
+        _judge = new FlowJudge(topology, _classifier, _policy, _hostByIp);
     }
 
-    internal string Language => _options.Language;
     internal ZoneClassifier Classifier => _classifier;
     public PolicyEngine Policy => _policy;
 

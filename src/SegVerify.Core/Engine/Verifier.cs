@@ -17,8 +17,6 @@ public sealed class VerifierOptions
     public long TcpCloseLingerNs { get; init; } = 5L * 1_000_000_000;
     /// <summary>Emit an <c>"event":"flow"</c> record for every flow (--flows).</summary>
     public bool EmitFlows { get; init; }
-    /// <summary>Message language: "ja" or "en".</summary>
-    public string Language { get; init; } = "en";
 }
 
 /// <summary>

@@ -187,7 +187,7 @@ public sealed class EvidenceRecorder : IPacketObserver, IDisposable
         bool violation = _frameViolations.Remove(communityId);
         if (!violation)
             foreach (var f in findings)
-                if (!f.IsFlowEvent && f.Severity == Severity.Violation) { violation = true; break; }
+                if (f.Severity == Severity.Violation) { violation = true; break; }
         _flows.Remove(flowId, out var fb);
         try
         {

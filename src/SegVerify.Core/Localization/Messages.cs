@@ -1,13 +1,13 @@
+using System.Globalization;
 using SegVerify.Core.Findings;
+using SegVerify.Core.Net;
 
 namespace SegVerify.Core.Localization;
 
-/// <summary>What a finding message says about the traffic (filled only when a finding is reported).</summary>
-public readonly record struct MessageContext(
-    string Src, string Dst, string SrcZone, string DstZone, string SrcTier, string DstTier, string Service,
-    string? RuleName = null, string? Mac = null, string? Detail = null);
-
-/// <summary>User-facing texts of findings in Japanese and English: the clause broken and an actionable sentence.</summary>
+/// <summary>
+/// The one table of user-facing finding texts in Japanese and English: the clause broken and an actionable sentence.
+/// The sinks call it with their language; findings carry only the finding id and <see cref="MessageArgs"/>.
+/// </summary>
 public static class Messages
 {
     public static bool IsJapanese(string lang) => lang == "ja";
@@ -15,10 +15,30 @@ public static class Messages
     /// <summary>The policy clause (三層の対策 ...) a finding id stands for.</summary>
     public static string Clause(string rule, string lang) => Policy.ClauseTable.Text(rule, lang);
 
-    /// <summary>One sentence a person can act on.</summary>
-    public static string Message(string rule, string lang, in MessageContext c)
+    /// <summary>One sentence a person can act on, for a finding.</summary>
+    public static string Message(Finding f, string lang) => Message(f.Rule, lang, f.Args);
+
+    /// <summary>One sentence a person can act on: finding id <paramref name="rule"/> with the values <paramref name="a"/>.</summary>
+    public static string Message(string rule, string lang, in MessageArgs a)
     {
-        bool ja = IsJapanese(lang);
+        string text = Sentence(rule, IsJapanese(lang), in a);
+        return a.Reason is null ? text : text + " (" + a.Reason + ")";
+    }
+
+    /// <summary>The service as messages write it: <c>tcp/445</c>, <c>icmp</c>, <c>arp</c>.</summary>
+    private static string Service(in MessageArgs a) =>
+        a.Arp ? "arp" : a.Port is { } port ? IpProto.Name(a.Protocol) + "/" + port.ToString(CultureInfo.InvariantCulture) : IpProto.Name(a.Protocol);
+
+    private static string Num(long? n) => n?.ToString(CultureInfo.InvariantCulture) ?? "";
+
+    private static string Sentence(string rule, bool ja, in MessageArgs a)
+    {
+        var c = new Texts(a.Src?.ToString() ?? "", a.Dst?.ToString() ?? "", a.SrcZone ?? "", a.DstZone ?? "", Service(in a),
+            a.RuleName, a.Mac?.ToString());
+        if (a.Kind == MessageKind.RulesetAccepts)
+            return ja
+                ? $"ファイアウォールが {a.SrcZone}（{a.InInterface}）から {a.DstZone}（{a.OutInterface}）への禁止された通信を許可しています：{a.Subject}（{a.Location}）"
+                : $"the ruleset accepts forbidden NEW connections from {a.SrcZone} ({a.InInterface}) to {a.DstZone} ({a.OutInterface}): {a.Subject} ({a.Location})";
         string from = $"{c.Src} ({c.SrcZone})", to = $"{c.Dst} ({c.DstZone})";
         return rule switch
         {
@@ -47,21 +67,39 @@ public static class Messages
                 ? $"未登録の端末 {c.Mac}（{c.Src}, {c.SrcZone}）が接続されています。登録するか、ポートを遮断してください。"
                 : $"Unregistered device {c.Mac} ({c.Src}, {c.SrcZone}) on a registered-only segment. Register it or shut the port.",
             RuleIds.VlanMismatch => ja
-                ? $"{c.Src} のフレームが VLAN {c.Detail} で観測されましたが、そのセグメントは別の VLAN に定義されています。スイッチのポート設定を確認してください。"
-                : $"{c.Src} was seen on VLAN {c.Detail}, but its segment is declared on another VLAN. Check the switch port configuration.",
+                ? $"{c.Src} のフレームが VLAN {Num(a.Number)} で観測されましたが、そのセグメントは別の VLAN に定義されています。スイッチのポート設定を確認してください。"
+                : $"{c.Src} was seen on VLAN {Num(a.Number)}, but its segment is declared on another VLAN. Check the switch port configuration.",
             RuleIds.UnclassifiedAddress => ja
-                ? $"アドレス {c.Detail} はどのセグメントにも属しません。トポロジーに追加するか、機器を調査してください。"
-                : $"Address {c.Detail} is in no declared segment. Add it to the topology or investigate the device.",
+                ? $"アドレス {a.Address} はどのセグメントにも属しません。トポロジーに追加するか、機器を調査してください。"
+                : $"Address {a.Address} is in no declared segment. Add it to the topology or investigate the device.",
             RuleIds.UndeclaredService => ja
                 ? $"{to} が宣言されていないサービス {c.Service} で応答しています。ポートを閉じるか、ホストの services に追加してください。"
                 : $"{to} served {c.Service}, which is not among its declared services. Close the port or declare the service.",
             RuleIds.LargeTransfer => ja
-                ? $"領域間の大量転送: {from} → {to} {c.Service}、{c.Detail} バイト。持ち出しでないか確認してください。"
-                : $"Large transfer between zones: {from} -> {to} {c.Service}, {c.Detail} bytes. Check that it is not exfiltration.",
+                ? $"領域間の大量転送: {from} → {to} {c.Service}、{Num(a.Number)} バイト。持ち出しでないか確認してください。"
+                : $"Large transfer between zones: {from} -> {to} {c.Service}, {Num(a.Number)} bytes. Check that it is not exfiltration.",
             RuleIds.CaptureDamaged => ja
-                ? $"キャプチャ {c.Src} はバイト位置 {c.Detail} 以降が破損しているため、そこまでを検査しました。"
-                : $"Capture {c.Src} is damaged from byte {c.Detail}; it was checked up to there.",
+                ? $"キャプチャ {a.Subject} はバイト位置 {Num(a.Number)} 以降が破損しているため、そこまでを検査しました。"
+                : $"Capture {a.Subject} is damaged from byte {Num(a.Number)}; it was checked up to there.",
+            // check-firewall
+            RuleIds.RequiredBlocked => ja
+                ? $"ファイアウォールが許可ルール/無害化経路 '{c.RuleName}' の通信を{(a.Partial ? "一部" : "すべて")}遮断しています（{a.InInterface} → {a.OutInterface}）{(a.Location is null ? "" : $"：{a.Location}")}"
+                : $"the ruleset blocks {(a.Partial ? "part" : "all")} of what '{c.RuleName}' permits ({a.InInterface} -> {a.OutInterface}){(a.Location is null ? "" : $", at {a.Location}")}",
+            RuleIds.SpoofableInterface => ja
+                ? $"{a.InInterface}（{a.SrcZone}）から入る、{a.SrcZone} に属さない送信元アドレス（例 {c.Src}）のパケットを遮断していません（なりすまし可能）"
+                : $"packets entering {a.InInterface} ({a.SrcZone}) with a source address outside {a.SrcZone} (e.g. {c.Src}) are not dropped (spoofable)",
+            RuleIds.ShadowedRule => ja
+                ? $"このルールに一致するパケットはありません（前のルールで処理済み）：{a.Quote}"
+                : $"rule can never match (every packet it matches is decided earlier): {a.Quote}",
+            // the parsers' diagnostics are in English
+            RuleIds.UnsupportedSyntax => $"{a.Subject}: {a.Quote}",
+            RuleIds.UnmappedInterface => ja
+                ? $"ポリシーが参照するインターフェース {a.InInterface}{(a.Subject is null ? "" : $"（ゾーン {a.Subject} のメンバー）")} はトポロジの firewalls: に対応付けられていません。ゾーンを割り当ててください（この経路は解析されません）"
+                : $"interface {a.InInterface}{(a.Subject is null ? "" : $" (member of zone {a.Subject})")} named by a policy is not mapped to a zone in the topology's firewalls: entry; map it (traffic through it is not analysed)",
             _ => $"{rule}: {from} -> {to} {c.Service}",
         };
     }
+
+    /// <summary>The values of a sentence as text.</summary>
+    private readonly record struct Texts(string Src, string Dst, string SrcZone, string DstZone, string Service, string? RuleName, string? Mac);
 }

@@ -13,6 +13,8 @@ public sealed class CountingSink(IFindingSink inner, RunSummary summary) : IFind
         inner.OnFinding(finding);
     }
 
+    public void OnFlow(FlowEvent flow) => inner.OnFlow(flow);
+
     public void OnProbe(ProbeResult probe) => inner.OnProbe(probe);
 
     public void End(RunSummary s) => inner.End(s);

@@ -17,7 +17,7 @@ public static class FindingFormat
     public static string Timestamp(Finding f) => Timestamp(f.TimestampNs, f.NanosecondResolution);
 
     /// <summary>The spec's proto text (tcp, udp, icmp, icmpv6, arp, or the number), or null when the finding has none.</summary>
-    public static string? Proto(Finding f) => f.ProtoText ?? (f.Protocol is byte p ? IpProto.Name(p) : null);
+    public static string? Proto(OutputEvent f) => f.ProtoText ?? (f.Protocol is byte p ? IpProto.Name(p) : null);
 
     /// <summary><c>ip</c>, <c>ip:port</c> or <c>[v6]:port</c>; null when there is no address.</summary>
     public static string? Address(IpAddr? ip, ushort? port)
@@ -79,7 +79,7 @@ public static class FindingFormat
             sb.Append(' ').Append(src ?? "-").Append(" -> ").Append(dst ?? "-");
         if (f.Vlan is ushort v && IsFrameLevel(f.Rule)) sb.Append(" vlan ").Append(v.ToString(CultureInfo.InvariantCulture));
         if (f.Tunnel is { Count: > 0 } tunnel) sb.Append(IsJa(lang) ? " トンネル " : " via ").Append(string.Join(" / ", tunnel));
-        sb.Append(": ").Append(f.Message);
+        sb.Append(": ").Append(Localization.Messages.Message(f, lang));
         if (ConfigLocation(f) is { } loc) sb.Append(" [").Append(loc).Append(']');
         else if (f.Capture is not null && f.Offset is long off)
             sb.Append(" [").Append(f.Capture).Append(" @").Append(off.ToString(CultureInfo.InvariantCulture)).Append(']');

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using SegVerify.Core.Findings;
+using SegVerify.Core.Localization;
 
 namespace SegVerify.Core.Output;
 
@@ -15,26 +16,26 @@ public static class FindingJson
     /// <summary>Japanese and other non-ASCII text written as is (UTF-8), not as \u escapes.</summary>
     public static readonly JavaScriptEncoder Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
 
-    /// <summary>A whole <c>violation</c>/<c>warning</c>/<c>flow</c> object as JSON Lines writes it.</summary>
-    public static void WriteObject(Utf8JsonWriter w, Finding f)
+    /// <summary>A whole <c>violation</c>/<c>warning</c> object as JSON Lines writes it, its message and clause in <paramref name="lang"/>.</summary>
+    public static void WriteObject(Utf8JsonWriter w, Finding f, string lang)
     {
         w.WriteStartObject();
         w.WriteString("event", f.Event);
-        if (f.IsFlowEvent)
-        {
-            w.WriteString("verdict", f.Rule);
-        }
-        else
-        {
-            w.WriteString("rule", f.Rule);
-            w.WriteString("severity", FindingFormat.SeverityId(f.Severity));
-        }
+        w.WriteString("rule", f.Rule);
+        w.WriteString("severity", FindingFormat.SeverityId(f.Severity));
         WriteFields(w, f);
-        if (!f.IsFlowEvent)
-        {
-            w.WriteString("message", f.Message);
-            w.WriteString("clause", f.Clause);
-        }
+        w.WriteString("message", Messages.Message(f, lang));
+        w.WriteString("clause", Messages.Clause(f.Rule, lang));
+        w.WriteEndObject();
+    }
+
+    /// <summary>A whole <c>flow</c> object as JSON Lines writes it.</summary>
+    public static void WriteObject(Utf8JsonWriter w, FlowEvent e)
+    {
+        w.WriteStartObject();
+        w.WriteString("event", e.Event);
+        w.WriteString("verdict", e.Verdict);
+        WriteFields(w, e);
         w.WriteEndObject();
     }
 
@@ -42,7 +43,7 @@ public static class FindingJson
     /// The fields of a finding other than <c>event</c>, <c>rule</c>, <c>severity</c>, <c>message</c> and <c>clause</c>:
     /// time, packet fields, zones, counters, where it came from (capture or config), evidence, and any extra field.
     /// </summary>
-    public static void WriteFields(Utf8JsonWriter w, Finding f)
+    public static void WriteFields(Utf8JsonWriter w, OutputEvent f)
     {
         if (f.HasTimestamp || f.TimestampNs != 0) w.WriteString("ts", Rfc3339.Format(f.TimestampNs, f.NanosecondResolution));
         if (FindingFormat.Proto(f) is { } proto) w.WriteString("proto", proto);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using SegVerify.Core.Findings;
+using SegVerify.Core.Localization;
 using SegVerify.Core.Net;
 
 namespace SegVerify.Core.Output;
@@ -10,7 +11,7 @@ namespace SegVerify.Core.Output;
 /// <c>--format html</c>: one self-contained page (inline CSS and JS, no network fetches, a CSP that forbids them):
 /// the zone matrix as a heat map, the findings table (sortable, filterable), top talkers across zones, and the
 /// evidence (capture and topology hashes). Every text from the run is HTML-escaped. Written at <see cref="End"/>.
-/// Flow events (<see cref="Finding.IsFlowEvent"/>, with --flows) feed the top talkers but are not listed.
+/// Flow events (<see cref="FlowEvent"/>, with --flows) feed the top talkers but are not listed.
 /// </summary>
 public sealed class HtmlSink : IFindingSink
 {
@@ -42,12 +43,16 @@ public sealed class HtmlSink : IFindingSink
 
     public void OnFinding(Finding f)
     {
-        if (!f.IsFlowEvent) _findings.Add(f);
+        _findings.Add(f);
         NoteTalker(f);
     }
 
-    private void NoteTalker(Finding f)
+    /// <summary>Flows are not listed; they count in the top talkers.</summary>
+    public void OnFlow(FlowEvent flow) => NoteTalker(flow);
+
+    private void NoteTalker(OutputEvent e)
     {
+        var f = e;
         if (f.SrcIp is not IpAddr s || f.DstIp is not IpAddr d) return;
         if (f.SrcZone is null || f.DstZone is null || f.SrcZone == f.DstZone) return;
         if (!_talkers.TryGetValue((s, d), out var t))
@@ -62,10 +67,10 @@ public sealed class HtmlSink : IFindingSink
             t.Bytes += f.Bytes ?? 0;
             t.Packets += f.Packets ?? 0;
         }
-        if (f.IsFlowEvent) return;
+        if (e is not Finding finding) return;
         t.Findings++;
-        if (f.Severity == Severity.Violation) t.Violations++;
-        t.Rules.Add(f.Rule);
+        if (finding.Severity == Severity.Violation) t.Violations++;
+        t.Rules.Add(finding.Rule);
     }
 
     private bool Configuration => _info?.Kind == RunKind.Configuration;
@@ -219,12 +224,12 @@ public sealed class HtmlSink : IFindingSink
             ]
             :
             [
-                ("#", 3, true), (T("重大度", "Severity"), 6, false), (T("ルール", "Rule"), 9, false),
+                ("#", 3, true), (T("重大度", "Severity"), 7, false), (T("ルール", "Rule"), 9, false),
                 (T("時刻 (UTC / JST)", "Time (UTC / JST)"), 11, false), (T("プロトコル", "Proto"), 4, false),
                 (T("送信元", "Source"), 10, false), (T("送信元ゾーン", "Src zone"), 7, false),
                 (T("宛先", "Destination"), 10, false), (T("宛先ゾーン", "Dst zone"), 7, false),
-                (T("方向", "Direction"), 5, false), (T("バイト", "Bytes"), 5, true),
-                (T("規則・経路", "Rule/path"), 6, false), (T("内容", "Message"), 17, false),
+                (T("方向", "Direction"), 6, false), (T("バイト", "Bytes"), 5, true),
+                (T("規則・経路", "Rule/path"), 6, false), (T("内容", "Message"), 15, false),
             ];
         sb.Append("<div class=\"scroll\"><table id=\"ftable\" class=\"list\"><colgroup>");
         foreach (var c in cols) sb.Append("<col style=\"width:").Append(c.Width).Append("%\">");
@@ -256,7 +261,7 @@ public sealed class HtmlSink : IFindingSink
                 Cell(sb, f.AllowedBy ?? FindingFormat.ConfigLocation(f) ?? "", "");
             }
             else Cell(sb, f.AllowedBy ?? "", "");
-            sb.Append("<td class=\"msg\">").Append(E(f.Message)).Append("<div class=\"clause\">").Append(E(f.Clause)).Append("</div>");
+            sb.Append("<td class=\"msg\">").Append(E(Messages.Message(f, _lang))).Append("<div class=\"clause\">").Append(E(Messages.Clause(f.Rule, _lang))).Append("</div>");
             if (f.Evidence is { } ev)
                 sb.Append("<div class=\"ev\">").Append(E(T("証拠: ", "Evidence: "))).Append("<a href=\"").Append(E(EvidenceHref(ev))).Append("\">")
                     .Append(E(ev)).Append("</a></div>");
@@ -404,11 +409,11 @@ table.heat td.bad{outline:3px solid #d22;outline-offset:-3px;font-weight:700}tab
 .mark{display:inline-block;margin-left:4px;background:#d22;color:#fff;border-radius:50%;width:16px;height:16px;line-height:16px;font-size:11px}
 .controls{margin:6px 0 8px}.controls input{width:320px;padding:5px 8px}.controls select{padding:4px}
 table.list{width:100%;font-size:12.5px}table.list th,table.list td{border-bottom:1px solid #e3e6eb;padding:5px 7px;text-align:left;vertical-align:top}
-table.list th{background:#eef1f5;position:sticky;top:0}#ftable th{cursor:pointer;user-select:none;white-space:nowrap}
+table.list th{background:#eef1f5;position:sticky;top:0}#ftable th{cursor:pointer;user-select:none}
 #ftable th.asc::after{content:" \25B2"}#ftable th.desc::after{content:" \25BC"}
 td.num{text-align:right}.sev{border-radius:4px;padding:1px 6px;font-weight:600;white-space:nowrap}.sev.violation{background:#d22;color:#fff}
 .sev.warning{background:#f2b705;color:#3a2a00}.clause{color:#667;font-size:11.5px;margin-top:2px}
-#ftable{table-layout:fixed;min-width:1100px}#ftable td{overflow-wrap:anywhere}#ftable td.t{overflow-wrap:normal}.jst{color:#667;font-size:11px}.ev{margin-top:2px;font-size:11.5px}
+#ftable{table-layout:fixed;min-width:1250px}#ftable td{overflow-wrap:anywhere}#ftable td.t{overflow-wrap:normal}.jst{color:#667;font-size:11px}.ev{margin-top:2px;font-size:11.5px}
 .kind{font-weight:600;margin:2px 0 8px}table.meta{font-size:12.5px;margin-bottom:4px}
 .count{font-weight:400;color:#667;font-size:13px}.badtext{color:#c11;font-weight:700}.z{color:#667}
 table.kv th{text-align:left;padding:4px 14px 4px 0;font-weight:600;vertical-align:top}table.kv td{padding:4px 14px 4px 0}.hash{color:#445;word-break:break-all}

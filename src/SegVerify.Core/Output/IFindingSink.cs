@@ -77,20 +77,24 @@ public sealed class RunSummary
 
     public void Count(Finding f)
     {
-        if (f.IsFlowEvent) return;
         if (f.Severity == Severity.Violation) Violations++; else Warnings++;
         ByRule[f.Rule] = ByRule.GetValueOrDefault(f.Rule) + 1;
     }
 }
 
 /// <summary>
-/// Where findings go: JSON Lines, text, SARIF, JUnit, HTML. Called from one thread.
-/// Streaming sinks (jsonl, text) write each finding at once; document sinks collect and write at <see cref="End"/>.
+/// Where findings and flow events go: JSON Lines, text, SARIF, JUnit, HTML, and the wrappers that also send them
+/// elsewhere (syslog, audit log, archive). Called from one thread. Streaming sinks (jsonl, text) write each finding
+/// at once; document sinks collect and write at <see cref="End"/>. Each sink writes a finding's message and clause
+/// from <see cref="Localization.Messages"/> in its language (the run's, given at <see cref="Begin"/>, unless the sink
+/// was made for one).
 /// </summary>
 public interface IFindingSink : IDisposable
 {
     void Begin(RunInfo info);
     void OnFinding(Finding finding);
+    /// <summary>A flow with its verdict (--flows, --archive); sinks that do not list flows ignore it.</summary>
+    void OnFlow(FlowEvent flow);
     /// <summary>A packet traced through a ruleset (check-firewall --probe); sinks that have no place for it ignore it.</summary>
     void OnProbe(ProbeResult probe) { }
     void End(RunSummary summary);

@@ -33,12 +33,24 @@ public sealed class JsonlSink : IFindingSink
     }
 
     private RunInfo? _info;
+    /// <summary>Language of <c>message</c> and <c>clause</c>: the run's.</summary>
+    private string _lang = "en";
 
-    public void Begin(RunInfo info) => _info = info;
+    public void Begin(RunInfo info)
+    {
+        _info = info;
+        _lang = info.Language;
+    }
 
     public void OnFinding(Finding f)
     {
-        FindingJson.WriteObject(_w, f);
+        FindingJson.WriteObject(_w, f, _lang);
+        EndLine();
+    }
+
+    public void OnFlow(FlowEvent flow)
+    {
+        FindingJson.WriteObject(_w, flow);
         EndLine();
     }
 

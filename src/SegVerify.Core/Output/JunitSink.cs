@@ -1,6 +1,7 @@
 using System.Text;
 using System.Xml;
 using SegVerify.Core.Findings;
+using SegVerify.Core.Localization;
 using SegVerify.Core.Topology;
 
 namespace SegVerify.Core.Output;
@@ -58,10 +59,10 @@ public sealed class JunitSink : IFindingSink
 
     public void Begin(RunInfo info) => _info = info;
 
-    public void OnFinding(Finding finding)
-    {
-        if (!finding.IsFlowEvent) _findings.Add(finding);
-    }
+    public void OnFinding(Finding finding) => _findings.Add(finding);
+
+    /// <summary>Flows are not test results.</summary>
+    public void OnFlow(FlowEvent flow) { }
 
     public void End(RunSummary summary)
     {
@@ -169,7 +170,7 @@ public sealed class JunitSink : IFindingSink
         int n = c.Violations.Count;
         if (c.ClassName == ClauseClass)
         {
-            var clause = c.Violations[0].Clause;
+            var clause = Messages.Clause(c.Violations[0].Rule, _lang);
             return Ja ? $"違反 {n} 件: {clause}" : $"{n} violation{(n == 1 ? "" : "s")}: {clause}";
         }
         return Ja ? $"規則 {c.Name} に関する違反 {n} 件" : $"{n} violation{(n == 1 ? "" : "s")} involving rule {c.Name}";

@@ -1,5 +1,4 @@
 using System.Globalization;
-using SegVerify.Core.Engine;
 
 namespace SegVerify.Core.Output;
 

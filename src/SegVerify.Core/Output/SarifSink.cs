@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using SegVerify.Core.Findings;
+using SegVerify.Core.Localization;
 
 namespace SegVerify.Core.Output;
 
@@ -30,13 +31,15 @@ public sealed class SarifSink : IFindingSink
 
     public void Begin(RunInfo info) => _info = info;
 
+    /// <summary>Flows are not results.</summary>
+    public void OnFlow(FlowEvent flow) { }
+
     public void OnFinding(Finding finding)
     {
-        if (finding.IsFlowEvent) return;
         if (!_ruleIndex.ContainsKey(finding.Rule))
         {
             _ruleIndex[finding.Rule] = _rules.Count;
-            _rules.Add((finding.Rule, finding.Clause, finding.Severity));
+            _rules.Add((finding.Rule, Messages.Clause(finding.Rule, _lang), finding.Severity));
         }
         _findings.Add(finding);
     }
@@ -226,7 +229,7 @@ public sealed class SarifSink : IFindingSink
         j.WriteNumber("ruleIndex", _ruleIndex[f.Rule]);
         j.WriteString("level", Level(f.Severity));
         j.WriteStartObject("message");
-        j.WriteString("text", Sentence(f.Message));
+        j.WriteString("text", Sentence(Messages.Message(f, _lang)));
         j.WriteEndObject();
 
         var configFile = f.Config?.File;
@@ -266,7 +269,7 @@ public sealed class SarifSink : IFindingSink
         j.WriteStartObject("properties");
         j.WriteString("severity", FindingFormat.SeverityId(f.Severity));
         FindingJson.WriteFields(j, f);
-        j.WriteString("clause", f.Clause);
+        j.WriteString("clause", Messages.Clause(f.Rule, _lang));
         j.WriteEndObject();
         j.WriteEndObject();
     }

@@ -35,9 +35,11 @@ public sealed class TextSink : IFindingSink
 
     public void Begin(RunInfo info) => _info = info;
 
+    /// <summary>Flows are not listed in text.</summary>
+    public void OnFlow(FlowEvent flow) { }
+
     public void OnFinding(Finding finding)
     {
-        if (finding.IsFlowEvent) return;
         ZoneMatrixView.NoteViolation(_violatingCells, finding);
         string? on = null, off = null;
         if (_color)

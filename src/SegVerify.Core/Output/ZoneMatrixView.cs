@@ -30,7 +30,7 @@ public sealed class ZoneMatrixView
     /// <summary>Adds the finding's zone pair to <paramref name="violating"/> when it is a violation between two zones.</summary>
     public static void NoteViolation(HashSet<(string From, string To)> violating, Finding f)
     {
-        if (!f.IsFlowEvent && f.Severity == Severity.Violation && f.SrcZone is not null && f.DstZone is not null)
+        if (f.Severity == Severity.Violation && f.SrcZone is not null && f.DstZone is not null)
             violating.Add((f.SrcZone, f.DstZone));
     }
 

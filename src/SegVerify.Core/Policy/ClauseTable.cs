@@ -1,4 +1,3 @@
-using SegVerify.Core.Engine;
 
 namespace SegVerify.Core.Policy;
 

@@ -22,7 +22,8 @@ public sealed class ReplayOptions
     public CaptureFilter? Filter { get; init; }
     /// <summary>Updated as the run reads (for a progress display); null: not tracked.</summary>
     public ReplayProgress? Progress { get; init; }
-    public string Language => Verifier.Language;
+    /// <summary>Language of the run's messages on standard error and of its <see cref="RunInfo"/>.</summary>
+    public string Language { get; init; } = "en";
 }
 
 /// <summary>
@@ -180,18 +181,7 @@ public sealed class ReplaySession
     private static FileStream OpenFile(string path) =>
         new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
 
-    private Finding DamageFinding(CaptureDamage d)
-    {
-        var ctx = new MessageContext(d.File, "", "", "", "", "", "", Detail: d.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return new Finding
-        {
-            Rule = RuleIds.CaptureDamaged,
-            Capture = d.File,
-            Offset = d.Offset,
-            Message = Messages.Message(RuleIds.CaptureDamaged, _o.Language, in ctx) + " (" + d.Reason + ")",
-            Clause = Messages.Clause(RuleIds.CaptureDamaged, _o.Language),
-        };
-    }
+    private static Finding DamageFinding(CaptureDamage d) => FindingFactory.CaptureDamaged(d.File, d.Offset, d.Reason);
 
     /// <summary>Ends the input early when the run is cancelled (the records read so far are still judged).</summary>
     private sealed class CancellableReader(ICaptureReader inner, CancellationToken cancel) : ICaptureReader

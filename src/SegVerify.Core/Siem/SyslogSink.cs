@@ -37,7 +37,14 @@ public sealed class SyslogSink : IFindingSink
 
     public SyslogSender Sender => _sender;
 
-    public void Begin(RunInfo info) => _inner.Begin(info);
+    /// <summary>Language of the messages' <c>message</c> and <c>clause</c>: the run's.</summary>
+    private string _lang = "en";
+
+    public void Begin(RunInfo info)
+    {
+        _lang = info.Language;
+        _inner.Begin(info);
+    }
 
     public void OnFinding(Finding finding)
     {
@@ -45,23 +52,44 @@ public sealed class SyslogSink : IFindingSink
         _sender.Enqueue(Frame(finding, DateTime.UtcNow));
     }
 
+    public void OnFlow(FlowEvent flow)
+    {
+        _inner.OnFlow(flow);
+        _sender.Enqueue(Frame(flow, DateTime.UtcNow));
+    }
+
     /// <summary>The framed RFC 5424 message for one finding (public for tests).</summary>
     public byte[] Frame(Finding finding, DateTime nowUtc)
     {
+        StartJson();
+        FindingJson.WriteObject(_writer, finding, _lang);
+        _sd.Add(new("rule", finding.Rule));
+        _sd.Add(new("severity", finding.Severity == Severity.Violation ? "violation" : "warning"));
+        return Framed(finding, nowUtc);
+    }
+
+    /// <summary>The framed RFC 5424 message for one flow event (public for tests).</summary>
+    public byte[] Frame(FlowEvent flow, DateTime nowUtc)
+    {
+        StartJson();
+        FindingJson.WriteObject(_writer, flow);
+        _sd.Add(new("verdict", flow.Verdict));
+        return Framed(flow, nowUtc);
+    }
+
+    private void StartJson()
+    {
         _json.ResetWrittenCount();
         _writer.Reset(_json);
-        FindingJson.WriteObject(_writer, finding);
-        _writer.Flush();
         _sd.Clear();
-        if (finding.IsFlowEvent) _sd.Add(new("verdict", finding.Rule));
-        else
-        {
-            _sd.Add(new("rule", finding.Rule));
-            _sd.Add(new("severity", finding.Severity == Severity.Violation ? "violation" : "warning"));
-        }
-        if (finding.CommunityId is { Length: > 0 } cid) _sd.Add(new("community_id", cid));
+    }
+
+    private byte[] Framed(OutputEvent e, DateTime nowUtc)
+    {
+        _writer.Flush();
+        if (e.CommunityId is { Length: > 0 } cid) _sd.Add(new("community_id", cid));
         _framed.ResetWrittenCount();
-        Rfc5424.Write(_framed, nowUtc, _hostname, _procId, finding.Event, _sd, _json.WrittenSpan);
+        Rfc5424.Write(_framed, nowUtc, _hostname, _procId, e.Event, _sd, _json.WrittenSpan);
         return _framed.WrittenSpan.ToArray();
     }
 

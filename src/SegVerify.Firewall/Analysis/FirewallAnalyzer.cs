@@ -13,7 +13,6 @@ public sealed class AnalysisOptions
     public bool Required { get; init; }
     /// <summary>The moment used to decide whether an allow rule has expired.</summary>
     public DateTime NowUtc { get; init; } = DateTime.UtcNow;
-    public string Language { get; init; } = "en";
     public bool Shadow { get; init; } = true;
 }
 
@@ -225,7 +224,7 @@ public sealed class FirewallAnalyzer
     {
         var result = new AnalysisResult();
         result.OverApproximated = _rs.AllLines.Any(r => r.HasUnknown);
-        foreach (var w in _rs.Warnings) result.Findings.Add(WarningFinding(RuleIds.UnsupportedSyntax, w.Pos, w.Message + ": " + w.Text));
+        foreach (var w in _rs.Warnings) result.Findings.Add(WarningFinding(RuleIds.UnsupportedSyntax, w.Pos, new MessageArgs { Subject = w.Message, Quote = w.Text }));
 
         var walker = new SymbolicWalker(_compiled);
         var ifs = _fw.Interfaces.ToList();
@@ -294,11 +293,8 @@ public sealed class FirewallAnalyzer
             var w = Witness(PacketSets.Merge(blocked)[0]);
             var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName), compiled: _compiled);
             var where = trace.Decider;
-            bool ja = _opt.Language == "ja";
-            var msg = ja
-                ? $"ファイアウォールが許可ルール/無害化経路 '{r.Name}' の通信を{(fully ? "すべて" : "一部")}遮断しています（{inName} → {outName}）{(where is null ? "" : $"：{where.Pos.Full}")}"
-                : $"the ruleset blocks {(fully ? "all" : "part")} of what '{r.Name}' permits ({inName} -> {outName}){(where is null ? "" : $", at {where.Pos.Full}")}";
-            sink.Add(MakeFinding(RuleIds.RequiredBlocked, w, zi, zo, inName, outName, msg, Clause(RuleIds.RequiredBlocked), r.Name,
+            var msg = new MessageArgs { RuleName = r.Name, Partial = !fully, InInterface = inName, OutInterface = outName, Location = where?.Pos.Full };
+            sink.Add(MakeFinding(RuleIds.RequiredBlocked, w, zi, zo, inName, outName, msg, r.Name,
                 where, PacketSets.Merge(blocked), trace, [new("blocked", fully ? "fully" : "partly")]));
         }
     }
@@ -318,12 +314,9 @@ public sealed class FirewallAnalyzer
                 var acc = fwd.Accepted;
                 var translated = Witness(acc[0].Box);
                 var w = fwd.Nat is null ? translated : AsSent(translated, fwd.Nat);
-                bool ja = _opt.Language == "ja";
-                var msg = ja
-                    ? $"{inName}（{zi.Name}）から入る、{zi.Name} に属さない送信元アドレス（例 {w.Src}）のパケットを遮断していません（なりすまし可能）"
-                    : $"packets entering {inName} ({zi.Name}) with a source address outside {zi.Name} (e.g. {w.Src}) are not dropped (spoofable)";
+                var msg = new MessageArgs { InInterface = inName, SrcZone = zi.Name, Src = w.Src };
                 var trace = ConcreteTracer.Trace(_rs, ToProbe(w, inName, outName), translated.Dst, _compiled);
-                var f = MakeFinding(RuleIds.SpoofableInterface, w, zi, zo, inName, outName, msg, Clause(RuleIds.SpoofableInterface), null,
+                var f = MakeFinding(RuleIds.SpoofableInterface, w, zi, zo, inName, outName, msg, null,
                     acc[0].Rule, null, trace, NatFields(fwd.Nat, translated));
                 result.Findings.Add(f);
                 break; // one warning per interface
@@ -360,10 +353,7 @@ public sealed class FirewallAnalyzer
             foreach (var r in c.Lines)
             {
                 if (sw.IsHit(r) || r.HasUnknown) continue;
-                bool ja = _opt.Language == "ja";
-                var msg = ja ? $"このルールに一致するパケットはありません（前のルールで処理済み）：{r.Text}"
-                             : $"rule can never match (every packet it matches is decided earlier): {r.Text}";
-                result.Findings.Add(WarningFinding(RuleIds.ShadowedRule, r.Pos, msg));
+                result.Findings.Add(WarningFinding(RuleIds.ShadowedRule, r.Pos, new MessageArgs { Quote = r.Text }));
             }
         }
     }
@@ -440,15 +430,15 @@ public sealed class FirewallAnalyzer
         bool natAgrees = trace.Approximate || (nat is null ? trace.NatDst is null
             : trace.NatDst == translated.Dst && (!Domains.PortedProtos.Contains(w.Proto) || trace.NatDstPort == translated.Dport));
         if (trace.Verdict != Verdict.Accept || !natAgrees) lock (result) result.TraceDisagreements++;
-        var cls = Describe(box);
-        bool ja = _opt.Language == "ja";
-        var msg = ja
-            ? $"ファイアウォールが {zi.Name}（{inName}）から {zo.Name}（{outName}）への禁止された通信を許可しています：{cls}（{acceptRule.Pos.Full}）"
-            : $"the ruleset accepts forbidden NEW connections from {zi.Name} ({inName}) to {zo.Name} ({outName}): {cls} ({acceptRule.Pos.Full})";
-        return MakeFinding(id, w, zi, zo, inName, outName, msg, Clause(id), by?.Name, acceptRule, [box], trace, NatFields(nat, translated));
+        var msg = new MessageArgs
+        {
+            Kind = MessageKind.RulesetAccepts, SrcZone = zi.Name, DstZone = zo.Name, InInterface = inName, OutInterface = outName,
+            Subject = Describe(box), Location = acceptRule.Pos.Full,
+        };
+        return MakeFinding(id, w, zi, zo, inName, outName, msg, by?.Name, acceptRule, [box], trace, NatFields(nat, translated));
     }
 
-    private Finding MakeFinding(string id, WitnessPacket w, Zone zi, Zone zo, string inName, string outName, string msg, string clause,
+    private Finding MakeFinding(string id, WitnessPacket w, Zone zi, Zone zo, string inName, string outName, in MessageArgs msg,
                                 string? allowedBy, AclLine? at, List<PacketBox>? cls, TraceResult? trace, List<KeyValuePair<string, object?>> more)
     {
         var extra = new List<KeyValuePair<string, object?>>
@@ -460,38 +450,14 @@ public sealed class FirewallAnalyzer
         if (trace is not null) extra.Add(new("path", trace.Path.Select(r => r.Pos.ToString()).ToArray()));
         extra.AddRange(more);
         bool ported = Domains.PortedProtos.Contains(w.Proto);
-        return new Finding
-        {
-            Rule = id,
-            Protocol = w.Proto,
-            SrcIp = w.Src,
-            SrcPort = ported ? w.Sport : null,
-            DstIp = w.Dst,
-            DstPort = ported ? w.Dport : null,
-            SrcMac = w.Mac,
-            SrcZone = zi.Name,
-            DstZone = zo.Name,
-            SrcTier = TierNames.Id(zi.Tier),
-            DstTier = TierNames.Id(zo.Tier),
-            AllowedBy = allowedBy,
-            Message = msg,
-            Clause = clause,
-            Config = at is null ? null : Location(at.Pos),
-            Extra = extra,
-        };
+        return FindingFactory.ForRulesetClass(id, in msg, w.Proto, w.Src, ported ? w.Sport : null, w.Dst, ported ? w.Dport : null,
+            w.Mac, zi, zo, allowedBy, at is null ? null : Location(at.Pos), extra);
     }
 
-    private Finding WarningFinding(string id, ConfigPos pos, string msg) => new()
-    {
-        Rule = id,
-        Message = msg,
-        Clause = Clause(id),
-        Config = Location(pos),
-    };
+    private static Finding WarningFinding(string id, ConfigPos pos, in MessageArgs msg) =>
+        FindingFactory.ForConfiguration(id, in msg, Location(pos));
 
     private static ConfigLocation Location(ConfigPos p) => new(p.File, p.Line, p.Column);
-
-    private string Clause(string id) => ClauseTable.Text(id, _opt.Language);
 
     /// <summary>The whole class in words, e.g. <c>tcp 10.1.0.0/16 -> 10.2.0.0/16 dport 445</c>.</summary>
     public static string Describe(PacketBox b)

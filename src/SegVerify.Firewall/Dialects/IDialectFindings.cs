@@ -10,5 +10,5 @@ namespace SegVerify.Firewall.Dialects;
 /// </summary>
 public interface IDialectFindings
 {
-    IEnumerable<Finding> Findings(FwRuleset rs, FirewallDef fw, string language);
+    IEnumerable<Finding> Findings(FwRuleset rs, FirewallDef fw);
 }

@@ -17,8 +17,11 @@ public sealed class AuditLogTests : IDisposable
     private static Finding F(int i) => new()
     {
         Rule = RuleIds.ZoneCrossing,
-        Message = $"finding {i}",
-        Clause = "clause",
+        Args = new MessageArgs
+        {
+            Src = SegVerify.Core.Net.IpAddr.Parse($"10.0.0.{i}"), SrcZone = "a",
+            Dst = SegVerify.Core.Net.IpAddr.Parse("10.9.9.9"), DstZone = "b", Protocol = 6, Port = 445,
+        },
         Capture = "c.pcap",
     };
 
@@ -38,6 +41,7 @@ public sealed class AuditLogTests : IDisposable
     {
         public void Begin(RunInfo info) { }
         public void OnFinding(Finding finding) { }
+        public void OnFlow(FlowEvent flow) { }
         public void End(RunSummary summary) { }
         public void Dispose() { }
     }
@@ -64,7 +68,10 @@ public sealed class AuditLogTests : IDisposable
         Assert.Equal(AuditLogWriter.ToolVersion, docs[0].GetProperty("version").GetString());
         Assert.Equal("c.pcap", docs[0].GetProperty("inputs")[0].GetProperty("path").GetString());
         Assert.Equal(new string('a', 64), docs[0].GetProperty("inputs")[0].GetProperty("sha256").GetString());
-        Assert.Equal("finding 1", docs[2].GetProperty("finding").GetProperty("message").GetString());
+        // the message and clause in the run's language (RunInfo: "en")
+        Assert.Equal("Zone crossing without a rule: 10.0.0.1 (a) -> 10.9.9.9 (b) tcp/445. Add an allow rule if it is needed, otherwise filter it.",
+            docs[2].GetProperty("finding").GetProperty("message").GetString());
+        Assert.Equal("Restricted paths: a crossing between zones that no rule permits", docs[2].GetProperty("finding").GetProperty("clause").GetString());
         Assert.False(docs[4].GetProperty("interrupted").GetBoolean());
         Assert.Equal(3, docs[4].GetProperty("summary").GetProperty("violations").GetInt64());
         var r = AuditVerifier.Verify(LogPath);
@@ -94,8 +101,8 @@ public sealed class AuditLogTests : IDisposable
         WriteRun(3);
         var bytes = File.ReadAllBytes(LogPath);
         var lines = Lines();
-        int at = lines[0].Length + 1 + lines[1].Length + 1 + lines[2].IndexOf("finding 1", StringComparison.Ordinal) + "finding ".Length;
-        bytes[at] = (byte)'7'; // "finding 1" -> "finding 7": still valid JSON
+        int at = lines[0].Length + 1 + lines[1].Length + 1 + lines[2].IndexOf("10.0.0.1 (a)", StringComparison.Ordinal) + "10.0.0.".Length;
+        bytes[at] = (byte)'7'; // "10.0.0.1" -> "10.0.0.7" in the message: still valid JSON
         File.WriteAllBytes(LogPath, bytes);
         var r = AuditVerifier.Verify(LogPath);
         Assert.False(r.Intact);

@@ -62,9 +62,9 @@ public class AccountingTests(ITestOutputHelper output)
     {
         public long FlowPackets, Flows;
         public void Begin(RunInfo info) { }
-        public void OnFinding(Finding f)
+        public void OnFinding(Finding f) { }
+        public void OnFlow(FlowEvent f)
         {
-            if (!f.IsFlowEvent) return;
             Flows++;
             if (f.Tunnel is { } t && t.Any(h => h.SrcIp is not null)) return; // carried inside an IP packet
             FlowPackets += f.Packets ?? 0;

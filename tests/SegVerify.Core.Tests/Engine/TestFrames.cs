@@ -126,13 +126,15 @@ internal static class TestFrames
     }
 }
 
-/// <summary>Keeps every finding a verifier emits.</summary>
+/// <summary>Keeps every finding and flow event a verifier emits.</summary>
 internal sealed class RecordingSink : IFindingSink
 {
     public List<Finding> Findings { get; } = [];
+    public List<FlowEvent> Flows { get; } = [];
     public RunSummary? Summary { get; private set; }
     public void Begin(RunInfo info) { }
     public void OnFinding(Finding finding) => Findings.Add(finding);
+    public void OnFlow(FlowEvent flow) => Flows.Add(flow);
     public void End(RunSummary summary) => Summary = summary;
     public void Dispose() { }
 }

@@ -47,7 +47,7 @@ public class TunnelVerifierTests
         return (v, sink, new Feeder(v));
     }
 
-    private static string Tunnels(Finding f) => f.Tunnel is null ? "" : string.Join(" / ", f.Tunnel);
+    private static string Tunnels(OutputEvent f) => f.Tunnel is null ? "" : string.Join(" / ", f.Tunnel);
 
     private static byte[] GreFrame(byte[] innerIp, uint? key = null) =>
         Outer(Ip("10.10.0.1", "10.10.0.2", IpProto.Gre, Gre(0x0800, innerIp, key)), 110);
@@ -62,7 +62,7 @@ public class TunnelVerifierTests
         f.Send(GreFrame(UdpIp("10.10.1.11", "1.1.1.1", 40000, 53, new byte[20])));
         f.Send(GreFrame(UdpIp("1.1.1.1", "10.10.1.11", 53, 40000, new byte[20])));
         v.Flush();
-        var viol = Assert.Single(s.Findings, x => !x.IsFlowEvent);
+        var viol = Assert.Single(s.Findings);
         Assert.Equal("mynumber-internet", viol.Rule);
         Assert.Equal("10.10.1.11", viol.SrcIp.ToString());
         Assert.Equal((ushort)53, viol.DstPort);
@@ -73,22 +73,25 @@ public class TunnelVerifierTests
         Assert.Contains(",\"tunnel\":[{\"type\":\"gre\",\"src_ip\":\"10.10.0.1\",\"dst_ip\":\"10.10.0.2\"}],", Json(viol));
         var line = FindingFormat.Line(viol, "en");
         Assert.EndsWith(" via gre 10.10.0.1->10.10.0.2", line[..line.IndexOf(": ", StringComparison.Ordinal)]);
-        var outer = Assert.Single(s.Findings, x => x.IsFlowEvent && x.Protocol == IpProto.Gre);
-        Assert.Equal("allowed", outer.Rule);
+        var outer = Assert.Single(s.Flows, x => x.Protocol == IpProto.Gre);
+        Assert.Equal("allowed", outer.Verdict);
         Assert.Null(outer.Tunnel);
         Assert.Equal((ushort)110, outer.Vlan);
         Assert.Equal(2, outer.Packets);
-        var inner = Assert.Single(s.Findings, x => x.IsFlowEvent && x.Protocol == IpProto.Udp);
-        Assert.Equal("mynumber-internet", inner.Rule);
+        var inner = Assert.Single(s.Flows, x => x.Protocol == IpProto.Udp);
+        Assert.Equal("mynumber-internet", inner.Verdict);
         Assert.Equal(2, inner.Packets);
         Assert.Equal(2, v.Stats.Packets);          // a frame is counted once, however many packets it carries
         Assert.Equal(2, v.Stats.Flows);
     }
 
-    private static string Json(Finding f)
+    private static string Json(OutputEvent e)
     {
         using var ms = new MemoryStream();
-        using (var w = new System.Text.Json.Utf8JsonWriter(ms)) FindingJson.WriteObject(w, f);
+        using (var w = new System.Text.Json.Utf8JsonWriter(ms))
+        {
+            if (e is Finding f) FindingJson.WriteObject(w, f, "en"); else FindingJson.WriteObject(w, (FlowEvent)e);
+        }
         return System.Text.Encoding.UTF8.GetString(ms.ToArray());
     }
 
@@ -102,11 +105,11 @@ public class TunnelVerifierTests
         var inner = Tcp("10.20.1.11", "10.20.0.25", 40000, 25);
         f.Send(Ether(LgGw, "02:30:ff:ff:ff:01", 0x0800, Ip("10.20.0.2", "10.30.0.2", IpProto.Gre, Gre(0x0800, inner))));
         v.Flush();
-        var viol = Assert.Single(s.Findings, x => !x.IsFlowEvent);
+        var viol = Assert.Single(s.Findings);
         Assert.Equal("lgwan-internet-separation", viol.Rule);
         Assert.Equal(IpProto.Gre, viol.Protocol);
         Assert.Null(viol.Tunnel);
-        Assert.Contains(s.Findings, x => x.IsFlowEvent && x.Protocol == IpProto.Tcp && x.Rule == "allowed" && Tunnels(x) == "gre 10.20.0.2->10.30.0.2");
+        Assert.Contains(s.Flows, x => x.Protocol == IpProto.Tcp && x.Verdict == "allowed" && Tunnels(x) == "gre 10.20.0.2->10.30.0.2");
     }
 
     [Fact]
@@ -119,12 +122,12 @@ public class TunnelVerifierTests
             f.Send(VxlanFrame(vni, Ether(LgGw, "02:20:00:00:00:aa", 0x0800, Tcp("10.20.0.60", "10.20.1.11", 445, 40000, TestFrames.Syn | TestFrames.Ack))));
         }
         v.Flush();
-        var inner = s.Findings.Where(x => x.IsFlowEvent && x.Protocol == IpProto.Tcp).ToList();
+        var inner = s.Flows.Where(x => x.Protocol == IpProto.Tcp).ToList();
         Assert.Equal(2, inner.Count);
         Assert.All(inner, x => Assert.Equal(2, x.Packets));
         Assert.Equal(["vxlan 10.20.0.11->10.20.0.12 id 100", "vxlan 10.20.0.11->10.20.0.12 id 200"], inner.Select(Tunnels).Order());
         // the same VNI again joins its flow instead of opening a third
-        Assert.Single(s.Findings, x => x.IsFlowEvent && x.Protocol == IpProto.Udp); // one outer UDP flow (same ports)
+        Assert.Single(s.Flows, x => x.Protocol == IpProto.Udp); // one outer UDP flow (same ports)
     }
 
     [Fact]
@@ -141,7 +144,7 @@ public class TunnelVerifierTests
         Assert.Equal((ushort)120, vlan.Vlan);
         Assert.Equal("vxlan 10.20.0.11->10.20.0.12 id 7", Tunnels(vlan));
         // the outer frame (a registered VTEP, right VLAN) gets none
-        Assert.DoesNotContain(s.Findings, x => !x.IsFlowEvent && x.SrcMac?.ToString() == Vtep1Mac);
+        Assert.DoesNotContain(s.Findings, x => x.SrcMac?.ToString() == Vtep1Mac);
     }
 
     [Fact]
@@ -177,7 +180,7 @@ public class TunnelVerifierTests
         var summary = new RunSummary();
         v.FillSummary(summary);
         Assert.Equal(1, summary.Undecoded["truncated-tunnel"]);
-        var viol = Assert.Single(s.Findings, x => !x.IsFlowEvent);
+        var viol = Assert.Single(s.Findings);
         Assert.Equal("lgwan-internet-separation", viol.Rule);
         Assert.Equal((ushort)4789, viol.DstPort);
     }
@@ -195,7 +198,7 @@ public class TunnelVerifierTests
         Assert.Equal(1, summary.Undecoded["tunnel-depth"]);
         Assert.Equal(1, v.Stats.Packets);
         // the outer IP-in-IP packet and the eight inside it, each with its own addresses: 9 flows
-        var flows = s.Findings.Where(x => x.IsFlowEvent).ToList();
+        var flows = s.Flows.ToList();
         Assert.Equal(9, flows.Count);
         Assert.Equal(Enumerable.Range(0, 9), flows.Select(x => x.Tunnel?.Count ?? 0).Order());
         Assert.DoesNotContain(s.Findings, x => x.Protocol == IpProto.Tcp);  // the TCP packet is beyond the limit
@@ -208,7 +211,7 @@ public class TunnelVerifierTests
         for (ushort port = 1; port <= 20; port++)
             f.Send(GreFrame(Tcp("10.10.1.11", "10.10.0.20", port, 445), key: 9));
         v.Flush();
-        var inner = s.Findings.Where(x => x.IsFlowEvent && x.Protocol == IpProto.Tcp).ToList();
+        var inner = s.Flows.Where(x => x.Protocol == IpProto.Tcp).ToList();
         Assert.Equal(20, inner.Count);
         Assert.All(inner, x => Assert.Same(inner[0].Tunnel, x.Tunnel));
         Assert.Equal("gre 10.10.0.1->10.10.0.2 id 9", Tunnels(inner[0]));

@@ -47,7 +47,7 @@ public class VerifierTests
     {
         var topo = TopologyLoader.LoadFromText(Topo, "test.yaml");
         var sink = new RecordingSink();
-        var v = new Verifier(topo, sink, new VerifierOptions { MaxFlows = maxFlows, EmitFlows = flows, Language = "en" });
+        var v = new Verifier(topo, sink, new VerifierOptions { MaxFlows = maxFlows, EmitFlows = flows });
         return (v, sink, new Feeder(v));
     }
 
@@ -69,12 +69,12 @@ public class VerifierTests
         var (v, s, f) = Make(flows: true);
         TcpSession(f, LgA, LgGw, "10.20.1.1", "10.30.0.9", 40000, 8080);
         v.Flush();
-        var flow = Assert.Single(s.Findings, x => x.IsFlowEvent);
+        var flow = Assert.Single(s.Flows);
         Assert.Equal("10.20.1.1", flow.SrcIp.ToString());
         Assert.Equal((ushort)8080, flow.DstPort);
         Assert.Equal("observed", flow.Direction);
         Assert.Equal(8, flow.Packets);
-        var viol = Assert.Single(s.Findings, x => !x.IsFlowEvent);
+        var viol = Assert.Single(s.Findings);
         Assert.Equal("lgwan-internet-separation", viol.Rule);
         Assert.Equal(1, v.Stats.Flows);
     }
@@ -163,10 +163,10 @@ public class VerifierTests
         TcpSession(f, "02:10:00:00:00:05", MnGw, "10.10.0.5", "192.0.2.10", 40000, 443);
         TcpSession(f, LgA, LgGw, "10.20.1.1", "192.0.2.200", 40001, 443);
         v.Flush();
-        var allowed = Assert.Single(s.Findings, x => x.IsFlowEvent && x.SrcIp.ToString() == "10.10.0.5");
-        Assert.Equal("allowed", allowed.Rule);
+        var allowed = Assert.Single(s.Flows, x => x.SrcIp.ToString() == "10.10.0.5");
+        Assert.Equal("allowed", allowed.Verdict);
         Assert.Equal("jlis-link", allowed.AllowedBy);
-        var expired = Assert.Single(s.Findings, x => !x.IsFlowEvent);
+        var expired = Assert.Single(s.Findings);
         Assert.Equal("expired-exception", expired.Rule);
         Assert.Equal("old", expired.AllowedBy);
     }
@@ -251,7 +251,7 @@ public class VerifierTests
         f.Send(Ipv4Fragment(LgA, LgGw, "10.20.1.1", "10.30.0.9", 6, 77, 0, true, l4[..24]));
         f.Send(Ipv4Fragment(LgA, LgGw, "10.20.1.1", "10.30.0.9", 6, 77, 24, false, l4[24..]));
         v.Flush();
-        var flow = Assert.Single(s.Findings, x => x.IsFlowEvent);
+        var flow = Assert.Single(s.Flows);
         Assert.Equal(2, flow.Packets);
         Assert.Equal((ushort)445, flow.DstPort);
         Assert.Equal(0, v.Stats.OrphanFragments);

@@ -182,9 +182,10 @@ public class CommunityIdTsharkTests(ITestOutputHelper output)
     {
         public List<(string Flow, string Id)> Flows { get; } = [];
         public void Begin(RunInfo info) { }
-        public void OnFinding(Finding f)
+        public void OnFinding(Finding f) { }
+        public void OnFlow(FlowEvent f)
         {
-            if (!f.IsFlowEvent || f.CommunityId is null) return;
+            if (f.CommunityId is null) return;
             string ports = f.SrcPort is { } sp ? $":{sp}" : "", dports = f.DstPort is { } dp ? $":{dp}" : "";
             string tunnel = f.Tunnel is { Count: > 0 } t ? " in " + string.Join("/", t.Select(h => h.Type)) : "";
             Flows.Add(($"{FindingFormat.Proto(f)} {f.SrcIp}{ports} -> {f.DstIp}{dports}{tunnel}", f.CommunityId));

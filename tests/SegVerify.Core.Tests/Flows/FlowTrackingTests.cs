@@ -38,11 +38,11 @@ public class FlowTrackingTests
     {
         var topo = TopologyLoader.LoadFromText(Topo, "flows.yaml");
         var sink = new RecordingSink();
-        var v = new Verifier(topo, sink, new VerifierOptions { EmitFlows = true, Language = "en" });
+        var v = new Verifier(topo, sink, new VerifierOptions { EmitFlows = true });
         return (v, sink, new Feeder(v));
     }
 
-    private static List<Finding> Flows(RecordingSink s) => s.Findings.Where(x => x.IsFlowEvent).ToList();
+    private static List<FlowEvent> Flows(RecordingSink s) => s.Flows;
 
     private static RunSummary Finish(Verifier v)
     {
@@ -301,12 +301,17 @@ public class FlowTrackingTests
         var frame = Udp(MacA, MacB, A, B, 40000, 53);
         v.Process(new SegVerify.Core.Capture.CaptureRecord(frame, 0, frame.Length, SegVerify.Core.Capture.LinkTypes.Ethernet, false, 0));
         v.Flush();
-        Assert.Equal(2, sink.Findings.Count); // the flow and its lgwan-internet-separation
-        foreach (var x in sink.Findings)
+        // the flow and its lgwan-internet-separation
+        Assert.Single(sink.Flows);
+        Assert.Single(sink.Findings);
+        foreach (var x in sink.Flows.Concat<OutputEvent>(sink.Findings))
         {
             Assert.True(x.HasTimestamp);
             using var ms = new MemoryStream();
-            using (var w = new System.Text.Json.Utf8JsonWriter(ms)) FindingJson.WriteObject(w, x);
+            using (var w = new System.Text.Json.Utf8JsonWriter(ms))
+            {
+                if (x is Finding f) FindingJson.WriteObject(w, f, "en"); else FindingJson.WriteObject(w, (FlowEvent)x);
+            }
             Assert.Contains("\"ts\":\"1970-01-01T00:00:00.000000Z\"", System.Text.Encoding.UTF8.GetString(ms.ToArray()));
         }
     }

@@ -31,6 +31,7 @@ public class ParserFuzzTests
     {
         public void Begin(RunInfo info) { }
         public void OnFinding(Finding finding) { }
+        public void OnFlow(FlowEvent flow) { }
         public void OnProbe(ProbeResult probe) { }
         public void End(RunSummary summary) { }
         public void Dispose() { }

@@ -11,7 +11,7 @@ public class HtmlSinkTests
     [Fact]
     public void Self_contained_page_with_matrix_findings_talkers_and_evidence()
     {
-        var findings = new[] { MnInternet(), MacBinding(), VlanMismatch(), Expired(), Large(), FlowEvent() };
+        var findings = new OutputEvent[] { MnInternet(), MacBinding(), VlanMismatch(), Expired(), Large(), FlowEvent() };
         var html = Run(w => new HtmlSink(w, "en"), findings);
         Assert.StartsWith("<!DOCTYPE html>", html);
         Assert.DoesNotContain("http://", html);
@@ -43,16 +43,21 @@ public class HtmlSinkTests
     {
         var evil = new Finding
         {
-            Rule = RuleIds.ZoneCrossing, TimestampNs = T0, Protocol = IpProto.Tcp,
+            Rule = RuleIds.SanitizationMisuse, TimestampNs = T0, Protocol = IpProto.Tcp,
             SrcIp = IpAddr.Parse("10.20.1.11"), DstIp = IpAddr.Parse("198.51.100.10"), DstPort = 443,
             SrcZone = "<script>alert(1)</script>", DstZone = "public-web",
-            Message = "\"quoted\" & <b>bold</b> https://example.com/x", Clause = "c'lause",
+            Args = new MessageArgs
+            {
+                Src = IpAddr.Parse("10.20.1.11"), Dst = IpAddr.Parse("198.51.100.10"), SrcZone = "<script>alert(1)</script>",
+                DstZone = "public-web", Protocol = IpProto.Tcp, Port = 443, RuleName = "\"quoted\" & <b>bold</b> https://example.com/x",
+            },
         };
         var html = Run(w => new HtmlSink(w, "ja"), [evil]);
         Assert.DoesNotContain("<script>alert", html);
         Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", html);
-        Assert.Contains("&quot;quoted&quot; &amp; &lt;b&gt;bold&lt;/b&gt;", html);
-        Assert.Contains("c&#39;lause", html);
+        // the message, written by the sink in its language, quotes the rule name
+        Assert.Contains("無害化経路 &#39;&quot;quoted&quot; &amp; &lt;b&gt;bold&lt;/b&gt; https://example.com/x&#39; の誤用", html);
+        Assert.Contains("無害化通信: 無害化経路の逆方向・対象外サービスでの利用", html);
         Assert.Contains("<h2>検出結果", html);
         Assert.Contains("<h2>証跡</h2>", html);
         Assert.Contains("<html lang=\"ja\">", html);

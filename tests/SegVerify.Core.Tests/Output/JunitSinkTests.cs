@@ -13,7 +13,7 @@ public class JunitSinkTests
     [Fact]
     public void One_case_per_clause_and_per_rule_failed_by_its_violations()
     {
-        var findings = new[] { MnInternet(), MacBinding(), VlanMismatch(), Expired(), Large(), FlowEvent() };
+        var findings = new OutputEvent[] { MnInternet(), MacBinding(), VlanMismatch(), Expired(), Large(), FlowEvent() };
         var xml = Run(w => new JunitSink(w, "en", Rules), findings);
         Assert.StartsWith("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", xml);
         var doc = XDocument.Parse(xml);

@@ -10,12 +10,9 @@ internal static class SinkFixtures
     /// <summary>2026-04-01T09:00:00Z in ns since the epoch.</summary>
     public const long T0 = 1_775_034_000L * 1_000_000_000;
 
-    public const string ClauseMnInternet = "三層の対策: マイナンバー利用事務系とインターネットの分離";
-    public const string ClauseMac = "三層の対策: 端末の MAC アドレスによる接続制限";
-    public const string ClauseVlan = "セグメントと VLAN の対応";
-    public const string ClauseExpired = "例外措置の期限";
-    public const string ClauseLarge = "大量転送の監視";
-    public const string ClauseIso = "三層の対策: マイナンバー利用事務系と他の領域との分離";
+    // the clauses as the sinks write them in English (from the clause table)
+    public const string ClauseMnInternet = "Three-tier separation: the My Number tier never reaches the Internet";
+    public const string ClauseIso = "Three-tier separation: the My Number tier is isolated from every other area";
 
     public static Finding MnInternet() => new()
     {
@@ -27,7 +24,11 @@ internal static class SinkFixtures
         SrcMac = MacAddr.Parse("02:10:00:01:00:11"), DstMac = MacAddr.Parse("02:10:ff:ff:ff:01"), Vlan = 110,
         SrcZone = "mn-office", DstZone = "external", SrcTier = "mynumber", DstTier = "external",
         Direction = "observed", Packets = 2, Bytes = 180, CommunityId = "1:abcdefghijklmnopqrstuvwxyz0=",
-        Message = "mn-term-01 sent DNS to the Internet", Clause = ClauseMnInternet,
+        Args = new MessageArgs
+        {
+            Src = IpAddr.Parse("10.10.1.11"), Dst = IpAddr.Parse("1.1.1.1"), SrcZone = "mn-office", DstZone = "external",
+            Protocol = IpProto.Udp, Port = 53, Mac = MacAddr.Parse("02:10:00:01:00:11"),
+        },
         Capture = "captures/sample-city.pcap",
     };
 
@@ -40,7 +41,11 @@ internal static class SinkFixtures
         DstIp = IpAddr.Parse("192.0.2.10"), DstPort = 443,
         SrcMac = MacAddr.Parse("02:66:66:66:66:05"), DstMac = MacAddr.Parse("02:10:ff:ff:ff:01"), Vlan = 110,
         SrcZone = "mn-office", DstZone = "j-lis",
-        Message = "10.10.0.5 is bound to 02:10:00:00:00:05 but came from 02:66:66:66:66:05", Clause = ClauseMac,
+        Args = new MessageArgs
+        {
+            Src = IpAddr.Parse("10.10.0.5"), Dst = IpAddr.Parse("192.0.2.10"), SrcZone = "mn-office", DstZone = "j-lis",
+            Protocol = IpProto.Tcp, Port = 443, Mac = MacAddr.Parse("02:66:66:66:66:05"),
+        },
         Capture = "captures/sample-city.pcap",
     };
 
@@ -53,7 +58,11 @@ internal static class SinkFixtures
         DstIp = IpAddr.Parse("10.20.0.60"), DstPort = 445,
         SrcMac = MacAddr.Parse("02:20:00:01:00:11"), Vlan = 130,
         SrcZone = "lg-office", DstZone = "lg-office",
-        Message = "10.20.1.11 (VLAN 120) seen on VLAN 130", Clause = ClauseVlan,
+        Args = new MessageArgs
+        {
+            Src = IpAddr.Parse("10.20.1.11"), Dst = IpAddr.Parse("10.20.0.60"), SrcZone = "lg-office", DstZone = "lg-office",
+            Protocol = IpProto.Tcp, Port = 445, Mac = MacAddr.Parse("02:20:00:01:00:11"), Number = 130,
+        },
         Capture = "captures/sample-city.pcap",
     };
 
@@ -66,7 +75,11 @@ internal static class SinkFixtures
         DstIp = IpAddr.Parse("192.0.2.200"), DstPort = 443,
         SrcZone = "lg-office", DstZone = "j-lis", SrcTier = "lgwan", DstTier = "public-institution",
         Direction = "observed", Packets = 10, Bytes = 2000,
-        Message = "allowed only by legacy-link, which expired on 2024-12-31", Clause = ClauseExpired,
+        Args = new MessageArgs
+        {
+            Src = IpAddr.Parse("10.20.1.11"), Dst = IpAddr.Parse("192.0.2.200"), SrcZone = "lg-office", DstZone = "j-lis",
+            Protocol = IpProto.Tcp, Port = 443, RuleName = "legacy-link",
+        },
         AllowedBy = "legacy-link",
         Capture = "captures/sample-city.pcap",
     };
@@ -80,7 +93,11 @@ internal static class SinkFixtures
         DstIp = IpAddr.Parse("10.30.0.50"), DstPort = 3389,
         SrcZone = "lg-office", DstZone = "inet-office",
         Direction = "observed", Packets = 450, Bytes = 620_000, CommunityId = "1:large=",
-        Message = "620000 bytes crossed zones (limit 500000)", Clause = ClauseLarge,
+        Args = new MessageArgs
+        {
+            Src = IpAddr.Parse("10.20.1.11"), Dst = IpAddr.Parse("10.30.0.50"), SrcZone = "lg-office", DstZone = "inet-office",
+            Protocol = IpProto.Tcp, Port = 3389, Number = 620_000,
+        },
         AllowedBy = "screen-transfer",
         Capture = "captures/sample-city.pcap",
     };
@@ -94,7 +111,11 @@ internal static class SinkFixtures
         SrcIp = IpAddr.Parse("10.10.0.1"), SrcPort = 1024,
         DstIp = IpAddr.Parse("10.20.0.1"), DstPort = 445,
         SrcZone = "mn-office", DstZone = "lg-office", SrcTier = "mynumber", DstTier = "lgwan",
-        Message = "the ruleset accepts SMB from mn-office to lg-office", Clause = ClauseIso,
+        Args = new MessageArgs
+        {
+            Kind = MessageKind.RulesetAccepts, SrcZone = "mn-office", DstZone = "lg-office", InInterface = "eth0",
+            OutInterface = "eth1", Subject = "tcp 10.10.0.0/16 -> 10.20.0.0/16 dport 445", Location = "fw/rules.v4:12:1",
+        },
         Config = new ConfigLocation("fw/rules.v4", 12, 1),
         Extra =
         [
@@ -104,26 +125,25 @@ internal static class SinkFixtures
         ],
     };
 
-    public static Finding FlowEvent() => new()
+    public static FlowEvent FlowEvent() => new()
     {
-        Rule = "allowed",
-        IsFlowEvent = true,
+        Verdict = "allowed",
         TimestampNs = T0 + 5_000_000,
         Protocol = IpProto.Tcp,
         SrcIp = IpAddr.Parse("10.10.0.5"), SrcPort = 40400,
         DstIp = IpAddr.Parse("192.0.2.10"), DstPort = 443,
         SrcZone = "mn-office", DstZone = "j-lis", Packets = 12, Bytes = 5000, CommunityId = "1:flow=",
-        Message = "", Clause = "", AllowedBy = "jlis-link",
+        AllowedBy = "jlis-link",
     };
 
-    public static RunSummary Summary(IEnumerable<Finding> findings)
+    public static RunSummary Summary(IEnumerable<OutputEvent> events)
     {
         var s = new RunSummary
         {
             TopologySha256 = new string('a', 64),
             Packets = 1234, Bytes = 567_890, Flows = 42, ElapsedSeconds = 0.25,
         };
-        foreach (var f in findings) s.Count(f);
+        foreach (var f in events.OfType<Finding>()) s.Count(f);
         s.Captures.Add(new InputFile("captures/sample-city.pcap", new string('b', 64)));
         s.Undecoded["truncated"] = 2;
         s.ZoneNames.AddRange(["mn-office", "lg-office", "inet-office", "public-web", "j-lis", "external"]);
@@ -138,14 +158,15 @@ internal static class SinkFixtures
     public static RunInfo Info(string command = "replay captures/sample-city.pcap") =>
         new(command, "topologies/sample-city.yaml", new string('a', 64), "en");
 
-    /// <summary>Runs a sink over the findings and returns what it wrote.</summary>
-    public static string Run(Func<TextWriter, IFindingSink> make, IReadOnlyList<Finding> findings, RunInfo? info = null)
+    /// <summary>Runs a sink over the findings and flow events and returns what it wrote.</summary>
+    public static string Run(Func<TextWriter, IFindingSink> make, IReadOnlyList<OutputEvent> findings, RunInfo? info = null)
     {
         var sw = new StringWriter { NewLine = "\n" };
         using (var sink = make(sw))
         {
             sink.Begin(info ?? Info());
-            foreach (var f in findings) sink.OnFinding(f);
+            foreach (var e in findings)
+                if (e is Finding f) sink.OnFinding(f); else sink.OnFlow((FlowEvent)e);
             sink.End(Summary(findings));
         }
         return sw.ToString();

@@ -9,12 +9,12 @@ public class TextSinkTests
     [Fact]
     public void Writes_one_line_per_finding_then_the_summary_in_english()
     {
-        var findings = new[] { MnInternet(), MacBinding(), VlanMismatch(), FlowEvent() };
+        var findings = new OutputEvent[] { MnInternet(), MacBinding(), VlanMismatch(), FlowEvent() };
         var text = Run(w => new TextSink(w, "en"), findings);
         var lines = text.Split('\n');
-        Assert.Equal("[violation] mynumber-internet 2026-04-01T09:00:00.000250Z udp 10.10.1.11:40007 (mn-office) -> 1.1.1.1:53 (external): mn-term-01 sent DNS to the Internet", lines[0]);
-        Assert.Equal("[violation] mac-binding 2026-04-01T09:00:00.001500Z tcp 10.10.0.5:40050 02:66:66:66:66:05 (mn-office) -> 192.0.2.10:443 (j-lis) vlan 110: 10.10.0.5 is bound to 02:10:00:00:00:05 but came from 02:66:66:66:66:05", lines[1]);
-        Assert.Equal("[warning] vlan-mismatch 2026-04-01T09:00:00.002000Z tcp 10.20.1.11:40100 02:20:00:01:00:11 (lg-office) -> 10.20.0.60:445 (lg-office) vlan 130: 10.20.1.11 (VLAN 120) seen on VLAN 130", lines[2]);
+        Assert.Equal("[violation] mynumber-internet 2026-04-01T09:00:00.000250Z udp 10.10.1.11:40007 (mn-office) -> 1.1.1.1:53 (external): My Number tier talked to the Internet: 10.10.1.11 (mn-office) -> 1.1.1.1 (external) udp/53. Block it at the boundary and inspect the host.", lines[0]);
+        Assert.Equal("[violation] mac-binding 2026-04-01T09:00:00.001500Z tcp 10.10.0.5:40050 02:66:66:66:66:05 (mn-office) -> 192.0.2.10:443 (j-lis) vlan 110: 10.10.0.5 sent from MAC 02:66:66:66:66:05, not its registered MAC (spoofing or a swapped device). Check the device; if legitimate, update its mac in the topology.", lines[1]);
+        Assert.Equal("[warning] vlan-mismatch 2026-04-01T09:00:00.002000Z tcp 10.20.1.11:40100 02:20:00:01:00:11 (lg-office) -> 10.20.0.60:445 (lg-office) vlan 130: 10.20.1.11 was seen on VLAN 130, but its segment is declared on another VLAN. Check the switch port configuration.", lines[2]);
         var summary = string.Join("\n", lines.Skip(3));
         Assert.Equal("""
 Summary:
@@ -70,7 +70,7 @@ Evidence:
     public void Check_firewall_findings_name_the_config_rule()
     {
         var text = Run(w => new TextSink(w, "en"), [Firewall()], Info("check-firewall"));
-        Assert.StartsWith("[violation] mynumber-isolation tcp 10.10.0.1:1024 (mn-office) -> 10.20.0.1:445 (lg-office): the ruleset accepts SMB from mn-office to lg-office [fw/rules.v4:12:1]\n", text);
+        Assert.StartsWith("[violation] mynumber-isolation tcp 10.10.0.1:1024 (mn-office) -> 10.20.0.1:445 (lg-office): the ruleset accepts forbidden NEW connections from mn-office (eth0) to lg-office (eth1): tcp 10.10.0.0/16 -> 10.20.0.0/16 dport 445 (fw/rules.v4:12:1) [fw/rules.v4:12:1]\n", text);
     }
 
     [Theory]

@@ -33,8 +33,8 @@ public sealed class FortiOsDialect : IFirewallDialect, IDialectFindings
         return lowered.Ruleset;
     }
 
-    public IEnumerable<Finding> Findings(FwRuleset rs, FirewallDef fw, string language) =>
-        UnmappedInterfaces(rs, fw.Interfaces.Keys.ToList(), language);
+    public IEnumerable<Finding> Findings(FwRuleset rs, FirewallDef fw) =>
+        UnmappedInterfaces(rs, fw.Interfaces.Keys.ToList());
 
     /// <summary>The interfaces and zones the policies of a ruleset read by this dialect name (empty for other rulesets).</summary>
     public static IReadOnlyList<FgInterfaceRef> InterfaceReferences(FwRuleset rs) =>
@@ -44,11 +44,10 @@ public sealed class FortiOsDialect : IFirewallDialect, IDialectFindings
     /// One <c>unmapped-interface</c> warning per interface a policy names (directly or as a member of a zone it
     /// names) that the topology's <c>firewalls:</c> entry does not map, at the first place a policy names it.
     /// </summary>
-    public static List<Finding> UnmappedInterfaces(FwRuleset rs, IReadOnlyCollection<string> mapped, string lang)
+    public static List<Finding> UnmappedInterfaces(FwRuleset rs, IReadOnlyCollection<string> mapped)
     {
         var res = new List<Finding>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        bool ja = lang == "ja";
         foreach (var r in InterfaceReferences(rs))
         {
             // A zone the topology maps by its own name stands for itself.
@@ -56,22 +55,14 @@ public sealed class FortiOsDialect : IFirewallDialect, IDialectFindings
             foreach (var m in r.Members)
             {
                 if (mapped.Contains(m) || !seen.Add(m)) continue;
-                var via = r.IsZone ? (ja ? $"（ゾーン {r.Name} のメンバー）" : $" (member of zone {r.Name})") : "";
-                res.Add(new Finding
-                {
-                    Rule = RuleIds.UnmappedInterface,
-                    Message = ja
-                        ? $"ポリシーが参照するインターフェース {m}{via} はトポロジの firewalls: に対応付けられていません。ゾーンを割り当ててください（この経路は解析されません）"
-                        : $"interface {m}{via} named by a policy is not mapped to a zone in the topology's firewalls: entry; map it (traffic through it is not analysed)",
-                    Clause = SegVerify.Core.Policy.ClauseTable.Text(RuleIds.UnmappedInterface, lang),
-                    Extra =
+                res.Add(FindingFactory.ForConfiguration(RuleIds.UnmappedInterface,
+                    new MessageArgs { InInterface = m, Subject = r.IsZone ? r.Name : null }, config: null,
                     [
                         new("interface", m),
                         new("config_file", r.Pos.File),
                         new("config_line", r.Pos.Line),
                         new("config_column", r.Pos.Column),
-                    ],
-                });
+                    ]));
             }
         }
         return res;

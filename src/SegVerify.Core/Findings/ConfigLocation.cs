@@ -1,4 +1,4 @@
-namespace SegVerify.Core.Output;
+namespace SegVerify.Core.Findings;
 
 /// <summary>
 /// Where a configuration statement is written (1-based line and column): the firewall rule behind a check-firewall
