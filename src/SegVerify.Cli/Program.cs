@@ -71,7 +71,7 @@ public static class Program
         }
         catch (Exception ex)
         {
-            return ExitCodes.InternalError(ex, stderr);
+            return ExitCodes.InternalError(ex, stderr, CliLanguage.FromArgs(args) == "ja");
         }
     }
 }
@@ -99,11 +99,13 @@ public static class ExitCodes
     /// <summary>Stopped by SIGTERM after writing every finding and the summary (128 + 15).</summary>
     public const int Terminated = 143;
 
-    public static int InternalError(Exception ex, TextWriter stderr)
+    public static int InternalError(Exception ex, TextWriter stderr, bool ja = false)
     {
-        stderr.WriteLine($"segverify: internal error (a bug): {ex.GetType().Name}: {ex.Message}");
+        stderr.WriteLine(ja ? $"segverify: 内部エラー（不具合）: {ex.GetType().Name}: {ex.Message}"
+                            : $"segverify: internal error (a bug): {ex.GetType().Name}: {ex.Message}");
         stderr.WriteLine(ex.StackTrace);
-        stderr.WriteLine("segverify: please report this with the command line and, if you can, the input at the project's issue tracker.");
+        stderr.WriteLine(ja ? "segverify: コマンドラインと、可能なら入力を添えて、プロジェクトの issue トラッカーに報告してください。"
+                            : "segverify: please report this with the command line and, if you can, the input at the project's issue tracker.");
         return Internal;
     }
 }

@@ -73,6 +73,10 @@ public static class CollectCommand
             if (inputs.Length > 0)
             {
                 try { paths = CaptureOpener.Expand(inputs); }
+                catch (FileNotFoundException ex) when (lang == "ja")
+                {
+                    return Usage(stderr, $"キャプチャファイルまたはディレクトリが見つかりません: {ex.FileName}");
+                }
                 catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException)
                 {
                     return Usage(stderr, ex.Message);

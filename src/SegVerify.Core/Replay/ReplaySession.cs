@@ -64,6 +64,11 @@ public sealed class ReplaySession
         {
             inputs = CaptureOpener.Expand(_o.Captures);
         }
+        catch (FileNotFoundException ex) when (Ja)
+        {
+            _stderr.WriteLine($"segverify: キャプチャファイルまたはディレクトリが見つかりません: {ex.FileName}");
+            return RunOutcome.BadInput;
+        }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException)
         {
             _stderr.WriteLine($"segverify: {ex.Message}");
