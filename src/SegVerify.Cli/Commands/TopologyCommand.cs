@@ -46,7 +46,7 @@ public static class TopologyCommand
         var schema = new Command("schema", "Print the JSON Schema of the topology format v1 (for editors; also topologies/topology.schema.json) / トポロジー形式の JSON Schema を出力する");
         var schemaOutput = new Option<string?>("--output", "-o")
         {
-            Description = "Write the schema to this file, put in place only once complete (default: standard output) / 出力ファイル",
+            Description = "Write the schema to this file, put in place only once complete (default: standard output)",
         };
         schema.Options.Add(schemaOutput);
         schema.SetAction(pr =>

@@ -21,6 +21,7 @@ public static partial class JapaneseText
         ["Output format: text, jsonl, sarif, junit, html (default: from the --output file's extension, .txt .jsonl/.json .sarif .xml/.junit .html; else text on a terminal, jsonl in a pipe)"]
             = "出力形式: text, jsonl, sarif, junit, html（既定: --output のファイルの拡張子 .txt .jsonl/.json .sarif .xml/.junit .html から。それ以外は端末なら text、パイプなら jsonl）",
         ["Write output to this file (default: standard output)"] = "出力をこのファイルに書く（既定: 標準出力）",
+        ["Write the schema to this file, put in place only once complete (default: standard output)"] = "スキーマをこのファイルに書く。書き終えてから置き換える（既定: 標準出力）",
         ["Message language: ja or en (default: from the locale)"] = "メッセージの言語: ja または en（既定: ロケールから）",
         ["Print only findings and the summary, no progress"] = "検出結果と集計だけを表示し、進捗は表示しない",
         // replay
