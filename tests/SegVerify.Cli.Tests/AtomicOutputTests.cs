@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SegVerify.Tests.Common;
 using Xunit;
+using static SegVerify.Cli.Tests.InProcessCli;
 
 namespace SegVerify.Cli.Tests;
 
@@ -18,14 +19,6 @@ public sealed class AtomicOutputTests : IDisposable
     private static string Topo => TestPaths.InRepo("topologies", "sample-city.yaml");
     private static string Capture => TestPaths.InRepo("captures", "sample-city.pcap");
     private static string Ruleset => TestPaths.InRepo("topologies", "firewall", "fw-core-violating.iptables");
-
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
 
     private string Copy(string file)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SegVerify.Tests.Common;
 using Xunit;
+using static SegVerify.Cli.Tests.InProcessCli;
 
 namespace SegVerify.Cli.Tests;
 
@@ -9,14 +10,6 @@ public sealed class AuditLogCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("segv-auditcli-").FullName;
     public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
 
     private static string Topo => TestPaths.InRepo("topologies", "sample-city.yaml");
     private static string Capture => TestPaths.InRepo("captures", "sample-city.pcap");

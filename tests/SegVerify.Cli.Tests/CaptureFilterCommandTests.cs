@@ -2,6 +2,7 @@ using System.Text.Json;
 using SegVerify.Core.Capture.Filter;
 using SegVerify.Tests.Common;
 using Xunit;
+using static SegVerify.Cli.Tests.InProcessCli;
 
 namespace SegVerify.Cli.Tests;
 
@@ -10,14 +11,6 @@ public class CaptureFilterCommandTests
 {
     private static string Cap => TestPaths.InRepo("captures", "sample-city.pcap");
     private static string Topo => TestPaths.InRepo("topologies", "sample-city.yaml");
-
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var so = new StringWriter();
-        var se = new StringWriter();
-        int exit = Program.Run(args, so, se);
-        return (exit, so.ToString(), se.ToString());
-    }
 
     private static JsonElement Summary(string jsonl) =>
         JsonDocument.Parse(jsonl.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]).RootElement.Clone();

@@ -1,6 +1,7 @@
 using SegVerify.Core.Topology;
 using SegVerify.Tests.Common;
 using Xunit;
+using static SegVerify.Cli.Tests.InProcessCli;
 
 namespace SegVerify.Cli.Tests;
 
@@ -13,14 +14,6 @@ public sealed class HostileTopologyTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("segv-hostile-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
 
     private string Write(string name, string text)
     {

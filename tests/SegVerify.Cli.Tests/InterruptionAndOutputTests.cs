@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using SegVerify.Tests.Common;
 using Xunit;
+using static SegVerify.Cli.Tests.InProcessCli;
 
 namespace SegVerify.Cli.Tests;
 
@@ -87,14 +88,6 @@ public sealed class InterruptionAndOutputTests : IDisposable
         string err = p.StandardError.ReadToEnd();
         Assert.True(p.ExitCode == 141, $"exit {p.ExitCode}\n{err}");
         Assert.Contains("closed pipe", err);
-    }
-
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
     }
 
     [Fact]

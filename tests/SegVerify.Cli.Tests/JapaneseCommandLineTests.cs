@@ -2,20 +2,13 @@ using System.Diagnostics;
 using SegVerify.Cli.Help;
 using SegVerify.Tests.Common;
 using Xunit;
+using static SegVerify.Cli.Tests.InProcessCli;
 
 namespace SegVerify.Cli.Tests;
 
 /// <summary>--help and argument errors in Japanese under --lang ja or a ja locale.</summary>
 public class JapaneseCommandLineTests
 {
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var so = new StringWriter();
-        var se = new StringWriter();
-        int exit = Program.Run(args, so, se);
-        return (exit, so.ToString(), se.ToString());
-    }
-
     [Fact]
     public void Every_command_option_and_argument_has_a_japanese_description()
     {

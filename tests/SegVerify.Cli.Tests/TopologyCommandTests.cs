@@ -2,19 +2,12 @@ using System.Text.Json;
 using SegVerify.Cli;
 using SegVerify.Tests.Common;
 using Xunit;
+using static SegVerify.Cli.Tests.InProcessCli;
 
 namespace SegVerify.Cli.Tests;
 
 public class TopologyCommandTests
 {
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
-
     private static string Sample => TestPaths.InRepo("topologies", "sample-city.yaml");
 
     [Fact]
