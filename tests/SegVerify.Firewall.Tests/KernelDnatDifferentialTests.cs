@@ -112,19 +112,9 @@ public class KernelDnatDifferentialTests(ITestOutputHelper output)
         var zones = Enumerable.Range(0, 7).Select(i => $"svfz{id}{i}").ToArray();
         try
         {
+            // (Setup routes the external zone's own packets, to the zones and to 203.0.113.0/24, through the router,
+            // and makes every zone record the source port, destination and destination port of what arrives.)
             KernelDifferentialTests.Setup(router, zones);
-            // The external zone's probe source reaches the public addresses through the router (a source rule ahead of
-            // the zone's any-address local route); every zone records what arrives.
-            KernelDifferentialTests.Must($"ip -n {zones[6]} rule add pref 10 from 198.18.0.0/15 lookup 100");
-            KernelDifferentialTests.Must($"ip -n {zones[6]} rule add pref 100 lookup local");
-            KernelDifferentialTests.Must($"ip -n {zones[6]} rule del pref 0");
-            KernelDifferentialTests.Must($"ip -n {zones[6]} route add 169.254.0.1/32 dev v table 100");
-            foreach (var net in KernelDifferentialTests.ZoneNets.Take(6).Append("203.0.113.0/24"))
-                KernelDifferentialTests.Must($"ip -n {zones[6]} route add {net} via 169.254.0.1 dev v table 100");
-            foreach (var z in zones)
-                KernelDifferentialTests.Must($"ip netns exec {z} nft -f -",
-                    "table ip natprobe {\n set got { type inet_service . ipv4_addr . inet_service; flags dynamic; size 65535; }\n" +
-                    " chain pre { type filter hook prerouting priority -400; policy accept; meta l4proto { tcp, udp } add @got { th sport . ip daddr . th dport }; }\n}\n");
             var tmp = Path.GetTempFileName();
             File.WriteAllText(tmp, text);
             try
@@ -136,12 +126,8 @@ public class KernelDnatDifferentialTests(ITestOutputHelper output)
             foreach (var p in probes) KernelDifferentialTests.Send(zones[p.InIf[3] - '0'], p);
             Thread.Sleep(1500);
             var got = new Dictionary<int, (IpAddr Dst, ushort Port, string Iface)>();
-            for (int zi = 0; zi < zones.Length; zi++)
-            {
-                KernelDifferentialTests.Run("ip", $"netns exec {zones[zi]} nft list set ip natprobe got", out var list);
-                foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(list, @"\b(\d+) \. (\d+\.\d+\.\d+\.\d+) \. (\d+)\b"))
-                    got[int.Parse(m.Groups[1].Value)] = (IpAddr.Parse(m.Groups[2].Value), ushort.Parse(m.Groups[3].Value), $"eth{zi}");
-            }
+            foreach (var ((sport, dst, dport), zi) in KernelDifferentialTests.Arrived(zones))
+                got[sport] = (dst, (ushort)dport, $"eth{zi}");
             int disagree = 0, translated = 0;
             foreach (var p in probes)
             {
