@@ -269,6 +269,17 @@ public class NatAnalysisTests
         Assert.Contains(v, f => f.Rule == "lgwan-internet-separation" && X(f, "nat_dst_ip") is not null);
     }
 
+    [Fact]
+    public void IptablesDnatNotUnderstoodIsReportedAndOverApproximated()
+    {
+        var rs = AnalysisTests.Ipt("*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -i eth6 -p tcp -j DNAT --to-destination 203.0.113.5 --bogus-option\nCOMMIT\n" +
+                                   "*filter\n:FORWARD DROP [0:0]\n-A FORWARD -i eth6 -m conntrack --ctstate DNAT -j ACCEPT\nCOMMIT\n");
+        Assert.Equal(3, Assert.Single(rs.Warnings).Pos.Line);
+        var r = AnalysisTests.Analyse(rs);
+        Assert.True(r.OverApproximated);
+        Assert.Contains(Violations(r), f => f.Rule == "mynumber-internet" && X(f, "nat_dst_ip") is not null && f.Protocol == IpProto.Tcp);
+    }
+
     /// <summary>The kernel differential rulesets: every witness the set analysis gives (through pools, port
     /// ranges, chains in the NAT table, redirects) is judged and traced the same way again.</summary>
     [Theory]
