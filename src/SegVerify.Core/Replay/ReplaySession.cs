@@ -16,7 +16,7 @@ public sealed class ReplayOptions
     public required VerifierOptions Verifier { get; init; }
     /// <summary>Compute each capture's SHA-256 for the summary (false: "sha256": null).</summary>
     public bool HashCaptures { get; init; } = true;
-    /// <summary>--evidence: a pcap of each violating flow (null: none).</summary>
+    /// <summary>--evidence: a pcap of each flow with a finding and of each frame-level finding's frame (null: none).</summary>
     public Evidence.EvidenceOptions? Evidence { get; init; }
     /// <summary>Only the records matching this filter are analysed (tcpdump's selection); null: every record.</summary>
     public CaptureFilter? Filter { get; init; }
