@@ -66,8 +66,8 @@ public sealed class EvidenceArgs
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             stderr.WriteLine(lang == "ja"
-                ? $"segverify {command}: --evidence のディレクトリを作れません: {dir}: {ex.Message}"
-                : $"segverify {command}: cannot create the --evidence directory {dir}: {ex.Message}");
+                ? $"segverify {command}: --evidence のディレクトリを作れません: {dir}: {SegVerify.Core.Localization.Messages.IoError(ex, lang, dir)}"
+                : $"segverify {command}: cannot create the --evidence directory {dir}: {SegVerify.Core.Localization.Messages.IoError(ex, lang, dir)}");
             return false;
         }
         options = new EvidenceOptions

@@ -66,7 +66,7 @@ public sealed class EvidenceRecorder : IPacketObserver, IDisposable
 
     private readonly EvidenceOptions _o;
     private readonly Action<string, bool>? _written;
-    private readonly Action<string, string>? _failed;
+    private readonly Action<string, Exception>? _failed;
     private readonly Dictionary<ulong, FlowBuffer> _flows = new();
     private readonly Stack<FlowBuffer> _spare = new();
     private readonly HashSet<string> _frameViolations = new(StringComparer.Ordinal);
@@ -78,8 +78,8 @@ public sealed class EvidenceRecorder : IPacketObserver, IDisposable
     private bool _watchNextPacket;
 
     /// <param name="written">Told the path of every file written, and whether a cap cut it.</param>
-    /// <param name="failed">Told the path and the error of a file that could not be written.</param>
-    public EvidenceRecorder(EvidenceOptions options, Action<string, bool>? written = null, Action<string, string>? failed = null)
+    /// <param name="failed">Told the path and the error of a file that could not be written (the caller words it: Messages.IoError).</param>
+    public EvidenceRecorder(EvidenceOptions options, Action<string, bool>? written = null, Action<string, Exception>? failed = null)
     {
         _o = options;
         _written = written;
@@ -278,7 +278,7 @@ public sealed class EvidenceRecorder : IPacketObserver, IDisposable
         {
             WriteErrors++;
             try { File.Delete(path); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-            _failed?.Invoke(path, ex.Message);
+            _failed?.Invoke(path, ex);
             return null;
         }
     }
