@@ -23,7 +23,20 @@ public static class ArchiveRows
             flow.TryGetProperty("src_port", out var sp) ? sp.GetInt64() : null, Str(flow, "dst_ip"),
             flow.TryGetProperty("dst_port", out var dp) ? dp.GetInt64() : null, Str(flow, "proto"),
             Str(flow, "src_zone"), Str(flow, "dst_zone"), Str(flow, "src_tier"), Str(flow, "dst_tier"),
-            flow.GetProperty("packets").GetInt64(), flow.GetProperty("bytes").GetInt64(), Str(flow, "allowed_by"), Str(flow, "ts"));
+            flow.GetProperty("packets").GetInt64(), flow.GetProperty("bytes").GetInt64(), Str(flow, "allowed_by"), Microseconds(Str(flow, "ts")));
+
+    /// <summary>
+    /// An RFC 3339 UTC time with its fraction cut or padded to microseconds, the archive's resolution (a live capture
+    /// gives nanoseconds: <c>...00.111250000Z</c> is archived as <c>...00.111250Z</c>).
+    /// </summary>
+    private static string? Microseconds(string? ts)
+    {
+        if (ts is null || !ts.EndsWith('Z')) return ts;
+        int dot = ts.IndexOf('.');
+        string whole = dot < 0 ? ts[..^1] : ts[..dot];
+        string fraction = dot < 0 ? "" : ts[(dot + 1)..^1];
+        return whole + "." + (fraction.Length >= 6 ? fraction[..6] : fraction.PadRight(6, '0')) + "Z";
+    }
 
     /// <summary>The flow events of a JSON Lines output.</summary>
     public static List<JsonElement> FlowEvents(string jsonl) =>
