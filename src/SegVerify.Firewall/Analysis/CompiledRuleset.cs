@@ -115,7 +115,7 @@ public sealed class CompiledRuleset
             case MatchAnd a:
                 {
                     // Fields of single-box terms are intersected in place; the rest multiply out.
-                    var d = (IntervalSet[])Domains.Full.Clone();
+                    var d = PacketBox.Copy(Domains.Full);
                     var complexO = new List<List<PacketBox>>();
                     var complexU = new List<List<PacketBox>>();
                     bool sameUnder = true;
