@@ -327,14 +327,15 @@ public sealed class FirewallAnalyzer
     private void Shadowed(AnalysisResult result)
     {
         var sw = new SymbolicWalker(_compiled, shadowMode: true);
-        int n = _ifaces.Names.Count;
+        // Interface pairs every line treats alike are walked once (most lines name no interface).
+        var pairs = _compiled.DistinctInterfacePairs();
         var families = _rs.Filters.Concat(_rs.DestinationNat).GroupBy(a => a.Acl).ToDictionary(g => g.Key, g => g.First().Families);
         foreach (var c in _rs.Entries)
         {
             var fam = FieldDomains.Addresses(families.TryGetValue(c, out var f0) ? f0 : _rs.Families);
-            Parallel.For(0, n * n, io =>
+            Parallel.For(0, pairs.Count, k =>
                 {
-                    int i = io / n, o = io % n;
+                    var (i, o) = pairs[k];
                     var input = new List<TaggedBox>();
                     foreach (var f in new[] { Domains.V4, Domains.V6 })
                     {
