@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using SegVerify.Core.Findings;
+using SegVerify.Core.Localization;
 using SegVerify.Core.Output;
 using SegVerify.Core.Replay;
 using SegVerify.Core.Topology;
@@ -75,7 +76,8 @@ public sealed class CheckFirewallSession
         try { text = File.ReadAllText(cfgPath); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _stderr.WriteLine(L($"segverify: 設定ファイルを読めません: {cfgPath}: {e.Message}", $"segverify: cannot read config {cfgPath}: {e.Message}"));
+            string why = Messages.IoError(e, _o.Language, cfgPath);
+            _stderr.WriteLine(L($"segverify: 設定ファイルを読めません: {cfgPath}: {why}", $"segverify: cannot read config {cfgPath}: {why}"));
             return RunOutcome.BadInput;
         }
         var dialect = _o.Dialect is { } dn ? DialectRegistry.Find(dn) : DialectRegistry.Detect(text);
@@ -101,7 +103,10 @@ public sealed class CheckFirewallSession
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _stderr.WriteLine(L($"segverify: ファイルを読めません: {e.Message}", $"segverify: cannot read a file: {e.Message}"));
+            // a file the ruleset names (nft include, ipset): the exception names it, the language is ours
+            string why = Messages.IoError(e, _o.Language);
+            if ((e as FileNotFoundException)?.FileName is { } file) why = file + ": " + why;
+            _stderr.WriteLine(L($"segverify: ファイルを読めません: {why}", $"segverify: cannot read a file: {why}"));
             return RunOutcome.BadInput;
         }
 
@@ -113,7 +118,8 @@ public sealed class CheckFirewallSession
                 try { probes.AddRange(File.ReadAllLines(pf).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'))); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    _stderr.WriteLine(L($"segverify: プローブファイルを読めません: {pf}: {e.Message}", $"segverify: cannot read probe file {pf}: {e.Message}"));
+                    string why = Messages.IoError(e, _o.Language, pf);
+                    _stderr.WriteLine(L($"segverify: プローブファイルを読めません: {pf}: {why}", $"segverify: cannot read probe file {pf}: {why}"));
                     return RunOutcome.BadInput;
                 }
             }

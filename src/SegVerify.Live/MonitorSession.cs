@@ -4,6 +4,7 @@ using System.Net;
 using SegVerify.Core.Capture;
 using SegVerify.Core.Engine;
 using SegVerify.Core.Evidence;
+using SegVerify.Core.Localization;
 using SegVerify.Core.Output;
 using SegVerify.Live.Capture;
 using SegVerify.Live.Metrics;
@@ -67,7 +68,7 @@ public sealed class MonitorSession
                 options.Quiet ? null : (path, cut) => _stderr.WriteLine(Localized.Pick(_o.Language, "証拠 pcap: ", "evidence pcap: ") + path
                     + (cut ? Localized.Pick(_o.Language, " (上限により一部)", " (truncated)") : "")),
                 (path, error) => _stderr.WriteLine(Localized.Pick(_o.Language, "segverify monitor: 証拠 pcap を書けません: ", "segverify monitor: cannot write the evidence pcap ")
-                    + path + ": " + error));
+                    + path + ": " + Messages.IoError(error, _o.Language, path)));
             _verifier.Observer = _evidence;
         }
     }

@@ -82,18 +82,26 @@ public class ProgressTests
     [InlineData(3725, "1:02:05")]
     public void Time_left_is_minutes_and_seconds(double seconds, string text) => Assert.Equal(text, ProgressLine.Duration(seconds));
 
-    /// <summary>Runs replay on ten copies of the sample capture with standard error on a pseudo-terminal (script(1)).</summary>
-    private const int Copies = 300; // about 210 MB: the rate is shown from 0.5 s on
+    /// <summary>
+    /// Runs replay on copies of the sample capture with standard error on a pseudo-terminal (script(1)). The last
+    /// input is a FIFO the test fills only after <see cref="Hold"/>, so the run lasts past the half second after which
+    /// the rate is shown however fast the machine reads the files (a FIFO adds nothing to the total of the sizes).
+    /// </summary>
+    private const int Copies = 20;
+    private static readonly TimeSpan Hold = TimeSpan.FromSeconds(1.5);
 
     private static string RunOnTerminal(string extraArgs, bool ci)
     {
         var script = ExternalTools.Require(ExternalTools.Which("script"), "script(1) (util-linux, bsdutils) is not installed: the progress line needs a terminal");
+        var mkfifo = ExternalTools.Require(ExternalTools.Which("mkfifo"), "mkfifo (coreutils) is not installed: the test holds the run open with a FIFO");
         var cap = TestPaths.InRepo("captures", "sample-city.pcap");
         var topo = TestPaths.InRepo("topologies", "sample-city.yaml");
         var dll = Path.Combine(AppContext.BaseDirectory, "segverify.dll");
-        var outFile = Path.Combine(Path.GetTempPath(), "segverify-progress-" + Guid.NewGuid().ToString("N") + ".jsonl");
-        // enough input that the run outlasts several refreshes (250 ms) even on a fast idle machine
-        string caps = string.Join(' ', Enumerable.Repeat(Quote(cap), Copies));
+        var dir = Directory.CreateTempSubdirectory("segverify-progress-").FullName;
+        var outFile = Path.Combine(dir, "out.jsonl");
+        var fifo = Path.Combine(dir, "last.pcap");
+        using (var mk = Process.Start(mkfifo, [fifo])!) mk.WaitForExit();
+        string caps = string.Join(' ', Enumerable.Repeat(Quote(cap), Copies)) + " " + Quote(fifo);
         string cmd = $"dotnet {Quote(dll)} replay {caps} -t {Quote(topo)} -o {Quote(outFile)} --lang en {extraArgs}";
         var psi = new ProcessStartInfo(script) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (var a in new[] { "-qec", cmd, "/dev/null" }) psi.ArgumentList.Add(a);
@@ -101,6 +109,13 @@ public class ProgressTests
         psi.Environment["COLUMNS"] = "120";
         if (ci) psi.Environment["CI"] = "true";
         else psi.Environment.Remove("CI");
+        // Opening a FIFO for writing waits for its reader: the run has reached the last input by then.
+        var feed = Task.Run(async () =>
+        {
+            await Task.Delay(Hold);
+            await using var w = new FileStream(fifo, FileMode.Open, FileAccess.Write);
+            await w.WriteAsync(await File.ReadAllBytesAsync(cap));
+        });
         try
         {
             using var p = Process.Start(psi)!;
@@ -108,13 +123,17 @@ public class ProgressTests
             var so = p.StandardOutput.ReadToEndAsync();
             var se = p.StandardError.ReadToEndAsync();
             Assert.True(p.WaitForExit(TimeSpan.FromMinutes(3)), "replay under script did not finish");
+            Assert.True(feed.Wait(TimeSpan.FromSeconds(10)), "the FIFO was never read");
             Assert.True(File.Exists(outFile), $"no output: {so.Result} {se.Result}");
             Assert.Contains("\"event\":\"summary\"", File.ReadAllText(outFile));
             return so.Result;
         }
         finally
         {
-            File.Delete(outFile);
+            // A run that stopped before its last input leaves the feeder waiting for a reader: be that reader.
+            if (!feed.IsCompleted)
+                try { using var r = new FileStream(fifo, FileMode.Open, FileAccess.Read); r.CopyTo(Stream.Null); } catch (IOException) { }
+            Directory.Delete(dir, recursive: true);
         }
     }
 
@@ -128,7 +147,8 @@ public class ProgressTests
         Assert.Contains("\u001b[K", tty);
         Assert.Matches(@"\d+(\.\d)? [kM]B / \d+(\.\d)? MB \(\d+%\)  [\d,]+ packets", tty);
         Assert.Contains(" packets/s", tty);
-        Assert.Contains($"/{Copies}] sample-city.pcap", tty);
+        Assert.Contains($"/{Copies + 1}] sample-city.pcap", tty);
+        Assert.Contains($"[{Copies + 1}/{Copies + 1}] last.pcap", tty);
         Assert.True(tty.LastIndexOf("\r\u001b[K", StringComparison.Ordinal) > tty.LastIndexOf("packets", StringComparison.Ordinal),
             "the last line drawn is erased at the end"); // nothing left on the terminal
     }

@@ -5,9 +5,11 @@ using Xunit;
 
 namespace SegVerify.Cli.Tests;
 
-/// <summary><c>replay --evidence DIR</c>: one pcap per violating flow, named in every finding of that flow.</summary>
+/// <summary><c>replay --evidence DIR</c>: one pcap per flow with a finding and one per frame-level finding, named in the findings.</summary>
 public class ReplayEvidenceTests : IDisposable
 {
+    private static readonly HashSet<string> FrameRuleIds = ["mac-binding", "unregistered-device", "vlan-mismatch"];
+
     private static readonly HashSet<string> FlowViolationIds =
         ["mynumber-internet", "mynumber-isolation", "lgwan-internet-separation", "zone-crossing", "sanitization-misuse", "expired-exception"];
 
@@ -65,14 +67,16 @@ public class ReplayEvidenceTests : IDisposable
             Assert.Equal(first.ToUnixTimeMilliseconds(), recs[0].Ns / 1_000_000);
         }
 
-        // one file per violating flow (the flow event carries the same name), no file for any other flow
+        // one file per flow with a finding (the flow event carries the same name) and one per frame-level finding,
+        // no file for any other flow
         var named = events.Where(e => e.TryGetProperty("evidence", out _)).Select(e => e.GetProperty("evidence").GetString()!).ToHashSet();
         var files = Directory.GetFiles(Evidence).ToHashSet();
         Assert.Equal(files.Order(StringComparer.Ordinal), named.Order(StringComparer.Ordinal));
         var flowEventsWithEvidence = events.Where(e => e.GetProperty("event").GetString() == "flow" && e.TryGetProperty("evidence", out _)).ToList();
-        Assert.Equal(files.Count, flowEventsWithEvidence.Count);
+        var frameFindings = events.Where(e => e.TryGetProperty("rule", out var r) && FrameRuleIds.Contains(r.GetString()!)).ToList();
+        Assert.Equal(files.Count, flowEventsWithEvidence.Count + frameFindings.Count);
         foreach (var fe in events.Where(e => e.GetProperty("event").GetString() == "flow" && e.GetProperty("verdict").GetString() == "allowed"))
-            Assert.False(fe.TryGetProperty("evidence", out _) && !events.Any(x => x.GetProperty("event").GetString() == "violation"
+            Assert.False(fe.TryGetProperty("evidence", out _) && !events.Any(x => x.GetProperty("event").GetString() is "violation" or "warning"
                 && x.TryGetProperty("community_id", out var c) && c.GetString() == fe.GetProperty("community_id").GetString()), fe.ToString());
 
         Assert.Equal(files.Count, Extra(summary, "evidence_files"));
@@ -83,6 +87,96 @@ public class ReplayEvidenceTests : IDisposable
         // only the flows the policy can judge a violation (or with a frame-level violation) were buffered
         long flows = summary.GetProperty("flows").GetInt64();
         Assert.True(Extra(summary, "evidence_flows_buffered") < flows, $"{Extra(summary, "evidence_flows_buffered")} of {flows} flows buffered");
+    }
+
+    /// <summary>
+    /// Every violation and warning of the sample names an evidence file that exists, reads back as a capture (with
+    /// the project's reader, and with tshark where it is installed), and holds the frames of that finding: for a
+    /// frame-level finding, the frame with its source MAC, VLAN and addresses; for a flow, only packets of its 5-tuple
+    /// (either direction), as many as the finding's <c>packets</c> when the whole flow could matter from its start.
+    /// </summary>
+    [Fact]
+    public void Every_violation_and_warning_of_the_sample_names_a_valid_pcap_holding_its_frames()
+    {
+        var (exit, events, stderr) = ReplayCommandTests.Replay(Capture, "--topology", Topology, "--evidence", Evidence);
+        Assert.True(exit == 1, stderr);
+        var findings = events.Where(e => e.GetProperty("event").GetString() is "violation" or "warning").ToList();
+        // the sample has every kind of finding that carries packets
+        Assert.Equal(
+            ["expired-exception", "large-transfer", "lgwan-internet-separation", "mac-binding", "mynumber-internet", "mynumber-isolation",
+             "sanitization-misuse", "unclassified-address", "undeclared-service", "unregistered-device", "vlan-mismatch", "zone-crossing"],
+            findings.Select(f => f.GetProperty("rule").GetString()!).Distinct().Order(StringComparer.Ordinal));
+        var tshark = ExternalTools.Which("tshark");
+        if (tshark is null) Console.WriteLine("note: tshark is not installed; the evidence files are read with the project's reader only");
+        foreach (var f in findings)
+        {
+            string rule = f.GetProperty("rule").GetString()!;
+            Assert.True(f.TryGetProperty("evidence", out var ev), "no evidence: " + f);
+            var path = ev.GetString()!;
+            Assert.True(File.Exists(path), path);
+            var packets = ReadWithProjectReader(path);
+            Assert.NotEmpty(packets);
+            var srcIp = f.GetProperty("src_ip").GetString();
+            var dstIp = f.GetProperty("dst_ip").GetString();
+            if (FrameRuleIds.Contains(rule))
+            {
+                var p = Assert.Single(packets);
+                Assert.Equal(f.GetProperty("src_mac").GetString(), p.SrcMac);
+                Assert.Equal(srcIp, p.SrcIp);
+                Assert.Equal(dstIp, p.DstIp);
+                Assert.Equal(f.TryGetProperty("vlan", out var vlan) ? vlan.GetInt32() : (int?)null, p.Vlan);
+                Assert.Equal(f.GetProperty("ts").GetString(), p.Ts);
+            }
+            else
+            {
+                int? sport = f.TryGetProperty("src_port", out var sp) ? sp.GetInt32() : null;
+                int? dport = f.TryGetProperty("dst_port", out var dp) ? dp.GetInt32() : null;
+                var forward = (srcIp, sport, dstIp, dport);
+                var reverse = (dstIp, dport, srcIp, sport);
+                foreach (var p in packets)
+                {
+                    Assert.Equal(f.GetProperty("proto").GetString(), p.Proto);
+                    var tuple = (p.SrcIp, p.SrcPort, p.DstIp, p.DstPort);
+                    Assert.True(tuple == forward || tuple == reverse, $"{path}: packet {tuple} is not of {forward}");
+                }
+                // a flow that could get its finding from its first packet is there whole; a large transfer from the
+                // packet that took it past the limit
+                if (rule == "large-transfer") Assert.InRange(packets.Count, 1, f.GetProperty("packets").GetInt64());
+                else
+                {
+                    Assert.Equal(f.GetProperty("packets").GetInt64(), packets.Count);
+                    Assert.Equal(f.GetProperty("ts").GetString(), packets[0].Ts);
+                }
+            }
+            if (tshark is not null)
+            {
+                var (code, outText, err) = ExternalTools.Run(tshark, ["-n", "-r", path, "-T", "fields", "-e", "frame.number"]);
+                Assert.True(code == 0, $"tshark cannot read {path}: {err}");
+                Assert.Equal(packets.Count, outText.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+            }
+        }
+    }
+
+    private sealed record EvidencePacket(string Ts, string? SrcMac, int? Vlan, string Proto, string SrcIp, int? SrcPort, string DstIp, int? DstPort);
+
+    /// <summary>The packets of an evidence file as the project's capture reader and frame decoder read them.</summary>
+    private static List<EvidencePacket> ReadWithProjectReader(string path)
+    {
+        var list = new List<EvidencePacket>();
+        using var reader = SegVerify.Core.Capture.CaptureOpener.Open(path);
+        while (reader.TryRead(out var r))
+        {
+            var p = new SegVerify.Core.Decoding.DecodedPacket();
+            SegVerify.Core.Decoding.FrameDecoder.Decode(r.LinkType, r.Data, ref p);
+            bool ports = p.Protocol is 6 or 17;
+            string proto = p.Kind == SegVerify.Core.Decoding.PacketKind.Arp ? "arp" : SegVerify.Core.Net.IpProto.Name(p.Protocol);
+            list.Add(new EvidencePacket(SegVerify.Core.Output.Rfc3339.Format(r.TimestampNs, r.NanosecondResolution),
+                p.HasMac ? p.SrcMac.ToString() : null, p.VlanCount > 0 ? p.OuterVlan & 0xFFF : null, proto,
+                (p.Kind == SegVerify.Core.Decoding.PacketKind.Arp ? p.ArpSenderIp : p.SrcIp).ToString(), ports ? p.SrcPort : null,
+                (p.Kind == SegVerify.Core.Decoding.PacketKind.Arp ? p.ArpTargetIp : p.DstIp).ToString(), ports ? p.DstPort : null));
+        }
+        Assert.Null(reader.Damage);
+        return list;
     }
 
     [Fact]
@@ -107,11 +201,12 @@ public class ReplayEvidenceTests : IDisposable
         Assert.Equal(1, exit);
         var summary = events[^1];
         var (_, all, _) = ReplayCommandTests.Replay(Capture, "--topology", Topology, "--evidence", Path.Combine(_dir, "all"));
-        long violatingFlows = all[^1].GetProperty("evidence_files").GetInt64();
-        Assert.True(violatingFlows > 2);
+        long filesWithoutCap = all[^1].GetProperty("evidence_files").GetInt64();
+        Assert.True(filesWithoutCap > 2);
         Assert.Equal(2, Directory.GetFiles(Evidence).Length);
         Assert.Equal(2, Extra(summary, "evidence_files"));
-        Assert.Equal(violatingFlows - 2, Extra(summary, "evidence_flows_over_file_cap"));
+        // every flow and frame-level finding past the cap is counted, in one of the two counters
+        Assert.Equal(filesWithoutCap - 2, Extra(summary, "evidence_flows_over_file_cap") + Extra(summary, "evidence_frames_over_file_cap"));
         Assert.Equal(2, events.Where(e => e.TryGetProperty("evidence", out _)).Select(e => e.GetProperty("evidence").GetString()).Distinct().Count());
     }
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using SegVerify.Core.Capture;
 using SegVerify.Core.Findings;
 using SegVerify.Core.Evidence;
+using SegVerify.Core.Net;
 using SharpPcap;
 using SharpPcap.LibPcap;
 using Xunit;
@@ -89,9 +90,9 @@ public class EvidenceTests : IDisposable
     {
         var logged = new List<string>();
         var rec = Recorder(maxPackets: 3, logged: logged);
-        rec.OnFlowOpen(1, mayViolate: true);
-        rec.OnFlowOpen(2, mayViolate: true);
-        rec.OnFlowOpen(3, mayViolate: false);
+        rec.OnFlowOpen(1, mayFind: true);
+        rec.OnFlowOpen(2, mayFind: true);
+        rec.OnFlowOpen(3, mayFind: false);
         for (int i = 0; i < 5; i++)
         {
             rec.OnPacket(1, Rec(Frame(i, 64 + i), 1_000 + i));
@@ -123,28 +124,71 @@ public class EvidenceTests : IDisposable
     }
 
     [Fact]
-    public void A_flow_with_only_warnings_writes_nothing_and_a_repeated_id_gets_a_new_file()
+    public void A_flow_with_only_warnings_is_written_too_and_a_repeated_id_gets_a_new_file()
     {
         var rec = Recorder(maxPackets: 10);
         var f = Frame(1, 60);
         rec.OnFlowOpen(7, true);
         rec.OnPacket(7, Rec(f, 1));
-        Assert.Null(rec.OnFlowJudged(7, "1:a=", [Violation(RuleIds.UndeclaredService)]));
-        Assert.Empty(Directory.GetFiles(_dir));
+        Assert.Equal(Path.Combine(_dir, "1_a=.pcap"), rec.OnFlowJudged(7, "1:a=", [Violation(RuleIds.UndeclaredService)]));
         rec.OnFlowOpen(8, true);
         rec.OnPacket(8, Rec(f, 1));
-        rec.OnFlowJudged(8, "1:a=", [Violation(RuleIds.MynumberInternet)]);
+        Assert.Equal(Path.Combine(_dir, "1_a=-2.pcap"), rec.OnFlowJudged(8, "1:a=", [Violation(RuleIds.MynumberInternet)]));
         rec.OnFlowOpen(9, true);
         rec.OnPacket(9, Rec(f, 2));
-        Assert.Equal(Path.Combine(_dir, "1_a=-2.pcap"), rec.OnFlowJudged(9, "1:a=", [Violation(RuleIds.MynumberInternet)]));
+        Assert.Null(rec.OnFlowJudged(9, "1:a=", []));   // no finding: nothing written
         Assert.Equal(["1_a=-2.pcap", "1_a=.pcap"], Directory.GetFiles(_dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_flow_only_the_large_transfer_limit_can_flag_is_buffered_from_the_packet_that_passes_it()
+    {
+        var rec = Recorder();
+        rec.OnFlowOpen(5, findingFromByte: 150);
+        rec.OnFlowOpen(6, findingFromByte: 150);
+        rec.OnPacket(5, Rec(Frame(1, 100), 1));   // 100 of 150: not kept
+        rec.OnPacket(5, Rec(Frame(2, 50), 2));    // 150: not past the limit yet
+        rec.OnPacket(6, Rec(Frame(3, 100), 3));
+        Assert.Equal(0, rec.OpenFlows);
+        rec.OnPacket(5, Rec(Frame(4, 60), 4));    // 210: past it, kept from here
+        rec.OnPacket(5, Rec(Frame(5, 60), 5));
+        Assert.Equal(1, rec.OpenFlows);
+        Assert.Null(rec.OnFlowJudged(6, "1:small=", []));
+        var path = rec.OnFlowJudged(5, "1:big=", [Violation(RuleIds.LargeTransfer)]);
+        Assert.Equal(Path.Combine(_dir, "1_big=.pcap"), path);
+        Assert.Equal([Frame(4, 60), Frame(5, 60)], Parse(path!).Recs.Select(r => r.Data));
+        Assert.Equal(0, rec.BufferedBytes);
+        Assert.Equal(1, rec.FlowsBuffered);
+    }
+
+    [Fact]
+    public void A_frame_finding_gets_the_frame_in_its_own_file_and_the_file_cap_counts_the_ones_past_it()
+    {
+        var rec = Recorder(maxFiles: 2);
+        var mac = MacAddr.Parse("02:00:00:00:00:01");
+        var vlan = new Finding { Rule = RuleIds.VlanMismatch, CommunityId = "1:v/w=", SrcMac = mac, SrcIp = IpAddr.Parse("10.0.0.1") };
+        var arp = new Finding { Rule = RuleIds.MacBinding, SrcMac = mac, SrcIp = IpAddr.Parse("10.0.0.2") };
+        var a = rec.OnFrameFinding(vlan, Rec(Frame(1, 64), 11));
+        var b = rec.OnFrameFinding(arp, Rec(Frame(2, 42), 12));
+        Assert.Equal(Path.Combine(_dir, "vlan-mismatch-1_v_w=.pcap"), a);
+        Assert.Equal(Path.Combine(_dir, "mac-binding-02_00_00_00_00_01-10.0.0.2.pcap"), b);
+        Assert.Equal([Frame(1, 64)], Parse(a!).Recs.Select(r => r.Data));
+        var p = Parse(b!);
+        Assert.Equal(12, p.Recs[0].Frac);
+        Assert.Equal([Frame(2, 42)], p.Recs.Select(r => r.Data));
+        Assert.Null(rec.OnFrameFinding(vlan, Rec(Frame(3, 64), 13)));
+        Assert.Equal(1, rec.FramesOverFileCap);
+        var summary = new SegVerify.Core.Output.RunSummary();
+        rec.AddToSummary(summary);
+        Assert.Equal(1L, summary.Extra.Single(kv => kv.Key == "evidence_frames_over_file_cap").Value);
+        Assert.Equal(2L, summary.Extra.Single(kv => kv.Key == "evidence_files").Value);
     }
 
     [Fact]
     public void A_frame_violation_buffers_its_flow_from_that_packet_and_writes_it_though_the_verdict_is_clean()
     {
         var rec = Recorder();
-        rec.OnFlowOpen(4, mayViolate: false);
+        rec.OnFlowOpen(4, mayFind: false);
         rec.OnPacket(4, Rec(Frame(1, 60), 1));       // not kept: the flow cannot violate by policy
         rec.OnFrameViolation("1:mac=");
         rec.OnPacket(4, Rec(Frame(2, 60), 2));       // the packet with the mac-binding violation: kept from here

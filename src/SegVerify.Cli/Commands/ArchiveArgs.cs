@@ -51,7 +51,8 @@ public sealed class ArchiveArgs
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            stderr.WriteLine(lang == "ja" ? $"segverify: --archive のディレクトリを作成できません: {dir}: {ex.Message}" : $"segverify: cannot create the --archive directory {dir}: {ex.Message}");
+            string why = SegVerify.Core.Localization.Messages.IoError(ex, lang, dir);
+            stderr.WriteLine(lang == "ja" ? $"segverify: --archive のディレクトリを作成できません: {dir}: {why}" : $"segverify: cannot create the --archive directory {dir}: {why}");
             return false;
         }
         writer = new ArchiveWriter(dir, sensor);

@@ -26,7 +26,8 @@ public static class AuditCommand
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                stderr.WriteLine(l == "ja" ? $"segverify: 監査ログ {path} を読めません: {ex.Message}" : $"segverify: cannot read the audit log {path}: {ex.Message}");
+                string why = SegVerify.Core.Localization.Messages.IoError(ex, l, path);
+                stderr.WriteLine(l == "ja" ? $"segverify: 監査ログ {path} を読めません: {why}" : $"segverify: cannot read the audit log {path}: {why}");
                 return ExitCodes.Usage;
             }
             (result.Intact ? stdout : stderr).WriteLine(result.Describe(path, l));

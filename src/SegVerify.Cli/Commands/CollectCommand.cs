@@ -77,9 +77,15 @@ public static class CollectCommand
                 {
                     return Usage(stderr, $"キャプチャファイルまたはディレクトリが見つかりません: {ex.FileName}");
                 }
-                catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException)
+                catch (FileNotFoundException ex)
                 {
-                    return Usage(stderr, ex.Message);
+                    return Usage(stderr, $"capture file or directory not found: {ex.FileName}");
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    string args = string.Join(", ", inputs);
+                    string why = SegVerify.Core.Localization.Messages.IoError(ex, lang);
+                    return Usage(stderr, ja ? $"キャプチャを読めません: {args}: {why}" : $"cannot read the captures {args}: {why}");
                 }
             }
 
@@ -132,7 +138,8 @@ public static class CollectCommand
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
                     unreadable = true;
-                    stderr.WriteLine($"segverify: {path}: {ex.Message}");
+                    string why = SegVerify.Core.Localization.Messages.IoError(ex, lang, path);
+                    stderr.WriteLine(ja ? $"segverify: キャプチャ {path} を読めません: {why}" : $"segverify: cannot read the capture {path}: {why}");
                 }
             }
             if (socket is not null)

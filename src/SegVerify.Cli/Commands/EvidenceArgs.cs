@@ -4,14 +4,14 @@ using SegVerify.Core.Evidence;
 namespace SegVerify.Cli.Commands;
 
 /// <summary>
-/// <c>--evidence DIR</c> of replay and monitor (a pcap of each violating flow, named by its Community ID) and its
+/// <c>--evidence DIR</c> of replay and monitor (a pcap of each flow with a finding, named by its Community ID, and of each frame-level finding's frame) and its
 /// bounds: packets per flow, bytes buffered, files per run (docs/monitor.md#evidence).
 /// </summary>
 public sealed class EvidenceArgs
 {
     public Option<string?> Evidence { get; } = new("--evidence")
     {
-        Description = "Directory for a pcap of each violating flow, named by its Community ID",
+        Description = "Directory for a pcap of each flow with a finding (named by its Community ID) and of each frame-level finding's frame",
     };
     public Option<int> MaxPackets { get; } = new("--evidence-max-packets")
     {
@@ -20,7 +20,7 @@ public sealed class EvidenceArgs
     };
     public Option<int> MaxFiles { get; } = new("--evidence-max-files")
     {
-        Description = "Evidence files written at most per run (the violating flows past it are counted in the summary)",
+        Description = "Evidence files written at most per run (the findings past it are counted in the summary)",
         DefaultValueFactory = _ => EvidenceOptions.DefaultMaxFiles,
     };
     public Option<int> MaxMegabytes { get; } = new("--evidence-max-mb")
@@ -66,8 +66,8 @@ public sealed class EvidenceArgs
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             stderr.WriteLine(lang == "ja"
-                ? $"segverify {command}: --evidence のディレクトリを作れません: {dir}: {ex.Message}"
-                : $"segverify {command}: cannot create the --evidence directory {dir}: {ex.Message}");
+                ? $"segverify {command}: --evidence のディレクトリを作れません: {dir}: {SegVerify.Core.Localization.Messages.IoError(ex, lang, dir)}"
+                : $"segverify {command}: cannot create the --evidence directory {dir}: {SegVerify.Core.Localization.Messages.IoError(ex, lang, dir)}");
             return false;
         }
         options = new EvidenceOptions

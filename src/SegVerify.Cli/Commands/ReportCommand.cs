@@ -88,7 +88,8 @@ public static class ReportCommand
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                stderr.WriteLine(ja ? $"segverify report: 出力ファイルを書けません: {outFile}: {ex.Message}" : $"segverify report: cannot write {outFile}: {ex.Message}");
+                string why = SegVerify.Core.Localization.Messages.IoError(ex, l, outFile);
+                stderr.WriteLine(ja ? $"segverify report: 出力ファイルを書けません: {outFile}: {why}" : $"segverify report: cannot write {outFile}: {why}");
                 return ExitCodes.Usage;
             }
             return ExitCodes.Ok;

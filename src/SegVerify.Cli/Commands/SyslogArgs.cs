@@ -77,7 +77,8 @@ public sealed class SyslogArgs
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
             {
-                stderr.WriteLine(ja ? $"segverify: --syslog-ca の PEM 証明書を読めません: {caPath}: {ex.Message}" : $"segverify: cannot read PEM certificates from --syslog-ca {caPath}: {ex.Message}");
+                string why = ex is CryptographicException ? ex.Message : SegVerify.Core.Localization.Messages.IoError(ex, lang, caPath);
+                stderr.WriteLine(ja ? $"segverify: --syslog-ca の PEM 証明書を読めません: {caPath}: {why}" : $"segverify: cannot read PEM certificates from --syslog-ca {caPath}: {why}");
                 return false;
             }
         }

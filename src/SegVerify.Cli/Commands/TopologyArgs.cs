@@ -1,3 +1,4 @@
+using SegVerify.Core.Localization;
 using SegVerify.Core.Topology;
 
 namespace SegVerify.Cli.Commands;
@@ -22,8 +23,8 @@ public static class TopologyArgs
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException)
         {
             stderr.WriteLine(lang == "ja"
-                ? $"segverify: トポロジー {path} を読み込めません: {ex.Message}"
-                : $"segverify: cannot read topology {path}: {ex.Message}");
+                ? $"segverify: トポロジー {path} を読み込めません: {Messages.IoError(ex, lang, path)}"
+                : $"segverify: cannot read topology {path}: {Messages.IoError(ex, lang, path)}");
             return null;
         }
     }

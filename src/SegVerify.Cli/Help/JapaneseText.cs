@@ -55,9 +55,9 @@ public static partial class JapaneseText
             = "取り込み方式: auto（Linux ではカーネルの TPACKET_V3 リングを直接読む。他では libpcap）、tpacket、libpcap",
         ["Read a capture file through the live pipeline instead of an interface (testing)"] = "インターフェースの代わりにキャプチャファイルを実時間の処理経路で読む（試験用）",
         // evidence
-        ["Directory for a pcap of each violating flow, named by its Community ID"] = "違反フローごとの pcap を書くディレクトリ（ファイル名は Community ID）",
+        ["Directory for a pcap of each flow with a finding (named by its Community ID) and of each frame-level finding's frame"] = "検出のあったフローごとの pcap（ファイル名は Community ID）とフレーム単位の検出のフレームの pcap を書くディレクトリ",
         ["Packets kept per flow for --evidence"] = "--evidence でフローごとに保持するパケット数",
-        ["Evidence files written at most per run (the violating flows past it are counted in the summary)"] = "1 回の実行で書く証拠ファイルの上限（超えた違反フローは集計で数える）",
+        ["Evidence files written at most per run (the findings past it are counted in the summary)"] = "1 回の実行で書く証拠ファイルの上限（超えた検出は集計で数える）",
         ["MiB of packets buffered at most for --evidence over all open flows (the packets past it are counted in the summary)"]
             = "--evidence のため全フローで保持するパケットの上限 (MiB)（超えたパケットは集計で数える）",
         // check-firewall

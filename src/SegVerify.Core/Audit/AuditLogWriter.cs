@@ -47,7 +47,8 @@ public sealed class AuditLogWriter : IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
-            throw new AuditLogException(ja ? $"監査ログ {path} を開けません: {ex.Message}" : $"cannot open the audit log {path}: {ex.Message}", ex);
+            string why = Localization.Messages.IoError(ex, language, path);
+            throw new AuditLogException(ja ? $"監査ログ {path} を開けません: {why}" : $"cannot open the audit log {path}: {why}", ex);
         }
         try
         {
@@ -192,7 +193,8 @@ public sealed class AuditLogWriter : IDisposable
         }
         catch (IOException ex)
         {
-            throw new AuditLogException(_ja ? $"監査ログ {_path} に書き込めません: {ex.Message}" : $"cannot write the audit log {_path}: {ex.Message}", ex);
+            string why = Localization.Messages.IoError(ex, _ja ? "ja" : "en", _path);
+            throw new AuditLogException(_ja ? $"監査ログ {_path} に書き込めません: {why}" : $"cannot write the audit log {_path}: {why}", ex);
         }
         _seq++;
         _prev = hash;

@@ -92,7 +92,7 @@ internal sealed class FrameChecks
     private void Report(byte code, string rule, in DecodedPacket p, IpAddr srcIp, in CaptureRecord record)
     {
         if (!_reported.Add(new ReportKey(code, p.SrcMac.Value, srcIp))) return;
-        _owner.Emit(BuildFrameFinding(rule, in p, srcIp, in record));
+        _owner.EmitFrame(BuildFrameFinding(rule, in p, srcIp, in record), in record);
     }
 
     private Finding BuildFrameFinding(string rule, in DecodedPacket p, IpAddr srcIp, in CaptureRecord record)

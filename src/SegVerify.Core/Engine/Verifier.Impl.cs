@@ -344,7 +344,7 @@ public sealed partial class Verifier : IFlowTrackerEvents
     void IFlowTrackerEvents.OnFlowOpen(ref FlowEntry flow, in DecodedPacket p)
     {
         if (p.TunnelDepth > 0) flow.TunnelRef = _tunnelTable.Acquire(_tunnels.Around(p.TunnelDepth));
-        Observer?.OnFlowOpen(flow.FlowId, MayViolate(in flow, in p));
+        Observer?.OnFlowOpen(flow.FlowId, FindingFromByte(in flow, in p));
     }
 
     void IFlowTrackerEvents.OnFlowEnd(in FlowEntry flow) => FinishFlow(in flow);
@@ -400,7 +400,6 @@ public sealed partial class Verifier : IFlowTrackerEvents
     internal void Emit(Finding f)
     {
         Stats.Findings++;
-        if (Observer is not null && f.Rule is RuleIds.MacBinding or RuleIds.UnregisteredDevice) Observer.OnFrameViolation(f.CommunityId);
         _sink.OnFinding(f);
     }
 }

@@ -39,16 +39,23 @@ public sealed class VerifierStats : FlowCounters
 /// <summary>
 /// Optional hook for the packets of each flow (--evidence). <paramref name="flowId"/> is a serial unique within the
 /// run. <see cref="OnFlowOpen"/> is called when a flow opens (before its first packet's <see cref="OnPacket"/>), with
-/// whether the policy can judge it a violation; <see cref="OnFrameViolation"/> when a frame-level violation is reported
-/// for the packet being handled (before its <see cref="OnPacket"/>); <see cref="OnFlowJudged"/> once per flow with the
-/// flow-level findings it got (maybe none), before they are reported: the path it returns goes into their
-/// <c>evidence</c> field. Frames that belong to no flow (ARP, undecoded) are passed with flowId 0.
+/// from which byte of the flow its packets can matter: 0 when the policy or the topology can give it a finding from its
+/// first packet (a violation, an unclassified address, an undeclared service), the large-transfer limit for a flow
+/// between zones that only that limit can make a finding, <see cref="NeverFinding"/> otherwise.
+/// <see cref="OnFrameFinding"/> is called when a frame-level finding is reported for the packet being handled (before
+/// its <see cref="OnPacket"/>), with the frame's record: the path it returns goes into the finding's <c>evidence</c>.
+/// <see cref="OnFlowJudged"/> is called once per flow with the flow-level findings it got (maybe none), before they
+/// are reported: the path it returns goes into their <c>evidence</c> field. Frames that belong to no flow (ARP,
+/// undecoded) are passed with flowId 0.
 /// </summary>
 public interface IPacketObserver
 {
-    void OnFlowOpen(ulong flowId, bool mayViolate);
+    /// <summary>The flow can get no finding however many bytes it carries.</summary>
+    const long NeverFinding = long.MaxValue;
+
+    void OnFlowOpen(ulong flowId, long findingFromByte);
     void OnPacket(ulong flowId, in CaptureRecord record);
-    void OnFrameViolation(string? communityId);
+    string? OnFrameFinding(Finding finding, in CaptureRecord record);
     string? OnFlowJudged(ulong flowId, string communityId, IReadOnlyList<Finding> findings);
 }
 

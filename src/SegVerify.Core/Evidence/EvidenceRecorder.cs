@@ -26,12 +26,15 @@ public sealed class EvidenceOptions
 }
 
 /// <summary>
-/// <c>--evidence DIR</c> (replay and monitor): keeps the packets of the flows that can still become violations and,
-/// when such a flow is judged with a violation, writes them to <c>DIR/&lt;community id&gt;.pcap</c>. A flow is
-/// buffered from its first packet when the policy can judge it a violation (<see cref="OnFlowOpen"/>: the verifier
-/// tells, for its two possible initiators), or from the frame that showed a frame-level violation (mac-binding,
-/// unregistered-device) in it. Clean traffic is never buffered. Bounded three ways: packets per flow, bytes buffered over
-/// all flows and files per run; what each cap drops is counted (<see cref="AddToSummary"/>).
+/// <c>--evidence DIR</c> (replay and monitor): keeps the packets of the flows that can still get a finding and,
+/// when such a flow is judged with one (a violation or a warning), writes them to <c>DIR/&lt;community id&gt;.pcap</c>.
+/// A flow is buffered from its first packet when the policy or the topology can give it a finding from there
+/// (<see cref="OnFlowOpen"/>: the verifier tells, for its two possible initiators), from the packet that takes it past
+/// the large-transfer limit when only that limit can, or from the frame that showed a frame-level violation
+/// (mac-binding, unregistered-device) in it. Clean traffic is never buffered. A frame-level finding (mac-binding,
+/// unregistered-device, vlan-mismatch) gets its own file at once, <c>DIR/&lt;rule&gt;-&lt;community id&gt;.pcap</c>,
+/// holding the frame that showed it (<see cref="OnFrameFinding"/>). Bounded three ways: packets per flow, bytes
+/// buffered over all flows and files per run; what each cap drops is counted (<see cref="AddToSummary"/>).
 /// Runs on the engine thread (it is the verifier's <see cref="IPacketObserver"/>).
 /// </summary>
 public sealed class EvidenceRecorder : IPacketObserver, IDisposable
@@ -63,18 +66,20 @@ public sealed class EvidenceRecorder : IPacketObserver, IDisposable
 
     private readonly EvidenceOptions _o;
     private readonly Action<string, bool>? _written;
-    private readonly Action<string, string>? _failed;
+    private readonly Action<string, Exception>? _failed;
     private readonly Dictionary<ulong, FlowBuffer> _flows = new();
     private readonly Stack<FlowBuffer> _spare = new();
     private readonly HashSet<string> _frameViolations = new(StringComparer.Ordinal);
     private readonly HashSet<string> _usedNames = new(StringComparer.Ordinal);
+    /// <summary>Flows that only the large-transfer limit can give a finding: the bytes left before they pass it.</summary>
+    private readonly Dictionary<ulong, long> _bytesBeforeFinding = new();
     private long _bufferedBytes;
     /// <summary>A frame-level violation was just reported: the flow of the packet being handled is buffered from now on.</summary>
     private bool _watchNextPacket;
 
     /// <param name="written">Told the path of every file written, and whether a cap cut it.</param>
-    /// <param name="failed">Told the path and the error of a file that could not be written.</param>
-    public EvidenceRecorder(EvidenceOptions options, Action<string, bool>? written = null, Action<string, string>? failed = null)
+    /// <param name="failed">Told the path and the error of a file that could not be written (the caller words it: Messages.IoError).</param>
+    public EvidenceRecorder(EvidenceOptions options, Action<string, bool>? written = null, Action<string, Exception>? failed = null)
     {
         _o = options;
         _written = written;
@@ -90,9 +95,11 @@ public sealed class EvidenceRecorder : IPacketObserver, IDisposable
     public long PacketsOverByteCap { get; private set; }
     /// <summary>Packets not kept for either cap.</summary>
     public long PacketsNotKept => PacketsOverFlowCap + PacketsOverByteCap;
-    /// <summary>Violating flows judged after <see cref="EvidenceOptions.MaxFiles"/> files were written (no file).</summary>
+    /// <summary>Flows with findings judged after <see cref="EvidenceOptions.MaxFiles"/> files were written (no file).</summary>
     public long FlowsOverFileCap { get; private set; }
-    /// <summary>Violating flows with no packet kept (the byte cap was reached before their first packet).</summary>
+    /// <summary>Frame-level findings reported after <see cref="EvidenceOptions.MaxFiles"/> files were written (no file).</summary>
+    public long FramesOverFileCap { get; private set; }
+    /// <summary>Flows with findings and no packet kept (the byte cap was reached before their first packet).</summary>
     public long FlowsWithoutPackets { get; private set; }
     /// <summary>Files that could not be written (the error went to the <c>failed</c> callback).</summary>
     public long WriteErrors { get; private set; }
@@ -105,10 +112,18 @@ public sealed class EvidenceRecorder : IPacketObserver, IDisposable
 
     private bool FilesLeft => FilesWritten < _o.MaxFiles;
 
-    public void OnFlowOpen(ulong flowId, bool mayViolate)
+    /// <param name="findingFromByte">0: the flow can get a finding from its first packet (it is buffered from there);
+    /// another value: only once it has carried more bytes than that (it is buffered from the packet that takes it past);
+    /// <see cref="IPacketObserver.NeverFinding"/>: never (not buffered).</param>
+    public void OnFlowOpen(ulong flowId, long findingFromByte)
     {
-        if (mayViolate && FilesLeft) Watch(flowId);
+        if (!FilesLeft || findingFromByte == IPacketObserver.NeverFinding) return;
+        if (findingFromByte <= 0) Watch(flowId);
+        else _bytesBeforeFinding[flowId] = findingFromByte;
     }
+
+    /// <summary><see cref="OnFlowOpen(ulong, long)"/> for a flow that can get a finding from its first packet, or never.</summary>
+    public void OnFlowOpen(ulong flowId, bool mayFind) => OnFlowOpen(flowId, mayFind ? 0 : IPacketObserver.NeverFinding);
 
     private FlowBuffer Watch(ulong flowId)
     {
@@ -126,7 +141,7 @@ public sealed class EvidenceRecorder : IPacketObserver, IDisposable
         if (flowId == 0) { _watchNextPacket = false; return; }
         if (!_flows.TryGetValue(flowId, out var fb))
         {
-            if (!_watchNextPacket) return;
+            if (!_watchNextPacket && !PassesLimit(flowId, record.OriginalLength)) return;
             fb = Watch(flowId);
         }
         _watchNextPacket = false;
@@ -155,6 +170,18 @@ public sealed class EvidenceRecorder : IPacketObserver, IDisposable
         _bufferedBytes += need;
     }
 
+    /// <summary>Counts a packet of a flow that only the large-transfer limit can give a finding; true once it passes the limit.</summary>
+    private bool PassesLimit(ulong flowId, int bytes)
+    {
+        if (_bytesBeforeFinding.Count == 0) return false;
+        ref long left = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(_bytesBeforeFinding, flowId);
+        if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref left)) return false;
+        left -= bytes;
+        if (left >= 0) return false;
+        _bytesBeforeFinding.Remove(flowId);
+        return FilesLeft;
+    }
+
     private static void Grow(FlowBuffer fb, int atLeast)
     {
         int size = Math.Max(InitialBufferSize, fb.Data.Length * 2);
@@ -163,6 +190,23 @@ public sealed class EvidenceRecorder : IPacketObserver, IDisposable
         fb.Data.AsSpan(0, fb.Length).CopyTo(bigger);
         if (fb.Data.Length > 0) ArrayPool<byte>.Shared.Return(fb.Data);
         fb.Data = bigger;
+    }
+
+    /// <summary>
+    /// A frame-level finding in the packet being handled (<paramref name="record"/>): the frame is written to its own
+    /// file at once, <c>&lt;rule&gt;-&lt;community id&gt;.pcap</c> (ARP: <c>&lt;rule&gt;-&lt;mac&gt;-&lt;address&gt;.pcap</c>),
+    /// whose path is returned (null past the file cap, counted, or when it cannot be written). For a violation
+    /// (mac-binding, unregistered-device) the flow is also buffered from this packet on (<see cref="OnFrameViolation"/>).
+    /// </summary>
+    public string? OnFrameFinding(Finding finding, in CaptureRecord record)
+    {
+        if (finding.Severity == Severity.Violation) OnFrameViolation(finding.CommunityId);
+        if (!FilesLeft) { FramesOverFileCap++; return null; }
+        string subject = string.IsNullOrEmpty(finding.CommunityId)
+            ? $"{finding.SrcMac}-{finding.SrcIp}".Replace(':', '_')
+            : FileNameFor(finding.CommunityId, 0);
+        var path = UniquePath(finding.Rule + "-" + subject);
+        return Write(path, null, in record);
     }
 
     /// <summary>
@@ -184,17 +228,15 @@ public sealed class EvidenceRecorder : IPacketObserver, IDisposable
     /// </summary>
     public string? OnFlowJudged(ulong flowId, string communityId, IReadOnlyList<Finding> findings)
     {
-        bool violation = _frameViolations.Remove(communityId);
-        if (!violation)
-            foreach (var f in findings)
-                if (f.Severity == Severity.Violation) { violation = true; break; }
+        bool found = _frameViolations.Remove(communityId) | findings.Count > 0;
         _flows.Remove(flowId, out var fb);
+        if (_bytesBeforeFinding.Count > 0) _bytesBeforeFinding.Remove(flowId);
         try
         {
-            if (!violation) return null;
+            if (!found) return null;
             if (!FilesLeft) { FlowsOverFileCap++; return null; }
             if (fb is null || fb.Packets == 0) { FlowsWithoutPackets++; return null; }
-            return Write(communityId, flowId, fb);
+            return Write(UniquePath(FileNameFor(communityId, flowId)), fb, default);
         }
         finally
         {
@@ -207,15 +249,18 @@ public sealed class EvidenceRecorder : IPacketObserver, IDisposable
         }
     }
 
-    private string? Write(string communityId, ulong flowId, FlowBuffer fb)
+    /// <summary>Writes <paramref name="path"/>: the packets buffered in <paramref name="fb"/>, or (null) the one <paramref name="frame"/>.</summary>
+    private string? Write(string path, FlowBuffer? fb, in CaptureRecord frame)
     {
-        var path = UniquePath(FileNameFor(communityId, flowId));
         try
         {
-            using (var w = PcapFileWriter.Create(path, PcapFileWriter.ToLinkType(fb.LinkType), fb.Nanos, _o.Snaplen))
+            int linkType = fb?.LinkType ?? frame.LinkType;
+            bool nanos = fb?.Nanos ?? frame.NanosecondResolution;
+            using (var w = PcapFileWriter.Create(path, PcapFileWriter.ToLinkType(linkType), nanos, _o.Snaplen))
             {
+                if (fb is null) w.Write(frame.Data, frame.OriginalLength, frame.TimestampNs);
                 int off = 0;
-                while (off < fb.Length)
+                while (fb is not null && off < fb.Length)
                 {
                     var span = fb.Data.AsSpan(off);
                     int cap = BinaryPrimitives.ReadInt32LittleEndian(span);
@@ -226,14 +271,14 @@ public sealed class EvidenceRecorder : IPacketObserver, IDisposable
                 }
             }
             FilesWritten++;
-            _written?.Invoke(path, fb.Truncated);
+            _written?.Invoke(path, fb?.Truncated ?? false);
             return path;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             WriteErrors++;
             try { File.Delete(path); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-            _failed?.Invoke(path, ex.Message);
+            _failed?.Invoke(path, ex);
             return null;
         }
     }
@@ -271,6 +316,7 @@ public sealed class EvidenceRecorder : IPacketObserver, IDisposable
         summary.Extra.Add(new("evidence_packets_over_flow_cap", PacketsOverFlowCap));
         summary.Extra.Add(new("evidence_packets_over_byte_cap", PacketsOverByteCap));
         summary.Extra.Add(new("evidence_flows_over_file_cap", FlowsOverFileCap));
+        summary.Extra.Add(new("evidence_frames_over_file_cap", FramesOverFileCap));
         summary.Extra.Add(new("evidence_flows_without_packets", FlowsWithoutPackets));
         summary.Extra.Add(new("evidence_write_errors", WriteErrors));
     }
@@ -279,6 +325,7 @@ public sealed class EvidenceRecorder : IPacketObserver, IDisposable
     {
         foreach (var fb in _flows.Values) fb.Reset();
         _flows.Clear();
+        _bytesBeforeFinding.Clear();
         _bufferedBytes = 0;
     }
 }

@@ -100,6 +100,94 @@ public static class Messages
         };
     }
 
+    /// <summary>
+    /// What an operating-system I/O error means, in the chosen language, without the OS's own (English) text: the
+    /// class of error (no such file, permission denied, is a directory, disk full...) from the exception type and its
+    /// errno (Unix: <see cref="Exception.HResult"/> holds it) or Win32 code. <paramref name="path"/>, when given, is
+    /// looked at to tell a directory from a permission problem (.NET reports both as <see cref="UnauthorizedAccessException"/>).
+    /// The caller says which file (e.g. <c>cannot read topology city.yaml: {this}</c>).
+    /// </summary>
+    public static string IoError(Exception ex, string lang, string? path = null)
+    {
+        bool ja = IsJapanese(lang);
+        var kind = IoErrorKindOf(ex, path);
+        return kind switch
+        {
+            IoErrorKind.NotFound => ja ? "ファイルまたはディレクトリがありません" : "no such file or directory",
+            IoErrorKind.IsDirectory => ja ? "ディレクトリです（ファイルを指定してください）" : "it is a directory (a file is needed)",
+            IoErrorKind.NotDirectory => ja ? "パスの途中がディレクトリではありません" : "a component of the path is not a directory",
+            IoErrorKind.PermissionDenied => ja ? "アクセス権がありません" : "permission denied",
+            IoErrorKind.ReadOnly => ja ? "読み取り専用のファイルシステムです" : "read-only file system",
+            IoErrorKind.DiskFull => ja ? "ディスクの空き容量がありません" : "no space left on the device",
+            IoErrorKind.QuotaExceeded => ja ? "ディスク使用量の上限（クォータ）を超えました" : "disk quota exceeded",
+            IoErrorKind.TooLarge => ja ? "ファイルが大きすぎます" : "file too large",
+            IoErrorKind.NameTooLong => ja ? "パスが長すぎます" : "file name too long",
+            IoErrorKind.TooManyLinks => ja ? "シンボリックリンクが多すぎます（ループの可能性）" : "too many levels of symbolic links",
+            IoErrorKind.TooManyOpenFiles => ja ? "開いているファイルが多すぎます" : "too many open files",
+            IoErrorKind.InUse => ja ? "ファイルが使用中です" : "the file is in use",
+            IoErrorKind.Exists => ja ? "ファイルが既に存在します" : "the file already exists",
+            IoErrorKind.DeviceError => ja ? "入出力エラー（デバイスの障害）" : "input/output error (device failure)",
+            IoErrorKind.InvalidPath => ja ? "パスが正しくありません" : "invalid path",
+            _ => ja ? $"入出力エラー（コード {IoErrorCode(ex)}）" : $"input/output error (code {IoErrorCode(ex)})",
+        };
+    }
+
+    /// <summary>The class of an I/O error (see <see cref="IoError"/>).</summary>
+    public static IoErrorKind IoErrorKindOf(Exception ex, string? path = null)
+    {
+        switch (ex)
+        {
+            case FileNotFoundException or DirectoryNotFoundException: return IoErrorKind.NotFound;
+            case PathTooLongException: return IoErrorKind.NameTooLong;
+            case ArgumentException or NotSupportedException: return IoErrorKind.InvalidPath;
+        }
+        int code = IoErrorCode(ex);
+        var kind = OperatingSystem.IsWindows() ? Win32Kind(code) : ErrnoKind(code);
+        if (ex is UnauthorizedAccessException && kind is IoErrorKind.Other or IoErrorKind.PermissionDenied)
+            kind = IoErrorKind.PermissionDenied;
+        // .NET reports opening a directory as a file as "access denied" (EISDIR and EACCES alike)
+        if (kind == IoErrorKind.PermissionDenied && path is not null && Directory.Exists(path)) kind = IoErrorKind.IsDirectory;
+        return kind;
+    }
+
+    /// <summary>The errno (Unix) or Win32 error code in an I/O exception's HResult.</summary>
+    private static int IoErrorCode(Exception ex) =>
+        OperatingSystem.IsWindows() && (ex.HResult & 0xFFFF0000) == 0x80070000 ? ex.HResult & 0xFFFF : ex.HResult;
+
+    private static IoErrorKind ErrnoKind(int errno) => errno switch
+    {
+        1 or 13 => IoErrorKind.PermissionDenied,   // EPERM, EACCES
+        2 or 6 => IoErrorKind.NotFound,            // ENOENT, ENXIO
+        5 => IoErrorKind.DeviceError,              // EIO
+        16 or 26 => IoErrorKind.InUse,             // EBUSY, ETXTBSY
+        17 => IoErrorKind.Exists,                  // EEXIST
+        20 => IoErrorKind.NotDirectory,            // ENOTDIR
+        21 => IoErrorKind.IsDirectory,             // EISDIR
+        23 or 24 => IoErrorKind.TooManyOpenFiles,  // ENFILE, EMFILE
+        27 => IoErrorKind.TooLarge,                // EFBIG
+        28 => IoErrorKind.DiskFull,                // ENOSPC
+        30 => IoErrorKind.ReadOnly,                // EROFS
+        36 => IoErrorKind.NameTooLong,             // ENAMETOOLONG
+        40 => IoErrorKind.TooManyLinks,            // ELOOP
+        122 => IoErrorKind.QuotaExceeded,          // EDQUOT
+        _ => IoErrorKind.Other,
+    };
+
+    private static IoErrorKind Win32Kind(int code) => code switch
+    {
+        2 or 3 or 15 => IoErrorKind.NotFound,          // FILE_NOT_FOUND, PATH_NOT_FOUND, INVALID_DRIVE
+        5 => IoErrorKind.PermissionDenied,             // ACCESS_DENIED
+        19 => IoErrorKind.ReadOnly,                    // WRITE_PROTECT
+        32 or 33 => IoErrorKind.InUse,                 // SHARING_VIOLATION, LOCK_VIOLATION
+        39 or 112 => IoErrorKind.DiskFull,             // HANDLE_DISK_FULL, DISK_FULL
+        80 or 183 => IoErrorKind.Exists,               // FILE_EXISTS, ALREADY_EXISTS
+        4 => IoErrorKind.TooManyOpenFiles,             // TOO_MANY_OPEN_FILES
+        206 => IoErrorKind.NameTooLong,                // FILENAME_EXCED_RANGE
+        267 => IoErrorKind.NotDirectory,               // DIRECTORY
+        1117 => IoErrorKind.DeviceError,               // IO_DEVICE
+        _ => IoErrorKind.Other,
+    };
+
     /// <summary>The values of a sentence as text.</summary>
     private readonly record struct Texts(string Src, string Dst, string SrcZone, string DstZone, string Service, string? RuleName, string? Mac);
 }

@@ -34,7 +34,7 @@ public sealed class AtomicOutputFile : Stream
         try
         {
             if (Directory.Exists(target))
-                throw new IOException(ja ? "ディレクトリです" : "it is a directory");
+                throw new IOException("is a directory", 21); // EISDIR: worded by Messages.IoError
             bool special = File.Exists(target) && !IsRegular(target);
             if (special)
                 return new GuardedStream(new FileStream(target, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16), target, language);
@@ -45,7 +45,8 @@ public sealed class AtomicOutputFile : Stream
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
-            throw new OutputWriteException(target, false, ja ? $"出力 {target} に書き込めません: {ex.Message}" : $"cannot write the output {target}: {ex.Message}", ex);
+            string why = Localization.Messages.IoError(ex, language, target);
+            throw new OutputWriteException(target, false, ja ? $"出力 {target} に書き込めません: {why}" : $"cannot write the output {target}: {why}", ex);
         }
     }
 

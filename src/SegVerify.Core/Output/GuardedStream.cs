@@ -50,7 +50,8 @@ public sealed class GuardedStream(Stream inner, string target, string language) 
         bool ja = language == "ja";
         string msg = pipe
             ? (ja ? $"{target} の読み手が終了しました（パイプが閉じられました）。処理を中止します" : $"the reader of {target} went away (closed pipe); stopping")
-            : (ja ? $"出力 {target} に書き込めません: {ex.Message}" : $"cannot write the output {target}: {ex.Message}");
+            : (ja ? $"出力 {target} に書き込めません: {Localization.Messages.IoError(ex, language, target)}"
+                  : $"cannot write the output {target}: {Localization.Messages.IoError(ex, language, target)}");
         return new OutputWriteException(target, pipe, msg, ex);
     }
 }

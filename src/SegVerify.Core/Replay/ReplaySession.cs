@@ -16,7 +16,7 @@ public sealed class ReplayOptions
     public required VerifierOptions Verifier { get; init; }
     /// <summary>Compute each capture's SHA-256 for the summary (false: "sha256": null).</summary>
     public bool HashCaptures { get; init; } = true;
-    /// <summary>--evidence: a pcap of each violating flow (null: none).</summary>
+    /// <summary>--evidence: a pcap of each flow with a finding and of each frame-level finding's frame (null: none).</summary>
     public Evidence.EvidenceOptions? Evidence { get; init; }
     /// <summary>Only the records matching this filter are analysed (tcpdump's selection); null: every record.</summary>
     public CaptureFilter? Filter { get; init; }
@@ -69,9 +69,17 @@ public sealed class ReplaySession
             _stderr.WriteLine($"segverify: キャプチャファイルまたはディレクトリが見つかりません: {ex.FileName}");
             return RunOutcome.BadInput;
         }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or IOException or UnauthorizedAccessException)
+        catch (FileNotFoundException ex)
         {
-            _stderr.WriteLine($"segverify: {ex.Message}");
+            _stderr.WriteLine($"segverify: capture file or directory not found: {ex.FileName}");
+            return RunOutcome.BadInput;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // a directory that cannot be listed
+            string args = string.Join(", ", _o.Captures);
+            string why = Messages.IoError(ex, _o.Language);
+            _stderr.WriteLine(Ja ? $"segverify: キャプチャを読めません: {args}: {why}" : $"segverify: cannot read the captures {args}: {why}");
             return RunOutcome.BadInput;
         }
         if (inputs.Count == 0)
@@ -96,8 +104,8 @@ public sealed class ReplaySession
         _o.Progress?.Start(inputs, () => engine.Stats.Packets + (summary.FilteredOut ?? 0) + (_filtering?.NotMatched ?? 0));
         using var evidence = _o.Evidence is { } ev
             ? new Evidence.EvidenceRecorder(ev, failed: (path, error) => _stderr.WriteLine(Ja
-                ? $"segverify: 証拠 pcap を書けません: {path}: {error}"
-                : $"segverify: cannot write the evidence pcap {path}: {error}"))
+                ? $"segverify: 証拠 pcap を書けません: {path}: {Messages.IoError(error, _o.Language, path)}"
+                : $"segverify: cannot write the evidence pcap {path}: {Messages.IoError(error, _o.Language, path)}"))
             : null;
         engine.Observer = evidence;
 
@@ -164,7 +172,8 @@ public sealed class ReplaySession
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            _stderr.WriteLine($"segverify: {name}: {ex.Message}");
+            string why = Messages.IoError(ex, _o.Language, stdin ? null : input);
+            _stderr.WriteLine(Ja ? $"segverify: キャプチャ {name} を読めません: {why}" : $"segverify: cannot read the capture {name}: {why}");
             return false;
         }
         catch (CaptureFilterException ex)

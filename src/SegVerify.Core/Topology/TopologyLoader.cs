@@ -31,12 +31,7 @@ public static class TopologyLoader
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
-            string why = ex switch
-            {
-                FileNotFoundException or DirectoryNotFoundException => ja ? "ファイルがありません" : "no such file",
-                UnauthorizedAccessException => ja ? "読み取り権限がありません（またはディレクトリです）" : "permission denied (or it is a directory)",
-                _ => ex.Message,
-            };
+            string why = Localization.Messages.IoError(ex, language, path);
             throw new TopologyException([new TopologyError(path, 0, 0,
                 ja ? $"トポロジーファイルを読めません: {why}" : $"cannot read the topology file: {why}")]);
         }

@@ -66,32 +66,22 @@ public sealed class CompiledRuleset
         foreach (var b in _over[l.Id])
         {
             bool all = true;
-            for (int d = 0; d < point.Length && all; d++) all = b.D[d].Contains(point[d]);
+            foreach (int d in PacketBox.TestOrder)
+                if (!b.D[d].Contains(point[d])) { all = false; break; }
             if (all) return true;
         }
         return false;
     }
 
-    private readonly ConcurrentDictionary<(Acl Acl, int In, int Out), AclLine[]> _byIfaces = new();
+    private readonly ConcurrentDictionary<(Acl Acl, int In, int Out), PairLines> _byIfaces = new();
 
     /// <summary>
     /// The lines of <paramref name="acl"/> that can match a packet entering <paramref name="inIf"/> and leaving
-    /// <paramref name="outIf"/> (the others cannot match whatever the rest of the packet is), cached per interface
-    /// pair; all lines when a name is not in the interface table.
+    /// <paramref name="outIf"/> (interface table indices), cached per interface pair.
     /// </summary>
-    public IReadOnlyList<AclLine> LinesFor(Acl acl, string inIf, string outIf)
-    {
-        int i = Ifaces.IndexOf(inIf), o = Ifaces.IndexOf(outIf);
-        if (i < 0 || o < 0) return acl.Lines;
-        return _byIfaces.GetOrAdd((acl, i, o), k =>
-        {
-            var keep = new List<AclLine>();
-            foreach (var l in k.Acl.Lines)
-                foreach (var b in _over[l.Id])
-                    if (b[Dim.InIf].Contains((UInt128)k.In) && b[Dim.OutIf].Contains((UInt128)k.Out)) { keep.Add(l); break; }
-            return keep.ToArray();
-        });
-    }
+    public PairLines LinesFor(Acl acl, int inIf, int outIf) =>
+        _byIfaces.GetOrAdd((acl, inIf, outIf), k => PairLines.Build(k.Acl, Over, k.In, k.Out));
+
     public List<PacketBox> Under(AclLine l) => _under[l.Id];
 
     /// <summary>The boxes of an interface pattern list (null: every interface).</summary>

@@ -80,28 +80,64 @@ public static class ConcreteTracer
     private static AclLine? Run(Acl acl, ProbePacket p, CompiledRuleset? c, UInt128[]? point, List<AclLine> path, int depth, ref bool approx)
     {
         if (depth > 10_000) throw new InvalidOperationException("call depth beyond any ruleset Link accepts");
-        foreach (var r in c is null || point is null ? acl.Lines : c.LinesFor(acl, p.InIf, p.OutIf))
+        if (c is null || point is null)
         {
-            if (point is not null && !c!.MayMatch(r, point)) continue;
-            if (!Matches(r, p, ref approx)) continue;
-            path.Add(r);
-            switch (r.Action)
+            foreach (var r in acl.Lines)
             {
-                case LineAction.Accept: case LineAction.Drop: case LineAction.Reject: case LineAction.Translate:
-                    return r;
-                case LineAction.Return: return null;
-                case LineAction.Continue: break;
-                case LineAction.Call:
-                    {
-                        var d = Run(r.TargetAcl!, p, c, point, path, depth + 1, ref approx);
-                        if (d is not null) return d;
-                        break;
-                    }
-                case LineAction.Goto:
-                    return Run(r.TargetAcl!, p, c, point, path, depth + 1, ref approx);
+                if (!Matches(r, p, ref approx)) continue;
+                switch (Decide(r, p, c, point, path, depth, ref approx, out var decided))
+                {
+                    case Step.Decided: return decided;
+                    case Step.Returned: return null;
+                }
+            }
+            return null;
+        }
+        // Only the lines that can match the interfaces and the destination port, merged back into ACL order.
+        var pl = c.LinesFor(acl, (int)point[(int)Dim.InIf], (int)point[(int)Dim.OutIf]);
+        var lines = pl.Lines;
+        var byPort = pl.ByPort((int)point[(int)Dim.Dport]);
+        var anyPort = pl.AnyPort;
+        int ia = 0, ib = 0;
+        while (ia < byPort.Length || ib < anyPort.Length)
+        {
+            var r = lines[ib >= anyPort.Length || (ia < byPort.Length && byPort[ia] < anyPort[ib]) ? byPort[ia++] : anyPort[ib++]];
+            if (!c.MayMatch(r, point) || !Matches(r, p, ref approx)) continue;
+            switch (Decide(r, p, c, point, path, depth, ref approx, out var decided))
+            {
+                case Step.Decided: return decided;
+                case Step.Returned: return null;
             }
         }
         return null;
+    }
+
+    private enum Step { Next, Decided, Returned }
+
+    /// <summary>What a line that matched does: decides (<paramref name="decided"/>, null when a goto fell off the end),
+    /// returns, or lets the walk go on.</summary>
+    private static Step Decide(AclLine r, ProbePacket p, CompiledRuleset? c, UInt128[]? point, List<AclLine> path, int depth, ref bool approx, out AclLine? decided)
+    {
+        decided = null;
+        path.Add(r);
+        switch (r.Action)
+        {
+            case LineAction.Accept: case LineAction.Drop: case LineAction.Reject: case LineAction.Translate:
+                decided = r;
+                return Step.Decided;
+            case LineAction.Return: return Step.Returned;
+            case LineAction.Continue: break;
+            case LineAction.Call:
+                {
+                    var d = Run(r.TargetAcl!, p, c, point, path, depth + 1, ref approx);
+                    if (d is not null) { decided = d; return Step.Decided; }
+                    break;
+                }
+            case LineAction.Goto:
+                decided = Run(r.TargetAcl!, p, c, point, path, depth + 1, ref approx);
+                return Step.Decided;
+        }
+        return Step.Next;
     }
 
     /// <summary>Whether a line matches; a line whose match depends on something not understood is taken to match

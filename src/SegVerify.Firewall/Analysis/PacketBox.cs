@@ -102,7 +102,7 @@ public sealed class PacketBox
     }
 
     // Order in which dimensions are tested: the most discriminating first, so misses are cheap.
-    private static readonly int[] TestOrder = [6, 3, 2, 0, 1, 4, 5, 7, 8, 9, 10, 11, 12];
+    internal static readonly int[] TestOrder = [6, 3, 2, 0, 1, 4, 5, 7, 8, 9, 10, 11, 12];
 
     public bool Intersects(PacketBox o)
     {

@@ -151,7 +151,12 @@ public sealed class SymbolicWalker
         var rem = input;
         if (input.Count > 0) lock (_reached) _reached.Add(acl);
         var hull = Hull(input);
-        foreach (var rule in acl.Lines)
+        // When every input packet enters one interface and leaves one, only the lines that can match that pair.
+        IReadOnlyList<AclLine> lines = acl.Lines;
+        if (hull is not null && hull[Dim.InIf].Count == 1 && hull[Dim.InIf].Lo(0) == hull[Dim.InIf].Hi(0)
+            && hull[Dim.OutIf].Count == 1 && hull[Dim.OutIf].Lo(0) == hull[Dim.OutIf].Hi(0))
+            lines = _c.LinesFor(acl, (int)hull[Dim.InIf].Lo(0), (int)hull[Dim.OutIf].Lo(0)).Lines;
+        foreach (var rule in lines)
         {
             if (rem.Count == 0) break;
             var over = _c.Over(rule);

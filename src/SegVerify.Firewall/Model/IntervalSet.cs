@@ -90,8 +90,18 @@ public sealed class IntervalSet : IEquatable<IntervalSet>
 
     public bool Intersects(IntervalSet o)
     {
-        int i = 0, j = 0;
         var a = _v; var b = o._v;
+        if (a.Length == 0 || b.Length == 0) return false;
+        if (a[^1] < b[0] || b[^1] < a[0]) return false;
+        if (a.Length == 2 || b.Length == 2)
+        {
+            // One interval against a set: a hull overlap is enough when the set is one interval too, else one search.
+            if (a.Length == 2 && b.Length == 2) return true;
+            var (one, many) = a.Length == 2 ? (a, b) : (b, a);
+            int k = Gallop(many, 0, one[0]);
+            return k < many.Length && many[k] <= one[1];
+        }
+        int i = 0, j = 0;
         while (i < a.Length && j < b.Length)
         {
             if (a[i + 1] < b[j]) i = Gallop(a, i, b[j]);
