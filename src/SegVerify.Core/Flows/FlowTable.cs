@@ -139,9 +139,13 @@ public sealed class FlowTable
     public ref FlowEntry this[int index] => ref _entries[index];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    public int Find(in FlowKey key)
+    public int Find(in FlowKey key) => Find(in key, key.GetHashCode());
+
+    /// <summary><see cref="Find(in FlowKey)"/> with the key's <see cref="FlowKey.GetHashCode"/> already computed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public int Find(in FlowKey key, int hash)
     {
-        int i = _buckets[key.GetHashCode() & _mask];
+        int i = _buckets[hash & _mask];
         var entries = _entries;
         while (i >= 0)
         {
@@ -244,9 +248,26 @@ public sealed class FlowTable
     {
         ref var e = ref _entries[i];
         if (e.List == list && _tail[list] == i) return;
-        Unlink(i);
+        MoveToTail(ref e, i, list);
+    }
+
+    /// <summary><see cref="Unlink"/> then <see cref="LinkTail"/> in one step (the per-packet case of <see cref="Touch"/>).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private void MoveToTail(ref FlowEntry e, int i, byte list)
+    {
+        var links = _links;
+        var head = _head;
+        var tails = _tail;
+        byte old = e.List;
+        int prev = links[2 * i], next = links[2 * i + 1];
+        if (prev >= 0) links[2 * prev + 1] = next; else head[old] = next;
+        if (next >= 0) links[2 * next] = prev; else tails[old] = prev;
         e.List = list;
-        LinkTail(i, list);
+        int tail = tails[list];
+        links[2 * i] = tail;
+        links[2 * i + 1] = -1;
+        if (tail >= 0) links[2 * tail + 1] = i; else head[list] = i;
+        tails[list] = i;
     }
 
     public int Head(byte list) => _head[list];

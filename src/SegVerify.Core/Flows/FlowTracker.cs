@@ -96,30 +96,43 @@ public sealed class FlowTracker
     /// that a counted packet is added to <see cref="FlowCounters.FlowPackets"/> and a held fragment becomes an orphan
     /// if its first fragment never comes; packets carried inside it are in their own flows but not accounted again.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     public ulong Track(ref DecodedPacket p, in CaptureRecord record, bool count, bool frame, out int slot, out bool fromA)
     {
         if (record.TimestampNs > _now) AdvanceClock(record.TimestampNs);
-        long now = _now;
         FlowKey key;
         bool noPorts;
         if (p.IsFragment && p.FragmentOffset != 0)
         {
-            if (!_fragments.TryGetFlow(p.SrcIp, p.DstIp, p.Protocol, p.FragmentId, now, out key, out fromA, out noPorts))
+            if (!_fragments.TryGetFlow(p.SrcIp, p.DstIp, p.Protocol, p.FragmentId, _now, out key, out fromA, out noPorts))
             {
                 if (p.HasMac) _events.CheckFrame(in p, in record);
-                _fragments.Hold(p.SrcIp, p.DstIp, p.Protocol, p.FragmentId, record.OriginalLength, record.TimestampNs, now, frame);
+                _fragments.Hold(p.SrcIp, p.DstIp, p.Protocol, p.FragmentId, record.OriginalLength, record.TimestampNs, _now, frame);
                 slot = -1;
                 return 0;
             }
         }
         else key = FlowKeys.Make(in p, out fromA, out noPorts);
+        return TrackKeyed(ref p, in record, count, frame, in key, key.GetHashCode(), fromA, noPorts, out slot);
+    }
 
+    /// <summary>
+    /// <see cref="Track"/> for a packet whose flow key is already known: <paramref name="key"/>,
+    /// <paramref name="fromA"/> and <paramref name="noPorts"/> as <see cref="FlowKeys.Make"/> gives them, and the key's
+    /// <see cref="FlowKey.GetHashCode"/>. Only for a packet that is not a later fragment (those take their key from
+    /// the fragment table: <see cref="Track"/>). The decode-ahead loop makes keys when it stages packets.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
+    public ulong TrackKeyed(ref DecodedPacket p, in CaptureRecord record, bool count, bool frame, in FlowKey key, int hash,
+        bool fromA, bool noPorts, out int slot)
+    {
+        if (record.TimestampNs > _now) AdvanceClock(record.TimestampNs);
+        long now = _now;
         bool isTcp = p.Protocol == IpProto.Tcp;
         byte flags = p.TcpFlags;
         bool pureSyn = isTcp && (flags & (DecodedPacket.TcpSyn | DecodedPacket.TcpAck)) == DecodedPacket.TcpSyn;
 
-        int i = _flows.Find(in key);
+        int i = _flows.Find(in key, hash);
         if (p.HasMac && (i < 0 || !SideAlreadyChecked(ref _flows[i], fromA, in p)))
             _events.CheckFrame(in p, in record);
         if (i >= 0 && pureSyn && (_flows[i].Flags & FlowFlags.Closing) != 0)
