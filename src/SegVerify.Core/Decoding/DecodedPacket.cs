@@ -126,6 +126,11 @@ public struct DecodedPacket
     public bool MoreFragments;
     /// <summary>IPv4 identification or IPv6 fragment header identification.</summary>
     public uint FragmentId;
+    /// <summary>
+    /// For a fragment: where in the frame its share of the datagram begins (after the IPv4 header, or after the IPv6
+    /// fragment header) and how many bytes of the datagram it declares; lets a carried tunnel be reassembled.
+    /// </summary>
+    public int FragmentDataOffset, FragmentDataLength;
 
     /// <summary>Bytes of IP payload after all IP headers as declared (for statistics only).</summary>
     public int L4Length;

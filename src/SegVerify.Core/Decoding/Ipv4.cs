@@ -68,6 +68,8 @@ internal static class Ipv4
             p.MoreFragments = more;
             p.FragmentOffset = fragOffset;
             p.FragmentId = BinaryPrimitives.ReadUInt16BigEndian(b.Slice(IdOffset));
+            p.FragmentDataOffset = p.Offset + ihl;
+            p.FragmentDataLength = (totalLength == 0 ? b.Length : totalLength) - ihl;
         }
         p.Kind = PacketKind.Ip;
         int declared = totalLength == 0 ? b.Length : totalLength;

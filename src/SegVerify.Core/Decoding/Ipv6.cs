@@ -80,6 +80,8 @@ internal static class Ipv6
                     p.FragmentOffset = fo & FragmentOffsetMask;
                     p.MoreFragments = (fo & MoreFragmentsFlag) != 0;
                     p.FragmentId = BinaryPrimitives.ReadUInt32BigEndian(rest.Slice(4));
+                    p.FragmentDataOffset = p.Offset + HeaderLength + consumed + FragmentHeaderLength;
+                    p.FragmentDataLength = declared - consumed - FragmentHeaderLength;
                     len = FragmentHeaderLength;
                     break;
                 }

@@ -125,8 +125,24 @@ public sealed partial class Verifier : IFlowTrackerEvents
             s.Nanos = record.NanosecondResolution;
             s.HasHash = false;
             s.Layers = 0;
-            if (s.Pkt.NextTunnel != TunnelType.None) StageTunnelled(ref s, slot, record.Data);
-            else if (FlowKeys.TryMake(in s.Pkt, out s.Key, out s.FromA, out s.NoPorts))
+            bool carrier = MayCarryTunnel(in s.Pkt);
+            if (!carrier && s.Pkt.NextTunnel != TunnelType.None)
+            {
+                StageTunnelled(ref s, slot, record.Data);
+                carrier = CarrierFragment(_ringLayers.AsSpan(slot * MaxLayers, s.Layers)) >= 0;
+            }
+            if (carrier)
+            {
+                // rare: the records staged before it are handled first, then this one with its bytes
+                while (consumed < produced)
+                {
+                    HandleStaged(ref ring[consumed & RingMask], (int)(consumed & RingMask));
+                    consumed++;
+                }
+                Process(in record);
+                continue;
+            }
+            if (s.Layers == 0 && FlowKeys.TryMake(in s.Pkt, out s.Key, out s.FromA, out s.NoPorts))
             {
                 s.HasHash = true;
                 s.Hash = s.Key.GetHashCode();
@@ -237,7 +253,15 @@ public sealed partial class Verifier : IFlowTrackerEvents
         if (_pkt.NextTunnel != TunnelType.None)
         {
             int n = DecodeLayers(record.Data, in _pkt, _layers, ref _tunnels);
-            ProcessLayers(_layers.AsSpan(0, n), in record);
+            int k = CarrierFragment(_layers.AsSpan(0, n));
+            if (k >= 0) ProcessCarrierFragment(_layers.AsSpan(0, n), k, in record);
+            else ProcessLayers(_layers.AsSpan(0, n), in record);
+            return;
+        }
+        if (MayCarryTunnel(in _pkt))
+        {
+            _layers[0] = _pkt;
+            ProcessCarrierFragment(_layers.AsSpan(0, 1), 0, in record);
             return;
         }
         ulong id = ProcessDecoded(ref _pkt, in record);
@@ -357,6 +381,7 @@ public sealed partial class Verifier : IFlowTrackerEvents
     {
         long ts = record.TimestampNs;
         if (ts > _tracker.Now) _tracker.AdvanceClock(ts);
+        if (ts >= _reassembler.NextDeadline) ExpireCarried(ts);
         // the capture period for the report (records are not always in time order)
         if (ts < _firstPacketNs) _firstPacketNs = ts;
         if (ts > _lastPacketNs) _lastPacketNs = ts;
@@ -374,10 +399,18 @@ public sealed partial class Verifier : IFlowTrackerEvents
     void IFlowTrackerEvents.OnFlowEnd(in FlowEntry flow) => FinishFlow(in flow);
 
     /// <summary>Expires flows idle at capture/wall time <paramref name="nowNs"/> (monitor calls this when no packet arrives).</summary>
-    public void AdvanceClock(long nowNs) => _tracker.AdvanceClock(nowNs);
+    public void AdvanceClock(long nowNs)
+    {
+        _tracker.AdvanceClock(nowNs);
+        if (nowNs >= _reassembler.NextDeadline) ExpireCarried(nowNs);
+    }
 
-    /// <summary>Judges and reports every live flow (end of input).</summary>
-    public void Flush() => _tracker.Flush();
+    /// <summary>Opens what fragmented tunnel datagrams carry as far as it came, then judges and reports every live flow (end of input).</summary>
+    public void Flush()
+    {
+        FlushCarried();
+        _tracker.Flush();
+    }
 
     /// <summary>End of input: <see cref="Flush"/>, then <see cref="FillSummary"/>.</summary>
     public void Finish(RunSummary summary)

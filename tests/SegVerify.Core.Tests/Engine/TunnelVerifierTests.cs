@@ -12,7 +12,7 @@ namespace SegVerify.Core.Tests.Engine;
 /// <summary>The engine on tunnelled frames: inner flows judged with their tunnel, outer flows judged too, frame checks.</summary>
 public class TunnelVerifierTests
 {
-    private const string Topo = """
+    internal const string Topo = """
         segverify: 1
         name: tunnel test
         model: alpha
