@@ -86,6 +86,44 @@ public class KernelDnatDifferentialTests(ITestOutputHelper output)
 
         """;
 
+    /// <summary>Destination NAT through maps: named and anonymous, concatenated keys and address . port data, port
+    /// ranges as keys and data, an interval map, and load balancing with numgen.</summary>
+    internal const string NftMaps = """
+        table ip nat {
+            map published {
+                type ipv4_addr . inet_service : ipv4_addr . inet_service
+                elements = { 203.0.113.10 . 8445 : 10.10.0.20 . 445, 203.0.113.10 . 443 : 198.51.100.10 . 443, 203.0.113.11 . 7001 : 10.30.0.5 . 7000 }
+            }
+            map web {
+                type ipv4_addr : ipv4_addr
+                flags interval
+                elements = { 203.0.113.64/26 : 198.51.100.20, 203.0.113.12 : 172.16.5.5 }
+            }
+            chain prerouting {
+                type nat hook prerouting priority dstnat; policy accept;
+                iifname "eth6" dnat ip to ip daddr . tcp dport map @published
+                iifname "eth6" ip daddr 203.0.113.11 dnat ip to udp dport map { 5000-5003 : 10.30.0.5 . 5004-5008, 5009 : 10.30.0.8 . 5010-5011 }
+                iifname "eth6" ip daddr 203.0.113.13 meta l4proto tcp dnat to numgen inc mod 2 map { 0 : 10.30.0.8, 1 : 10.30.0.9 }
+                iifname { "eth1", "eth2" } dnat to ip daddr map @web
+                iifname "eth6" dnat to ip daddr map { 203.0.113.14 : 198.51.100.30, 203.0.113.9 : 10.20.0.9 }
+            }
+        }
+        table inet filter {
+            chain forward {
+                type filter hook forward priority filter; policy drop;
+                ct state established,related accept
+                iifname "eth6" ct status dnat meta l4proto tcp accept
+                iifname "eth6" ct status dnat udp dport { 5004-5006, 5010 } accept
+                iifname "eth6" oifname "eth1" ct status dnat accept
+                iifname "eth1" oifname "eth4" ip daddr 198.51.100.20 accept
+                iifname "eth2" oifname "eth3" ct status dnat accept
+                iifname "eth2" oifname "eth3" drop
+                iifname "eth2" accept
+            }
+        }
+
+        """;
+
     private static readonly Cidr[] Nets = KernelDifferentialTests.ZoneNets.Select(Cidr.Parse).ToArray();
 
     /// <summary>The interface the router sends an address out of (its routes: the zone networks, else eth6).</summary>
@@ -98,33 +136,25 @@ public class KernelDnatDifferentialTests(ITestOutputHelper output)
     [SkippableTheory]
     [InlineData("iptables")]
     [InlineData("nft")]
+    [InlineData("nft-maps")]
     public void KernelTranslatesAsTheProbeSays(string dialect)
     {
         var why = KernelDifferentialTests.Missing();
         if (why is not null) { Console.WriteLine("SKIP kernel DNAT differential: " + why); Skip.If(true, "kernel DNAT differential test skipped: " + why); }
-        bool nft = dialect == "nft";
-        var text = nft ? Nft : Iptables;
+        bool nft = dialect.StartsWith("nft");
+        var text = dialect switch { "nft" => Nft, "nft-maps" => NftMaps, _ => Iptables };
         var rs = nft ? NftParser.Parse("dnat.nft", text) : IptablesParser.Parse("dnat.rules", text);
         Assert.Empty(rs.Warnings);
-        var probes = MakeProbes(rs, nft ? 11 : 7);
-        string id = $"{Environment.ProcessId % 1000:D3}{(nft ? 91 : 92)}";
+        int seed = dialect switch { "iptables" => 7, "nft" => 11, _ => 13 };
+        var probes = MakeProbes(rs, seed);
+        string id = $"{Environment.ProcessId % 1000:D3}{seed + 80}";
         string router = $"svfr{id}";
         var zones = Enumerable.Range(0, 7).Select(i => $"svfz{id}{i}").ToArray();
         try
         {
+            // (Setup routes the external zone's own packets, to the zones and to 203.0.113.0/24, through the router,
+            // and makes every zone record the source port, destination and destination port of what arrives.)
             KernelDifferentialTests.Setup(router, zones);
-            // The external zone's probe source reaches the public addresses through the router (a source rule ahead of
-            // the zone's any-address local route); every zone records what arrives.
-            KernelDifferentialTests.Must($"ip -n {zones[6]} rule add pref 10 from 198.18.0.0/15 lookup 100");
-            KernelDifferentialTests.Must($"ip -n {zones[6]} rule add pref 100 lookup local");
-            KernelDifferentialTests.Must($"ip -n {zones[6]} rule del pref 0");
-            KernelDifferentialTests.Must($"ip -n {zones[6]} route add 169.254.0.1/32 dev v table 100");
-            foreach (var net in KernelDifferentialTests.ZoneNets.Take(6).Append("203.0.113.0/24"))
-                KernelDifferentialTests.Must($"ip -n {zones[6]} route add {net} via 169.254.0.1 dev v table 100");
-            foreach (var z in zones)
-                KernelDifferentialTests.Must($"ip netns exec {z} nft -f -",
-                    "table ip natprobe {\n set got { type inet_service . ipv4_addr . inet_service; flags dynamic; size 65535; }\n" +
-                    " chain pre { type filter hook prerouting priority -400; policy accept; meta l4proto { tcp, udp } add @got { th sport . ip daddr . th dport }; }\n}\n");
             var tmp = Path.GetTempFileName();
             File.WriteAllText(tmp, text);
             try
@@ -136,13 +166,10 @@ public class KernelDnatDifferentialTests(ITestOutputHelper output)
             foreach (var p in probes) KernelDifferentialTests.Send(zones[p.InIf[3] - '0'], p);
             Thread.Sleep(1500);
             var got = new Dictionary<int, (IpAddr Dst, ushort Port, string Iface)>();
-            for (int zi = 0; zi < zones.Length; zi++)
-            {
-                KernelDifferentialTests.Run("ip", $"netns exec {zones[zi]} nft list set ip natprobe got", out var list);
-                foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(list, @"\b(\d+) \. (\d+\.\d+\.\d+\.\d+) \. (\d+)\b"))
-                    got[int.Parse(m.Groups[1].Value)] = (IpAddr.Parse(m.Groups[2].Value), ushort.Parse(m.Groups[3].Value), $"eth{zi}");
-            }
+            foreach (var ((sport, dst, dport), zi) in KernelDifferentialTests.Arrived(zones))
+                got[sport] = (dst, (ushort)dport, $"eth{zi}");
             int disagree = 0, translated = 0;
+            var used = new HashSet<AclLine>();
             foreach (var p in probes)
             {
                 var tr = ConcreteTracer.Trace(rs, p);
@@ -158,7 +185,7 @@ public class KernelDnatDifferentialTests(ITestOutputHelper output)
                     bool dstOk = g.Dst == wantDst || (tr.NatDst is not null && pool is not null && pool.Contains(FieldDomains.ToU(g.Dst)));
                     if (!dstOk || g.Port != wantPort || g.Iface != p.OutIf)
                         why2 = $"probe says {wantDst}:{wantPort} out {p.OutIf}, kernel delivered to {g.Dst}:{g.Port} on {g.Iface}";
-                    if (tr.NatDst is not null) translated++;
+                    if (tr.NatDst is not null) { translated++; used.Add(tr.Path.Last(l => l.Action == LineAction.Translate)); }
                 }
                 if (why2 is not null)
                 {
@@ -168,6 +195,10 @@ public class KernelDnatDifferentialTests(ITestOutputHelper output)
             }
             output.WriteLine($"{dialect}: {probes.Count} probes, {got.Count} delivered, {translated} of them translated, {disagree} disagreements");
             Assert.True(translated >= 20, $"only {translated} translated deliveries: the probes do not exercise DNAT");
+            // Every translation that forwards (each value of each map) is taken by at least one delivered probe.
+            var unused = rs.DestinationNat.SelectMany(a => rs.Acls).SelectMany(acl => acl.Lines)
+                .Where(l => l.Action == LineAction.Translate && l.Nat is { ToDevice: false } && !used.Contains(l)).Distinct().ToList();
+            Assert.True(unused.Count == 0, "translations no delivered probe takes: " + string.Join("; ", unused.Select(l => $"{l.Pos.Line}: {l.Text} -> {l.Nat}")));
             Assert.Equal(0, disagree);
         }
         finally
@@ -178,32 +209,43 @@ public class KernelDnatDifferentialTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Probes at and around every NAT rule's addresses and ports (from its interface and others), and to the zones'
-    /// own addresses; each leaves through the interface the router routes its translated destination to.
+    /// Probes at and around every NAT rule's addresses and ports (every combination from the interfaces NAT rules
+    /// name, and random ones from the others), and to the zones' own addresses; each leaves through the interface the
+    /// router routes its translated destination to.
     /// </summary>
     private static List<ProbePacket> MakeProbes(FwRuleset rs, int seed)
     {
         var rnd = new Random(seed);
         var res = new List<ProbePacket>();
         string[] publics = ["203.0.113.9", "203.0.113.10", "203.0.113.11", "203.0.113.12", "203.0.113.13", "203.0.113.14", "203.0.113.70", "203.0.113.200"];
-        ushort[] ports = [80, 443, 444, 7000, 7001, 7002, 8445, 4999, 5000, 5003, 5005, 5009, 5010, 5011, 3128, 22];
+        ushort[] ports = [80, 443, 444, 7000, 7001, 7002, 8445, 4999, 5000, 5002, 5003, 5004, 5005, 5009, 5010, 5011, 3128, 22];
         string[] sources = ["10.10.1.1", "10.20.1.1", "10.30.1.1", "172.16.1.1", "198.51.100.40", "192.0.2.1", "198.18.0.7"];
         int sport = 21000;
-        for (int k = 0; res.Count < 200 && k < 5000; k++)
+        void Add(ProbePacket p)
+        {
+            // The out interface follows the translated destination, as the kernel routes after PREROUTING.
+            var first = ConcreteTracer.Trace(rs, p);
+            var outIf = Route(first.NatDst ?? p.Dst);
+            // Untranslated packets to the public addresses would go back out to the external zone, whose namespace
+            // owns every address: they test no translation and are left out, as is traffic inside one zone.
+            if (outIf == "eth6" || outIf == p.InIf) return;
+            res.Add(p with { OutIf = outIf });
+        }
+        // Every public address, port and protocol from the zones where the NAT rules apply ...
+        foreach (int zi in new[] { 6, 1, 2 })
+            foreach (var pub in publics)
+                foreach (var port in ports)
+                    foreach (var proto in new[] { IpProto.Tcp, IpProto.Udp })
+                        Add(new ProbePacket(proto, IpAddr.Parse(sources[zi]), (ushort)sport++, IpAddr.Parse(pub), port, $"eth{zi}", "eth0", null, ConnStates.New));
+        // ... then random probes, also from the other zones and to the zones' own addresses.
+        for (int k = 0, n = res.Count; res.Count < n + 200 && k < 5000; k++)
         {
             int zi = k % 3 == 0 ? 6 : rnd.Next(3) == 0 ? rnd.Next(7) : new[] { 1, 2, 6 }[rnd.Next(3)];
             var src = IpAddr.Parse(sources[zi]);
             var dst = rnd.Next(6) == 0 ? IpAddr.Parse(KernelDifferentialTests.ZoneNets[rnd.Next(6)].Split('/')[0]) : IpAddr.Parse(publics[rnd.Next(publics.Length)]);
             if (!dst.IsV4 || dst.V4 % 256 == 0) dst = IpAddr.FromV4(dst.V4 + 5);
             byte proto = rnd.Next(2) == 0 ? IpProto.Tcp : IpProto.Udp;
-            var p = new ProbePacket(proto, src, (ushort)sport++, dst, ports[rnd.Next(ports.Length)], $"eth{zi}", "eth0", null, ConnStates.New);
-            // The out interface follows the translated destination, as the kernel routes after PREROUTING.
-            var first = ConcreteTracer.Trace(rs, p);
-            var outIf = Route(first.NatDst ?? p.Dst);
-            // Untranslated packets to the public addresses would go back out to the external zone, whose namespace
-            // owns every address: they test no translation and are left out, as is traffic inside one zone.
-            if (outIf == "eth6" || outIf == p.InIf) continue;
-            res.Add(p with { OutIf = outIf });
+            Add(new ProbePacket(proto, src, (ushort)sport++, dst, ports[rnd.Next(ports.Length)], $"eth{zi}", "eth0", null, ConnStates.New));
         }
         return res;
     }

@@ -149,13 +149,135 @@ public class NatAnalysisTests
         return s.Lo(0) == s.Hi(0) ? One(s.Lo(0)) : $"{One(s.Lo(0))}-{One(s.Hi(0))}";
     }
 
+    /// <summary>The filter of the nft NAT-map tests: what was translated is accepted from the Internet.</summary>
+    private const string AcceptTranslated = """
+        table inet filter {
+            chain forward {
+                type filter hook forward priority filter; policy drop;
+                iifname "eth6" ct status dnat accept
+            }
+        }
+        """;
+
+    private static FwRuleset NatNft(string natRules, string tableBody = "") =>
+        AnalysisTests.Nft($"table ip nat {{\n{tableBody}\n chain pre {{\n  type nat hook prerouting priority dstnat; policy accept;\n{natRules}\n }}\n}}\n" + AcceptTranslated);
+
+    private static ProbePacket FromInternet(byte proto, string dst, ushort port, string outIf = "eth0") =>
+        new(proto, IpAddr.Parse("198.18.0.1"), 40000, IpAddr.Parse(dst), port, "eth6", outIf, null, ConnStates.New);
+
     [Fact]
-    public void NftNatMapsAreReportedNotGuessed()
+    public void NftDnatThroughAnAddressMapIsOneTranslationPerValue()
     {
-        var rs = AnalysisTests.Nft("table ip nat {\n chain pre {\n  type nat hook prerouting priority -100;\n  dnat to numgen inc mod 2 map { 0 : 10.0.0.1, 1 : 10.0.0.2 }\n }\n}\n");
+        var rs = NatNft("  iifname \"eth6\" tcp dport 445 dnat to ip daddr map { 203.0.113.1 : 10.10.0.20, 203.0.113.2 : 10.10.0.20, 203.0.113.3 : 198.51.100.10 }");
+        Assert.Empty(rs.Warnings);
+        var lines = Assert.Single(rs.DestinationNat).Acl.Lines;
+        Assert.Equal(2, lines.Count);
+        Assert.All(lines, l => Assert.Equal((LineAction.Translate, 5), (l.Action, l.Pos.Line)));
+        Assert.Equal(["10.10.0.20", "198.51.100.10"], lines.Select(l => Range(l.Nat!.DstAddresses!, true)));
+        Assert.All(lines, l => Assert.Null(l.Nat!.DstPorts));
+        var t = ConcreteTracer.Trace(rs, FromInternet(IpProto.Tcp, "203.0.113.2", 445));
+        Assert.Equal((Verdict.Accept, IpAddr.Parse("10.10.0.20"), (ushort?)445), (t.Verdict, t.NatDst, t.NatDstPort));
+        // A key not in the map: not translated, and the filter drops it.
+        t = ConcreteTracer.Trace(rs, FromInternet(IpProto.Tcp, "203.0.113.4", 445));
+        Assert.Equal((Verdict.Drop, (IpAddr?)null), (t.Verdict, t.NatDst));
+        // The set analysis: the two published mn-office addresses are one class, sent to 203.0.113.1-2.
+        var all = Violations(AnalysisTests.Analyse(rs));
+        Assert.Equal(["mynumber-internet 203.0.113.1 10.10.0.20:445", "zone-crossing 203.0.113.3 198.51.100.10:445"],
+            all.Select(f => $"{f.Rule} {f.DstIp} {X(f, "nat_dst_ip")}:{X(f, "nat_dst_port")}").Order());
+        var v = all[0];
+        Assert.Equal(("mynumber-internet", "external", "mn-office"), (v.Rule, v.SrcZone, v.DstZone));
+        Assert.Equal("10.10.0.20", X(v, "nat_dst_ip"));
+        Assert.Equal(v.DstPort, (ushort?)(int?)X(v, "nat_dst_port"));
+        Assert.Equal("t.nft:5", ((string[])X(v, "path")!)[0]);
+    }
+
+    [Fact]
+    public void NftDnatThroughAConcatenatedMapTranslatesAddressAndPort()
+    {
+        var rs = NatNft("  dnat ip to ip daddr . tcp dport map { 203.0.113.10 . 8445 : 10.10.0.20 . 445, 203.0.113.10 . 443 : 198.51.100.10 . 443 }\n" +
+                        "  ip daddr 203.0.113.10 dnat ip to tcp dport map { 8080 : 198.51.100.10 . 80 }");
+        Assert.Empty(rs.Warnings);
+        var t = ConcreteTracer.Trace(rs, FromInternet(IpProto.Tcp, "203.0.113.10", 8445));
+        Assert.Equal((Verdict.Accept, IpAddr.Parse("10.10.0.20"), (ushort?)445), (t.Verdict, t.NatDst, t.NatDstPort));
+        // The key needs TCP: UDP to the same address and port is not translated (the second rule does not match either).
+        Assert.Null(ConcreteTracer.Trace(rs, FromInternet(IpProto.Udp, "203.0.113.10", 8445)).NatDst);
+        t = ConcreteTracer.Trace(rs, FromInternet(IpProto.Tcp, "203.0.113.10", 8080, "eth4"));
+        Assert.Equal((IpAddr.Parse("198.51.100.10"), (ushort?)80), (t.NatDst, t.NatDstPort));
+        var all = Violations(AnalysisTests.Analyse(rs));
+        // www:80 through the second map is not permitted either; www:443 is.
+        Assert.Equal(["mynumber-internet 203.0.113.10:8445 10.10.0.20:445", "zone-crossing 203.0.113.10:8080 198.51.100.10:80"],
+            all.Select(f => $"{f.Rule} {f.DstIp}:{f.DstPort} {X(f, "nat_dst_ip")}:{X(f, "nat_dst_port")}").Order());
+        var v = Assert.Single(all, f => f.Rule == "mynumber-internet");
+        Assert.Equal(("10.10.0.20", (object?)445), ((string?)X(v, "nat_dst_ip"), X(v, "nat_dst_port")));
+        Assert.Equal(IpProto.Tcp, v.Protocol);
+    }
+
+    [Fact]
+    public void NftDnatThroughNamedMapsAndTheOlderAddrPortSyntax()
+    {
+        const string maps = """
+            map published { type ipv4_addr . inet_service : ipv4_addr . inet_service; elements = { 203.0.113.10 . 8445 : 10.10.0.20 . 445 } }
+            map web { type ipv4_addr : ipv4_addr; flags interval; elements = { 203.0.113.64/26 : 198.51.100.10 } }
+            """;
+        var rs = NatNft("  dnat ip addr . port to ip daddr . tcp dport map @published\n  dnat to ip daddr map @web", maps);
+        Assert.Empty(rs.Warnings);
+        var t = ConcreteTracer.Trace(rs, FromInternet(IpProto.Tcp, "203.0.113.10", 8445));
+        Assert.Equal((IpAddr.Parse("10.10.0.20"), (ushort?)445), (t.NatDst, t.NatDstPort));
+        t = ConcreteTracer.Trace(rs, FromInternet(IpProto.Udp, "203.0.113.100", 53, "eth4"));
+        Assert.Equal((Verdict.Accept, IpAddr.Parse("198.51.100.10"), (ushort?)53), (t.Verdict, t.NatDst, t.NatDstPort));
+        var v = Assert.Single(Violations(AnalysisTests.Analyse(rs)), f => f.Rule == "mynumber-internet");
+        Assert.Equal((IpAddr.Parse("203.0.113.10"), (ushort?)8445, "10.10.0.20"), (v.DstIp, v.DstPort, (string?)X(v, "nat_dst_ip")));
+    }
+
+    [Fact]
+    public void NftDnatBalancedOverAMapIsAPool()
+    {
+        var rs = NatNft("  ip daddr 203.0.113.10 tcp dport 445 dnat to numgen inc mod 2 map { 0 : 10.10.0.20, 1 : 10.10.0.21 }");
+        Assert.Empty(rs.Warnings);
+        var line = Assert.Single(rs.DestinationNat).Acl.Lines.Single();
+        Assert.Equal("10.10.0.20-10.10.0.21", Range(line.Nat!.DstAddresses!, true));
+        Assert.False(line.HasUnknown);
+        var v = Assert.Single(Violations(AnalysisTests.Analyse(rs)));
+        Assert.Contains((string)X(v, "nat_dst_ip")!, new[] { "10.10.0.20", "10.10.0.21" });
+        // A result with no destination leaves those packets untranslated: possibly translated, with a warning.
+        rs = NatNft("  ip daddr 203.0.113.10 tcp dport 445 dnat to jhash ip saddr mod 3 map { 0 : 10.10.0.20, 1 : 10.10.0.21 }");
+        Assert.Equal(5, Assert.Single(rs.Warnings).Pos.Line);
+        Assert.True(rs.DestinationNat[0].Acl.Lines.Single().HasUnknown);
+    }
+
+    /// <summary>A destination NAT not understood must not hide what it may publish: it may translate to anywhere.</summary>
+    [Theory]
+    [InlineData("dnat to ip daddr map @dyn", "set dyn { type ipv4_addr; flags dynamic; }\n map dynm { type ipv4_addr : ipv4_addr; flags dynamic; }")]
+    [InlineData("dnat to ip daddr map @dynm", "map dynm { type ipv4_addr : ipv4_addr; flags dynamic; }")]
+    [InlineData("dnat to ip daddr map @nosuch", "")]
+    [InlineData("dnat to ip daddr map { 203.0.113.10 : 10.10.0.20 } : tcp dport map { 445 : 445 }", "")]
+    [InlineData("dnat to numgen random mod 2 map { 0 : 10.10.0.20 . 445, 1 : 10.10.0.21 . 446 }", "")]
+    [InlineData("dnat to $nowhere", "")]
+    public void NftDnatNotUnderstoodIsReportedAndOverApproximated(string stmt, string tableBody)
+    {
+        FwRuleset rs;
+        try { rs = NatNft("  iifname \"eth6\" " + stmt, tableBody); }
+        catch (FirewallConfigException) { Assert.Contains("$", stmt); return; } // an undefined variable is an error (exit 2)
         var w = Assert.Single(rs.Warnings);
-        Assert.Equal(4, w.Pos.Line);
-        Assert.DoesNotContain(rs.AllLines, l => l.Action == LineAction.Translate);
+        Assert.Equal(5 + tableBody.Count(c => c == '\n'), w.Pos.Line);
+        Assert.All(rs.DestinationNat[0].Acl.Lines, l => Assert.True(l.Action == LineAction.Translate && l.HasUnknown));
+        var r = AnalysisTests.Analyse(rs);
+        Assert.True(r.OverApproximated);
+        // Translated to anywhere and accepted as translated: every zone is reachable from the Internet.
+        var v = Violations(r);
+        Assert.Contains(v, f => f.Rule == "mynumber-internet" && X(f, "nat_dst_ip") is not null);
+        Assert.Contains(v, f => f.Rule == "lgwan-internet-separation" && X(f, "nat_dst_ip") is not null);
+    }
+
+    [Fact]
+    public void IptablesDnatNotUnderstoodIsReportedAndOverApproximated()
+    {
+        var rs = AnalysisTests.Ipt("*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -i eth6 -p tcp -j DNAT --to-destination 203.0.113.5 --bogus-option\nCOMMIT\n" +
+                                   "*filter\n:FORWARD DROP [0:0]\n-A FORWARD -i eth6 -m conntrack --ctstate DNAT -j ACCEPT\nCOMMIT\n");
+        Assert.Equal(3, Assert.Single(rs.Warnings).Pos.Line);
+        var r = AnalysisTests.Analyse(rs);
+        Assert.True(r.OverApproximated);
+        Assert.Contains(Violations(r), f => f.Rule == "mynumber-internet" && X(f, "nat_dst_ip") is not null && f.Protocol == IpProto.Tcp);
     }
 
     /// <summary>The kernel differential rulesets: every witness the set analysis gives (through pools, port
@@ -163,9 +285,16 @@ public class NatAnalysisTests
     [Theory]
     [InlineData("iptables")]
     [InlineData("nft")]
+    [InlineData("nft-maps")]
     public void SetAnalysisOfTheKernelDnatRulesetsAgreesWithTheTracer(string dialect)
     {
-        var rs = dialect == "nft" ? AnalysisTests.Nft(KernelDnatDifferentialTests.Nft) : AnalysisTests.Ipt(KernelDnatDifferentialTests.Iptables);
+        var rs = dialect switch
+        {
+            "nft" => AnalysisTests.Nft(KernelDnatDifferentialTests.Nft),
+            "nft-maps" => AnalysisTests.Nft(KernelDnatDifferentialTests.NftMaps),
+            _ => AnalysisTests.Ipt(KernelDnatDifferentialTests.Iptables),
+        };
+        Assert.Empty(rs.Warnings);
         var v = Violations(AnalysisTests.Analyse(rs, required: true));
         // 203.0.113.10:8445 -> mn-fs:445 from the Internet, through the PUBLISH chain.
         Assert.Contains(v, f => f.Rule == "mynumber-internet" && f.DstIp == IpAddr.Parse("203.0.113.10") && f.DstPort == 8445

@@ -21,6 +21,8 @@ public static class NatRewrite
     /// </summary>
     public static (IpAddr Dst, ushort Port) Concrete(NatTranslation nat, ProbePacket p, IpAddr? preferDst = null)
     {
+        // Not known where it goes: the packet is followed as it is (the trace is approximate anyway).
+        if (nat.Unresolved) return (preferDst ?? p.Dst, p.DstPort);
         var dst = p.Dst;
         var du = FieldDomains.ToU(p.Dst);
         if (nat.AddressShift is { } s && du >= s.From) dst = FieldDomains.ToIp(s.Apply(du));
@@ -54,6 +56,7 @@ public static class NatRewrite
 
     private static IntervalSet Ports(NatTranslation nat, IntervalSet d)
     {
+        if (nat.Unresolved) return FieldDomains.All(HeaderField.DstPort);
         if (nat.PortShift is { } s) return s.Apply(d, PortMax);
         if (nat.DstPorts is not { IsEmpty: false } pool) return d;
         var kept = d.Intersect(pool);
@@ -74,6 +77,7 @@ public static class NatRewrite
         else dsts = d.Intersect(sent[Dim.Dst]);
         var p = IntervalSet.Single(translatedPort);
         if (!IpProto.HasPorts(proto)) ports = p.Intersect(sent[Dim.Dport]);
+        else if (nat.Unresolved) ports = sent[Dim.Dport];
         else if (nat.PortShift is { } ps) ports = ps.Invert(p, PortMax).Intersect(sent[Dim.Dport]);
         else if (nat.DstPorts is { IsEmpty: false } pool)
         {

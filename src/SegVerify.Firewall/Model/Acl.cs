@@ -42,6 +42,17 @@ public sealed record NatTranslation(IntervalSet? DstAddresses, IntervalSet? DstP
     /// its own tag.
     /// </summary>
     public int Tag { get; init; } = 1;
+
+    /// <summary>
+    /// True when the dialect could not read where the translation goes (e.g. an nft <c>dnat</c> through
+    /// <c>numgen</c> or a map filled at run time): the packet may go to any address of <see cref="DstAddresses"/>
+    /// (the family's) and any port. The line also carries a <see cref="MatchUnknown"/>, so the analysis takes both
+    /// ways: translated so, and not translated.
+    /// </summary>
+    public bool Unresolved { get; init; }
+
+    /// <summary>A translation not understood, to any address of <paramref name="family"/> and any port (see <see cref="Unresolved"/>).</summary>
+    public static NatTranslation Anywhere(Family family) => new(FieldDomains.Addresses(family), null) { Unresolved = true };
 }
 
 /// <summary>A one-to-one mapping of a range onto another: a value v at or above <see cref="From"/> becomes v - From + To.</summary>

@@ -349,8 +349,11 @@ public sealed class IptablesParser
         {
             var nat = NatTarget(target, t, optStart);
             if (nat is not null) { r.Verdict = target == "DNAT" ? NfVerdict.Dnat : NfVerdict.Redirect; r.Nat = nat; return; }
+            // Not understood: it may or may not translate (a DNAT to any address and port of the family, so nothing
+            // it might publish is missed; a REDIRECT to the firewall itself).
             terms.Add(Unknown(r, line, tok, $"-j {target} " + string.Join(" ", t.Skip(optStart).Select(x => x.Text))));
-            r.Verdict = NfVerdict.Continue;
+            r.Verdict = target == "DNAT" ? NfVerdict.Dnat : NfVerdict.Redirect;
+            r.Nat = target == "DNAT" ? NatTranslation.Anywhere(_family) : new NatTranslation(null, null, ToDevice: true);
             return;
         }
         if (NonTerminating.Contains(target) || (chain.Table != "filter" && target is "SNAT" or "MASQUERADE" or "DNAT" or "REDIRECT"))

@@ -261,7 +261,7 @@ public sealed class NftParser
             {
                 _rs.Chains.Add(chain);
                 foreach (var st in rules)
-                    chain.Rules.AddRange(NftRuleParser.Parse(st, n => ts.Sets.GetValueOrDefault(n), _rs.Warnings));
+                    chain.Rules.AddRange(NftRuleParser.Parse(st, n => ts.Sets.GetValueOrDefault(n), _rs.Warnings, ts.Family));
             }
         }
     }

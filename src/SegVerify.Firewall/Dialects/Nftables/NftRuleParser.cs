@@ -10,7 +10,7 @@ namespace SegVerify.Firewall.Dialects.Nftables;
 /// decide whether the rule matches becomes a <see cref="MatchUnknown"/> with a warning at its position; statements
 /// that cannot (counters, logging, marks, comments) are skipped.
 /// </summary>
-internal sealed class NftRuleParser
+internal sealed partial class NftRuleParser
 {
     private static readonly HashSet<string> Keywords =
     [
@@ -27,16 +27,18 @@ internal sealed class NftRuleParser
     private readonly List<ParseWarning> _warnings;
     private readonly string _text;
     private readonly List<MatchExpr> _terms = [];
+    /// <summary>The family of the rule's table (inet: both).</summary>
+    private readonly Family _family;
 
-    private NftRuleParser(List<NTok> st, Func<string, NftSetDef?> sets, List<ParseWarning> warnings)
+    private NftRuleParser(List<NTok> st, Func<string, NftSetDef?> sets, List<ParseWarning> warnings, Family family)
     {
-        _st = st; _sets = sets; _warnings = warnings;
+        _st = st; _sets = sets; _warnings = warnings; _family = family;
         _text = string.Join(" ", st.Select(x => x.ToString()));
     }
 
     /// <summary>The rules one written rule stands for (several for a verdict map, none for an empty one).</summary>
-    public static List<NfRule> Parse(List<NTok> st, Func<string, NftSetDef?> sets, List<ParseWarning> warnings) =>
-        new NftRuleParser(st, sets, warnings).Run();
+    public static List<NfRule> Parse(List<NTok> st, Func<string, NftSetDef?> sets, List<ParseWarning> warnings, Family family = Family.Both) =>
+        new NftRuleParser(st, sets, warnings, family).Run();
 
     private ConfigPos Pos => _st[0].Pos;
 
@@ -185,14 +187,24 @@ internal sealed class NftRuleParser
                 case "meta" or "ct" when i + 2 < n && _st[i + 2].Is("set"):
                     i = SkipStatement(i + 2); continue;
                 case "dnat" or "redirect":
-                    // Destination NAT (NftNat): ends the rule; a form not read is a warning and translates nothing.
-                    if (NftNat.TryParse(_st.Select(x => x.Quoted ? "" : x.Text).ToList(), i, Family.Both, out var natVerdict, out nat, out var natFamily, out var natEnd))
+                    // Destination NAT: ends the rule. Through a map: NftNatMap; plainly: NftNat. A form not read
+                    // may translate to anywhere (dnat) or to the device (redirect), or not at all, with a warning.
+                    if (k == "dnat" && NatMap(i) is { } mapped) return mapped;
+                    if (NftNat.TryParse(_st.Select(x => x.Quoted ? "" : x.Text).ToList(), i, _family, out var natVerdict, out nat, out var natFamily, out var natEnd))
                     {
                         verdict = natVerdict;
                         if (natFamily is not null) _terms.Add(new MatchField(HeaderField.SrcIp, natFamily));
                         i = natEnd;
+                        continue;
                     }
-                    else i = SkipUnknownStatement(i, "is a destination NAT this analysis does not read; nothing is taken to be translated");
+                    if (k == "dnat")
+                    {
+                        Family? fam = i + 1 < n && _st[i + 1].Is("ip") ? Family.V4 : i + 1 < n && _st[i + 1].Is("ip6") ? Family.V6
+                            : _family == Family.Both ? null : _family;
+                        return NatNotRead(i, "is a destination NAT this analysis does not read", fam);
+                    }
+                    i = SkipUnknownStatement(i, "is a redirect this analysis does not read; the packet is taken to possibly be redirected to the device");
+                    verdict = NfVerdict.Redirect; nat = null;
                     continue;
                 case "ct" when k2 == "status" && i + 2 < n && _st[i + 2].Is("dnat"):
                     // A flag without an operator tests the bit: the connection's destination was translated.
