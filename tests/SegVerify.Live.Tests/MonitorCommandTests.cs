@@ -83,7 +83,7 @@ public class MonitorCommandTests
     }
 
     [SkippableFact]
-    public void Evidence_is_written_for_each_violating_flow_and_reads_back()
+    public void Evidence_is_written_for_every_finding_and_reads_back()
     {
         var shared = TestPaths.RequireShared();
         Requirements.RequireLibpcap();
@@ -95,15 +95,25 @@ public class MonitorCommandTests
                 "--topology", Path.Combine(dir, "topology.yaml"), "--format", "jsonl", "--stats-interval", "0", "--quiet",
                 "--evidence", evidence, "--evidence-max-packets", "5");
             Assert.Equal(1, r.Code);
-            // One file per flow-level violation with a community id.
-            var ids = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
-                .Where(e => e.GetProperty("event").GetString() == "violation" && e.TryGetProperty("community_id", out _)
-                            && e.TryGetProperty("dst_port", out _))
+            // One file per flow-level violation, named by its community id; every finding names its file, and
+            // the directory holds exactly the files the findings name.
+            var findings = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
+                .Where(e => e.GetProperty("event").GetString() is "violation" or "warning").ToList();
+            var ids = findings.Where(e => e.GetProperty("event").GetString() == "violation" && e.TryGetProperty("community_id", out _)
+                            && e.TryGetProperty("dst_port", out _) && e.GetProperty("rule").GetString() is not ("mac-binding" or "unregistered-device"))
                 .Select(e => SegVerify.Core.Evidence.EvidenceRecorder.FileNameFor(e.GetProperty("community_id").GetString(), 0) + ".pcap")
                 .Distinct().Order(StringComparer.Ordinal).ToList();
             Assert.NotEmpty(ids);
+            Assert.All(findings, e => Assert.True(e.TryGetProperty("evidence", out _), "no evidence: " + e));
+            var named = findings.Select(e => Path.GetFileName(e.GetProperty("evidence").GetString())!).Distinct().Order(StringComparer.Ordinal).ToList();
             var files = Directory.GetFiles(evidence).Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal).ToList();
-            Assert.Equal(ids, files);
+            Assert.Subset(files.ToHashSet(), ids.ToHashSet());
+            Assert.Subset(files.ToHashSet(), named.ToHashSet());
+            // the only other files are the whole flows in which a frame-level violation was seen (named by their
+            // flow events with --flows)
+            var frameViolationFlows = findings.Where(e => e.GetProperty("rule").GetString() is "mac-binding" or "unregistered-device")
+                .Select(e => SegVerify.Core.Evidence.EvidenceRecorder.FileNameFor(e.GetProperty("community_id").GetString(), 0) + ".pcap").ToHashSet();
+            Assert.All(files.Except(named), f => Assert.Contains(f, frameViolationFlows));
             foreach (var f in Directory.GetFiles(evidence))
             {
                 using var dev = new SharpPcap.LibPcap.CaptureFileReaderDevice(f);

@@ -7,8 +7,9 @@ namespace SegVerify.Live.Tests;
 
 /// <summary>
 /// CI as root: two network namespaces joined by a veth pair; tcpreplay sends the labelled scenario into one end,
-/// `segverify monitor` listens on the other, and its findings must equal replay's on the same capture. All traffic
-/// stays on the veth pair inside the namespaces, which are removed at the end.
+/// `segverify monitor` listens on the other, and its findings must equal replay's on the same capture; its Parquet
+/// archive (--archive) must hold exactly the flow events of its JSON Lines. All traffic stays on the veth pair inside
+/// the namespaces, which are removed at the end.
 /// </summary>
 public class VethEndToEndTests
 {
@@ -36,6 +37,8 @@ public class VethEndToEndTests
         var pcap = Path.Combine(dir, "sample-city.pcap");
         var topo = Path.Combine(dir, "topology.yaml");
         var tag = Guid.NewGuid().ToString("N")[..6];
+        var archive = Path.Combine(Path.GetTempPath(), "segverify-veth-archive-" + tag);
+        string sensor = "veth-" + capture + (vlanOffload ? "-offload" : "");
         string nsMon = $"svmon{tag}", nsGen = $"svgen{tag}", ifMon = $"svm{tag}", ifGen = $"svg{tag}";
         var (made, setupErr) = TryNetns(ip!, nsMon);
         if (!made) Requirements.Skip("cannot create network namespaces here: " + setupErr);
@@ -56,7 +59,7 @@ public class VethEndToEndTests
 
             using var monitor = LiveTool.Start(ip!, ["netns", "exec", nsMon, "dotnet", LiveTool.SegverifyDll, "monitor",
                 "--interface", ifMon, "--topology", topo, "--format", "jsonl", "--lang", "en", "--stats-interval", "1",
-                "--duration", "120", "--capture", capture]);
+                "--duration", "120", "--capture", capture, "--flows", "--archive", archive, "--sensor", sensor]);
             var stdout = monitor.StandardOutput.ReadToEndAsync();
             var stderrLines = new List<string>();
             var started = new ManualResetEventSlim();
@@ -105,15 +108,22 @@ public class VethEndToEndTests
 
             var replay = FindingKeys.Run("replay", pcap, "--topology", topo, "--format", "jsonl", "--lang", "en");
             var expected = FindingKeys.Of(replay.Out, out _);
-            var got = FindingKeys.Of(live, out var summary);
+            var got = FindingKeys.Of(ArchiveRowsExtensions.WithoutFlowEvents(live), out var summary);
             Assert.Equal(619, summary.GetProperty("packets").GetInt64());
             Assert.Equal(0, summary.GetProperty("dropped").GetInt64());
             Assert.Equal(0, summary.GetProperty("if_dropped").GetInt64());
             Assert.Equal(capture == "tpacket" ? "tpacket-v3" : "libpcap", summary.GetProperty("capture").GetString());
             Assert.Equal(expected, got);
+
+            // the archive written live holds exactly the flow events of the same run
+            var flows = SegVerify.Tests.Common.Archive.ArchiveRows.FromJsonl(sensor, live);
+            Assert.NotEmpty(flows);
+            Assert.Equal(flows, SegVerify.Tests.Common.Archive.ArchiveRows.FromArchive(archive));
+            Assert.Equal(flows.Count, summary.GetProperty("archive").GetProperty("rows").GetInt64());
         }
         finally
         {
+            if (Directory.Exists(archive)) Directory.Delete(archive, recursive: true);
             LiveTool.Exec(ip!, ["netns", "del", nsMon], TimeSpan.FromSeconds(30));
             LiveTool.Exec(ip!, ["netns", "del", nsGen], TimeSpan.FromSeconds(30));
         }
@@ -138,4 +148,13 @@ public class VethEndToEndTests
         var (code, o, e) = LiveTool.Exec(ip, ["netns", "add", name], TimeSpan.FromSeconds(30));
         return (code == 0, (e + o).Trim());
     }
+}
+
+/// <summary>Helpers for runs that also print their flow events (--flows) next to their findings.</summary>
+internal static class ArchiveRowsExtensions
+{
+    /// <summary>The JSON Lines without the <c>"event":"flow"</c> records (to compare findings with a run without --flows).</summary>
+    public static string WithoutFlowEvents(string jsonl) =>
+        string.Join('\n', jsonl.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => JsonDocument.Parse(l).RootElement.GetProperty("event").GetString() != "flow"));
 }

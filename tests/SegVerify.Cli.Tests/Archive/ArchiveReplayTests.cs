@@ -2,6 +2,7 @@ using System.Text.Json;
 using DuckDB.NET.Data;
 using SegVerify.Archive;
 using SegVerify.Tests.Common;
+using SegVerify.Tests.Common.Archive;
 using Xunit;
 
 namespace SegVerify.Cli.Tests.Archive;
@@ -51,7 +52,6 @@ public sealed class ArchiveReplayTests : IClassFixture<ArchiveReplayTests.TwoSen
 
     private static string? Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    private string Glob => ArchiveQuery.Source(_runs.Dir);
 
     private List<object?[]> Query(string sql)
     {
@@ -97,27 +97,8 @@ public sealed class ArchiveReplayTests : IClassFixture<ArchiveReplayTests.TwoSen
     [Fact]
     public void Every_field_of_every_flow_event_is_in_the_archive()
     {
-        static string Key(string? sensor, string? cid, string? verdict, string? src, long? sport, string? dst, long? dport, string? proto,
-                          string? sz, string? dz, string? st, string? dt, long packets, long bytes, string? allowedBy, string? firstTs) =>
-            string.Join('|', sensor, cid, verdict, src, sport, dst, dport, proto, sz, dz, st, dt, packets, bytes, allowedBy, firstTs);
-
-        var expected = _runs.Flows.Select(f => Key(f.Sensor, Str(f.Flow, "community_id"), Str(f.Flow, "verdict"), Str(f.Flow, "src_ip"),
-                f.Flow.TryGetProperty("src_port", out var sp) ? sp.GetInt64() : null, Str(f.Flow, "dst_ip"),
-                f.Flow.TryGetProperty("dst_port", out var dp) ? dp.GetInt64() : null, Str(f.Flow, "proto"),
-                Str(f.Flow, "src_zone"), Str(f.Flow, "dst_zone"), Str(f.Flow, "src_tier"), Str(f.Flow, "dst_tier"),
-                f.Flow.GetProperty("packets").GetInt64(), f.Flow.GetProperty("bytes").GetInt64(), Str(f.Flow, "allowed_by"),
-                Str(f.Flow, "ts")))
-            .OrderBy(k => k, StringComparer.Ordinal).ToList();
-        var actual = Query("SELECT sensor, community_id, verdict, src_ip, src_port, dst_ip, dst_port, proto, src_zone, dst_zone, src_tier, dst_tier, " +
-                           "packets, bytes, allowed_by, strftime(first_ts, '%Y-%m-%dT%H:%M:%S.%fZ'), last_ts >= first_ts FROM " + Glob)
-            .Select(r =>
-            {
-                Assert.True((bool)r[16]!);
-                return Key((string?)r[0], (string?)r[1], (string?)r[2], (string?)r[3], (int?)r[4], (string?)r[5], (int?)r[6], (string?)r[7],
-                    (string?)r[8], (string?)r[9], (string?)r[10], (string?)r[11], (long)r[12]!, (long)r[13]!, (string?)r[14], (string?)r[15]);
-            })
-            .OrderBy(k => k, StringComparer.Ordinal).ToList();
-        Assert.Equal(expected, actual);
+        var expected = _runs.Flows.Select(f => ArchiveRows.Of(f.Sensor, f.Flow)).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        Assert.Equal(expected, ArchiveRows.FromArchive(_runs.Dir));
     }
 
     [Fact]
