@@ -75,14 +75,14 @@ public class LiveCaptureTests
             LiveTool.Must(ip!, "link", "set", a, "up");
             // the kernel sets the operational state a moment after the link is set up (linkwatch)
             var operstate = $"/sys/class/net/{a}/operstate";
-            Assert.True(SpinWait.SpinUntil(() => File.ReadAllText(operstate).Trim() == "up", TimeSpan.FromSeconds(10)), "the veth did not come up");
+            Assert.True(SpinWait.SpinUntil(() => File.ReadAllText(operstate).Trim() == "up", TimeSpan.FromSeconds(60)), "the veth did not come up");
             using var source = PcapSource.OpenLive(new CaptureSettings { Interface = a, Language = "en" });
             LiveTool.Must(ip!, "link", "set", a, "down");     // before the capture thread runs
             var ring = new PacketRing(1 << 20);
             source.Start(ring);
-            Assert.True(WaitForNotice(source, $"{a}: interface is down", TimeSpan.FromSeconds(10)), "no 'interface is down' notice");
+            Assert.True(WaitForNotice(source, $"{a}: interface is down", TimeSpan.FromSeconds(60)), "no 'interface is down' notice");
             LiveTool.Must(ip!, "link", "set", a, "up");
-            Assert.True(WaitForNotice(source, $"{a}: interface is up again", TimeSpan.FromSeconds(20)), "no 'interface is up again' notice");
+            Assert.True(WaitForNotice(source, $"{a}: interface is up again", TimeSpan.FromSeconds(60)), "no 'interface is up again' notice");
             source.Stop();
         }
         finally

@@ -115,6 +115,16 @@ internal static class ExporterHarness
         }
     }
 
+    /// <summary>Sends the datagrams, in order, from one loopback socket to each of <paramref name="ports"/> (as an exporter does).</summary>
+    public static void Send(IReadOnlyList<byte[]> datagrams, params int[] ports)
+    {
+        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        foreach (var d in datagrams)
+            foreach (var port in ports)
+                s.SendTo(d, new IPEndPoint(IPAddress.Loopback, port));
+    }
+
     private static string Ctl(string ctl, string command)
     {
         var psi = new ProcessStartInfo(Which("softflowctl")!, ["-c", ctl, command])

@@ -58,13 +58,17 @@ public sealed class SoftflowdTests(ITestOutputHelper output)
     /// <summary>Exports with softflowd to a listening collect and returns its output and the datagrams.</summary>
     private (int Exit, string Stdout, List<byte[]> Datagrams) CollectLive(string[] softflowdArgs, params int[] alsoForwardTo)
     {
+        // softflowd's export is taken first; collect then listens for a fixed time while the datagrams are sent to it
+        // at once, so how long softflowd takes on a busy machine does not decide what collect receives.
+        var datagrams = ExporterHarness.Export(Capture, softflowdArgs);
+        Assert.NotEmpty(datagrams);
         int port = ExporterHarness.FreeUdpPort();
         var so = new StringWriter();
         var se = new StringWriter();
         var collect = Task.Run(() => Program.Run(["collect", "--topology", Topology, "--listen", $"udp://127.0.0.1:{port}",
             "--duration", "7", "--pair-timeout", "1", "--format", "jsonl", "--flows"], so, se));
         ExporterHarness.WaitBound(port);
-        var datagrams = ExporterHarness.Export(Capture, softflowdArgs, [port, .. alsoForwardTo]);
+        ExporterHarness.Send(datagrams, [port, .. alsoForwardTo]);
         int exit = collect.GetAwaiter().GetResult();
         output.WriteLine(se.ToString());
         return (exit, so.ToString(), datagrams);

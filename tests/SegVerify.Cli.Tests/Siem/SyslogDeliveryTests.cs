@@ -151,14 +151,19 @@ public class SyslogDeliveryTests
     {
         int port = FreeTcpPort();
         CollectingServer? server = null;
-        var starter = Task.Run(async () =>
+        // the server comes up once the sender has told that it could not deliver (not after a fixed time, which on a
+        // busy machine may pass before the sender's first attempt)
+        var se = new NoticeWriter("cannot deliver to syslog");
+        var starter = Task.Run(() =>
         {
-            await Task.Delay(1200);
-            server = new CollectingServer(port);
+            if (se.Seen.Wait(TimeSpan.FromMinutes(2))) server = new CollectingServer(port);
         });
-        var (exit, stdout, stderr) = Run("replay", Capture, "--topology", Topology, "--format", "jsonl",
-            "--syslog", $"tcp://127.0.0.1:{port}", "--syslog-timeout", "30");
+        var so = new StringWriter();
+        int exit = Program.Run(["replay", Capture, "--topology", Topology, "--format", "jsonl", "--lang", "en",
+            "--syslog", $"tcp://127.0.0.1:{port}", "--syslog-timeout", "60"], so, se);
+        var (stdout, stderr) = (so.ToString(), se.ToString());
         await starter;
+        Assert.True(server is not null, "the sender never told that it could not deliver: " + stderr);
         using var _ = server;
         Assert.True(exit == 1, stderr);
         var lines = FindingLines(stdout);
@@ -254,3 +259,22 @@ public class SyslogDeliveryTests
         Assert.Equal("a\"b]c\\d", Parse(frames[0]).Sd["rule"]);
     }
 }
+
+/// <summary>Standard error of an in-process run that signals when a line containing <paramref name="text"/> is written.</summary>
+internal sealed class NoticeWriter(string text) : StringWriter
+{
+    private readonly object _lock = new();
+    public ManualResetEventSlim Seen { get; } = new();
+
+    public override void Write(char value) { lock (_lock) base.Write(value); Check(); }
+    public override void Write(string? value) { lock (_lock) base.Write(value); Check(); }
+    public override void WriteLine(string? value) { lock (_lock) base.WriteLine(value); Check(); }
+
+    public override string ToString() { lock (_lock) return base.ToString(); }
+
+    private void Check()
+    {
+        if (!Seen.IsSet && ToString().Contains(text, StringComparison.Ordinal)) Seen.Set();
+    }
+}
+
