@@ -49,6 +49,13 @@ internal sealed class CaptureInput : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<byte> Peek(int count) => new(_buf, _start, count);
 
+    /// <summary>Every unconsumed byte buffered now (for a reader's fast path; see <see cref="Ensure"/> for the rest).</summary>
+    public ReadOnlySpan<byte> Available
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new(_buf, _start, _end - _start);
+    }
+
     /// <summary>Consumes <paramref name="count"/> bytes (after <see cref="Ensure"/>); the span stays valid until the next Ensure.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<byte> Take(int count)

@@ -24,6 +24,7 @@ internal sealed class PcapNgReader : ICaptureReader
     private const int IdbFixedLength = 8;        // link type, reserved, snap length
     private const int EpbFixedLength = 20;       // interface, ts high, ts low, captured, original (OPB: interface(2), drops(2), ...)
     private const int SpbFixedLength = 4;        // original length
+    private const int EpbMinBlockLength = MinBlockLength + EpbFixedLength;
 
     private const ushort OptEndOfOpt = 0;
     private const ushort OptIfTsResol = 9;
@@ -56,6 +57,8 @@ internal sealed class PcapNgReader : ICaptureReader
         public int Exp;
         public long OffsetNs;
         public bool Nanos;
+        /// <summary>Nanoseconds per timestamp unit when that is a whole number (10^Exp units per second, Exp at most 9); else 0.</summary>
+        public long NanosPerUnit;
     }
 
     internal PcapNgReader(CaptureInput input, string name)
@@ -106,8 +109,47 @@ internal sealed class PcapNgReader : ICaptureReader
         return null;
     }
 
+    /// <summary>
+    /// Reads the next record. The common case, a little-endian enhanced packet block wholly in the buffer whose
+    /// interface has a decimal timestamp resolution down to nanoseconds, is read here with the same checks as
+    /// <see cref="TryReadBlock"/> makes (length, trailer, interface, captured length); every other case goes there.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryRead(out CaptureRecord record)
+    {
+        var avail = _in.Available;
+        if (avail.Length >= EpbMinBlockLength && !_bigEndian && Damage is null)
+        {
+            uint type = BinaryPrimitives.ReadUInt32LittleEndian(avail);
+            uint len = BinaryPrimitives.ReadUInt32LittleEndian(avail.Slice(4));
+            if (type == BlockEpb && len >= EpbMinBlockLength && (len & 3) == 0 && len <= (uint)avail.Length && len <= CaptureInput.MaxRecordBytes &&
+                BinaryPrimitives.ReadUInt32LittleEndian(avail.Slice((int)len - BlockTrailerLength)) == len)
+            {
+                uint ifId = BinaryPrimitives.ReadUInt32LittleEndian(avail.Slice(BlockHeaderLength));
+                uint cap = BinaryPrimitives.ReadUInt32LittleEndian(avail.Slice(BlockHeaderLength + 12));
+                if (ifId < (uint)_ifaceCount && cap <= len - EpbMinBlockLength)
+                {
+                    ref readonly var iface = ref _ifaces[ifId];
+                    if (iface.NanosPerUnit != 0)
+                    {
+                        ulong ts = ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(avail.Slice(BlockHeaderLength + 4)) << 32)
+                            | BinaryPrimitives.ReadUInt32LittleEndian(avail.Slice(BlockHeaderLength + 8));
+                        uint orig = BinaryPrimitives.ReadUInt32LittleEndian(avail.Slice(BlockHeaderLength + 16));
+                        long offset = _in.Position;
+                        _lastTs = unchecked((long)ts * iface.NanosPerUnit) + iface.OffsetNs;
+                        record = new CaptureRecord(avail.Slice(BlockHeaderLength + EpbFixedLength, (int)cap), _lastTs,
+                            ClampLen(orig), iface.LinkType, iface.Nanos, offset);
+                        _in.Take((int)len);
+                        return true;
+                    }
+                }
+            }
+        }
+        return TryReadBlock(out record);
+    }
+
+    /// <summary>Reads the next record, block by block (any block type, byte order and damage).</summary>
+    private bool TryReadBlock(out CaptureRecord record)
     {
         record = default;
         if (Damage is not null) return false;
@@ -206,6 +248,7 @@ internal sealed class PcapNgReader : ICaptureReader
         if (!iface.Pow2 && iface.Exp > 18) return $"if_tsresol 10^-{iface.Exp} is not supported";
         if (iface.Pow2 && iface.Exp > 62) return $"if_tsresol 2^-{iface.Exp} is not supported";
         iface.Nanos = iface.Pow2 ? iface.Exp > 19 /* 2^20 > 10^6 */ : iface.Exp > 6;
+        iface.NanosPerUnit = !iface.Pow2 && iface.Exp <= 9 ? Pow10[9 - iface.Exp] : 0;
         if (_ifaceCount == _ifaces.Length) Array.Resize(ref _ifaces, _ifaces.Length * 2);
         _ifaces[_ifaceCount++] = iface;
         return null;

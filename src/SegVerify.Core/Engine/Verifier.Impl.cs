@@ -68,7 +68,9 @@ public sealed partial class Verifier : IFlowTrackerEvents
         public DecodedPacket Pkt;
         public long Ts, Offset;
         public int OriginalLength, LinkType, Hash;
-        public bool Nanos, HasHash;
+        /// <summary>The packet's flow key (<see cref="FlowKeys.TryMake(in DecodedPacket, out FlowKey, out bool, out bool)"/>) when <see cref="HasHash"/>; <see cref="Hash"/> is its hash.</summary>
+        public FlowKey Key;
+        public bool Nanos, HasHash, FromA, NoPorts;
         /// <summary>For a tunnelled frame: how many packets it carries, outermost first, in <see cref="_ringLayers"/>.</summary>
         public int Layers;
         /// <summary>For a tunnelled frame: bit i set when layer i has a flow-key hash in <see cref="_ringHashes"/>.</summary>
@@ -97,19 +99,20 @@ public sealed partial class Verifier : IFlowTrackerEvents
     /// loads per packet would otherwise wait for memory one after the other. A tunnelled frame is decoded ahead whole
     /// (every packet it carries, with the tunnels around each), so the flows of its inner packets are requested early
     /// too. With an <see cref="Observer"/> (which needs each record's bytes while it is processed) records are
-    /// processed one at a time.
+    /// processed one at a time. <paramref name="cancel"/> is checked before each record is read: once it is set, no
+    /// more records are read (those read are processed).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void ProcessAll(ICaptureReader reader)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
+    public void ProcessAll(ICaptureReader reader, CancellationToken cancel = default)
     {
         if (Observer is not null)
         {
-            while (reader.TryRead(out var r)) Process(in r);
+            while (!cancel.IsCancellationRequested && reader.TryRead(out var r)) Process(in r);
             return;
         }
         var ring = _ring;
         long produced = 0, consumed = 0;
-        while (reader.TryRead(out var record))
+        while (!cancel.IsCancellationRequested && reader.TryRead(out var record))
         {
             PrefetchAhead(record.Data);
             int slot = (int)(produced & RingMask);
@@ -139,10 +142,10 @@ public sealed partial class Verifier : IFlowTrackerEvents
                 Process(in record);
                 continue;
             }
-            if (s.Layers == 0 && FlowKeys.TryMake(in s.Pkt, out var key))
+            if (s.Layers == 0 && FlowKeys.TryMake(in s.Pkt, out s.Key, out s.FromA, out s.NoPorts))
             {
                 s.HasHash = true;
-                s.Hash = key.GetHashCode();
+                s.Hash = s.Key.GetHashCode();
                 _tracker.PrefetchBucket(s.Hash);
             }
             produced++;
@@ -234,7 +237,8 @@ public sealed partial class Verifier : IFlowTrackerEvents
         var record = new CaptureRecord(default, s.Ts, s.OriginalLength, s.LinkType, s.Nanos, s.Offset);
         if (s.Layers == 0)
         {
-            ProcessDecoded(ref s.Pkt, in record);
+            if (s.HasHash) ProcessKeyed(ref s, in record);
+            else ProcessDecoded(ref s.Pkt, in record);
             return;
         }
         _tunnels = _ringTunnels[slot];
@@ -349,6 +353,26 @@ public sealed partial class Verifier : IFlowTrackerEvents
                 Stats.Undecoded[(int)(reason == UndecodedReason.None ? UndecodedReason.Other : reason)]++;
                 return 0;
         }
+    }
+
+    /// <summary>
+    /// <see cref="ProcessDecoded"/> for a staged IP packet whose flow key was made when it was staged (the same steps as
+    /// its <see cref="PacketKind.Ip"/> case, without making the key again).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ProcessKeyed(ref Staged s, in CaptureRecord record)
+    {
+        Stats.Packets++;
+        Stats.Bytes += record.OriginalLength;
+        Clock(in record);
+        var reason = s.Pkt.Undecoded;
+        if (reason == UndecodedReason.None)
+        {
+            _tracker.TrackKeyed(ref s.Pkt, in record, count: true, frame: true, in s.Key, s.Hash, s.FromA, s.NoPorts, out _);
+            return;
+        }
+        Stats.Undecoded[(int)reason]++;
+        _tracker.TrackKeyed(ref s.Pkt, in record, count: false, frame: true, in s.Key, s.Hash, s.FromA, s.NoPorts, out _);
     }
 
     /// <summary>Advances the tracker's clock to a record's time, and notes the capture period for the report.</summary>

@@ -47,14 +47,19 @@ public static class FlowKeys
 
     /// <summary>The key of <paramref name="p"/> when it has one by itself: an IP packet that is not a later fragment.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TryMake(in DecodedPacket p, out FlowKey key)
+    public static bool TryMake(in DecodedPacket p, out FlowKey key) => TryMake(in p, out key, out _, out _);
+
+    /// <summary><see cref="TryMake(in DecodedPacket, out FlowKey)"/> with <see cref="Make"/>'s other results.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryMake(in DecodedPacket p, out FlowKey key, out bool fromA, out bool noPorts)
     {
         if (p.Kind != PacketKind.Ip || (p.IsFragment && p.FragmentOffset != 0))
         {
             key = default;
+            fromA = noPorts = false;
             return false;
         }
-        key = Make(in p, out _, out _);
+        key = Make(in p, out fromA, out noPorts);
         return true;
     }
 

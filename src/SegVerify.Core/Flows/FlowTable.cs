@@ -59,9 +59,9 @@ public enum FlowFlags : ushort
 
 /// <summary>
 /// Per-flow state kept in the table (a struct in one array: no object per flow). The fields a packet of an existing
-/// flow touches (key and chain link for the lookup, flags, last activity, list links, counters, the source MACs of the
-/// frame-check shortcut) come first, so that they share two or three cache lines; what is read only when a flow opens
-/// or is judged comes last.
+/// flow touches (key and chain link for the lookup, flags, last activity, counters, the source MACs of the
+/// frame-check shortcut) come first, so that they share two cache lines; what is read only when a flow opens
+/// or is judged comes last. The activity-list links are not here but in the table's own small array.
 /// </summary>
 [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
 public struct FlowEntry
@@ -75,7 +75,6 @@ public struct FlowEntry
     public byte SynSide, SynAckSide, EchoRequestSide, EchoReplySide;
     internal bool InUse;
     public long LastTs;
-    internal int Prev, Next;
     public long PacketsAB, PacketsBA, BytesAB, BytesBA;
     /// <summary>Source and destination MAC of the first frame in each direction.</summary>
     public MacAddr MacASrc, MacBSrc;
@@ -94,14 +93,19 @@ public struct FlowEntry
 
 /// <summary>
 /// A bounded bidirectional flow table: open hashing with chains in an index array, entries in one struct array,
-/// and three intrusive lists ordered by activity (TCP, other protocols, closing TCP) so idle expiry and eviction
-/// look only at list heads. Grows by doubling up to <see cref="MaxFlows"/>; never allocates per packet.
+/// and three doubly linked lists ordered by activity (TCP, other protocols, closing TCP) so idle expiry and eviction
+/// look only at list heads. The lists' links are kept apart from the entries, two ints per slot in one array: moving a
+/// flow to its list's tail on each of its packets writes to its neighbours, which are other flows, and their links
+/// then share a few cache lines instead of each being in a different flow entry. Grows by doubling up to
+/// <see cref="MaxFlows"/>; never allocates per packet.
 /// </summary>
 public sealed class FlowTable
 {
     public const byte ListTcp = 0, ListOther = 1, ListClosing = 2, ListCount = 3;
 
     private FlowEntry[] _entries;
+    /// <summary>List links of slot i: previous at 2i, next at 2i+1 (-1 at the ends).</summary>
+    private int[] _links;
     private int[] _buckets;
     private int _mask;
     private int _used;     // high-water mark of slots handed out
@@ -119,6 +123,7 @@ public sealed class FlowTable
         MaxFlows = Math.Max(16, maxFlows);
         int cap = Math.Min(MaxFlows, Math.Max(16, initialCapacity));
         _entries = new FlowEntry[cap];
+        _links = new int[2 * cap];
         _buckets = NewBuckets(cap, out _mask);
     }
 
@@ -134,9 +139,13 @@ public sealed class FlowTable
     public ref FlowEntry this[int index] => ref _entries[index];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    public int Find(in FlowKey key)
+    public int Find(in FlowKey key) => Find(in key, key.GetHashCode());
+
+    /// <summary><see cref="Find(in FlowKey)"/> with the key's <see cref="FlowKey.GetHashCode"/> already computed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public int Find(in FlowKey key, int hash)
     {
-        int i = _buckets[key.GetHashCode() & _mask];
+        int i = _buckets[hash & _mask];
         var entries = _entries;
         while (i >= 0)
         {
@@ -204,6 +213,7 @@ public sealed class FlowTable
         // Called only when every slot is used and Count < MaxFlows, so the table really grows.
         int cap = Math.Min(MaxFlows, _entries.Length * 2);
         Array.Resize(ref _entries, cap);
+        Array.Resize(ref _links, 2 * cap);
         _buckets = NewBuckets(cap, out _mask);
         for (int i = 0; i < _used; i++)
         {
@@ -238,9 +248,26 @@ public sealed class FlowTable
     {
         ref var e = ref _entries[i];
         if (e.List == list && _tail[list] == i) return;
-        Unlink(i);
+        MoveToTail(ref e, i, list);
+    }
+
+    /// <summary><see cref="Unlink"/> then <see cref="LinkTail"/> in one step (the per-packet case of <see cref="Touch"/>).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private void MoveToTail(ref FlowEntry e, int i, byte list)
+    {
+        var links = _links;
+        var head = _head;
+        var tails = _tail;
+        byte old = e.List;
+        int prev = links[2 * i], next = links[2 * i + 1];
+        if (prev >= 0) links[2 * prev + 1] = next; else head[old] = next;
+        if (next >= 0) links[2 * next] = prev; else tails[old] = prev;
         e.List = list;
-        LinkTail(i, list);
+        int tail = tails[list];
+        links[2 * i] = tail;
+        links[2 * i + 1] = -1;
+        if (tail >= 0) links[2 * tail + 1] = i; else head[list] = i;
+        tails[list] = i;
     }
 
     public int Head(byte list) => _head[list];
@@ -248,23 +275,25 @@ public sealed class FlowTable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LinkTail(int i, byte list)
     {
-        ref var e = ref _entries[i];
-        e.Prev = _tail[list];
-        e.Next = -1;
-        if (_tail[list] >= 0) _entries[_tail[list]].Next = i; else _head[list] = i;
+        var links = _links;
+        int tail = _tail[list];
+        links[2 * i] = tail;
+        links[2 * i + 1] = -1;
+        if (tail >= 0) links[2 * tail + 1] = i; else _head[list] = i;
         _tail[list] = i;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Unlink(int i)
     {
-        ref var e = ref _entries[i];
-        byte l = e.List;
-        if (e.Prev >= 0) _entries[e.Prev].Next = e.Next; else _head[l] = e.Next;
-        if (e.Next >= 0) _entries[e.Next].Prev = e.Prev; else _tail[l] = e.Prev;
-        e.Prev = e.Next = -1;
+        var links = _links;
+        byte l = _entries[i].List;
+        int prev = links[2 * i], next = links[2 * i + 1];
+        if (prev >= 0) links[2 * prev + 1] = next; else _head[l] = next;
+        if (next >= 0) links[2 * next] = prev; else _tail[l] = prev;
+        links[2 * i] = links[2 * i + 1] = -1;
     }
 
     /// <summary>Approximate bytes held per slot (for the memory figures).</summary>
-    public static int BytesPerSlot => Unsafe.SizeOf<FlowEntry>() + 2 * sizeof(int);
+    public static int BytesPerSlot => Unsafe.SizeOf<FlowEntry>() + 4 * sizeof(int);
 }

@@ -57,6 +57,12 @@ public sealed class FlowTracker
     private readonly FlowCounters _counters;
     private readonly IFlowTrackerEvents _events;
     private long _now = long.MinValue;
+    /// <summary>
+    /// No flow can be idle (or done lingering) at a clock time up to this one: the earliest deadline of the three list
+    /// heads when the lists were last walked, lowered when a flow joins a list. It only ever errs early, so walking
+    /// the lists only past it ends the same flows at the same times as walking them at every clock step.
+    /// </summary>
+    private long _flowDeadline = long.MinValue;
     private ulong _nextFlowId = 1;
 
     public FlowTracker(FlowTrackerOptions options, FlowCounters counters, IFlowTrackerEvents events)
@@ -90,30 +96,43 @@ public sealed class FlowTracker
     /// that a counted packet is added to <see cref="FlowCounters.FlowPackets"/> and a held fragment becomes an orphan
     /// if its first fragment never comes; packets carried inside it are in their own flows but not accounted again.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     public ulong Track(ref DecodedPacket p, in CaptureRecord record, bool count, bool frame, out int slot, out bool fromA)
     {
         if (record.TimestampNs > _now) AdvanceClock(record.TimestampNs);
-        long now = _now;
         FlowKey key;
         bool noPorts;
         if (p.IsFragment && p.FragmentOffset != 0)
         {
-            if (!_fragments.TryGetFlow(p.SrcIp, p.DstIp, p.Protocol, p.FragmentId, now, out key, out fromA, out noPorts))
+            if (!_fragments.TryGetFlow(p.SrcIp, p.DstIp, p.Protocol, p.FragmentId, _now, out key, out fromA, out noPorts))
             {
                 if (p.HasMac) _events.CheckFrame(in p, in record);
-                _fragments.Hold(p.SrcIp, p.DstIp, p.Protocol, p.FragmentId, record.OriginalLength, record.TimestampNs, now, frame);
+                _fragments.Hold(p.SrcIp, p.DstIp, p.Protocol, p.FragmentId, record.OriginalLength, record.TimestampNs, _now, frame);
                 slot = -1;
                 return 0;
             }
         }
         else key = FlowKeys.Make(in p, out fromA, out noPorts);
+        return TrackKeyed(ref p, in record, count, frame, in key, key.GetHashCode(), fromA, noPorts, out slot);
+    }
 
+    /// <summary>
+    /// <see cref="Track"/> for a packet whose flow key is already known: <paramref name="key"/>,
+    /// <paramref name="fromA"/> and <paramref name="noPorts"/> as <see cref="FlowKeys.Make"/> gives them, and the key's
+    /// <see cref="FlowKey.GetHashCode"/>. Only for a packet that is not a later fragment (those take their key from
+    /// the fragment table: <see cref="Track"/>). The decode-ahead loop makes keys when it stages packets.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
+    public ulong TrackKeyed(ref DecodedPacket p, in CaptureRecord record, bool count, bool frame, in FlowKey key, int hash,
+        bool fromA, bool noPorts, out int slot)
+    {
+        if (record.TimestampNs > _now) AdvanceClock(record.TimestampNs);
+        long now = _now;
         bool isTcp = p.Protocol == IpProto.Tcp;
         byte flags = p.TcpFlags;
         bool pureSyn = isTcp && (flags & (DecodedPacket.TcpSyn | DecodedPacket.TcpAck)) == DecodedPacket.TcpSyn;
 
-        int i = _flows.Find(in key);
+        int i = _flows.Find(in key, hash);
         if (p.HasMac && (i < 0 || !SideAlreadyChecked(ref _flows[i], fromA, in p)))
             _events.CheckFrame(in p, in record);
         if (i >= 0 && pureSyn && (_flows[i].Flags & FlowFlags.Closing) != 0)
@@ -162,6 +181,7 @@ public sealed class FlowTracker
                 f.Flags |= FlowFlags.Closing;
                 f.CloseTs = now;
                 _flows.Touch(i, FlowTable.ListClosing);
+                LowerDeadline(now, _options.TcpCloseLingerNs);
             }
             else if ((f.Flags & FlowFlags.Closing) == 0) _flows.Touch(i, FlowTable.ListTcp);
         }
@@ -187,7 +207,9 @@ public sealed class FlowTracker
     private int Open(in FlowKey key, bool fromA, bool noPorts, ref DecodedPacket p, in CaptureRecord record)
     {
         if (_flows.IsFull) EvictOldest();
-        int i = _flows.Add(in key, p.Protocol == IpProto.Tcp ? FlowTable.ListTcp : FlowTable.ListOther);
+        bool tcp = p.Protocol == IpProto.Tcp;
+        int i = _flows.Add(in key, tcp ? FlowTable.ListTcp : FlowTable.ListOther);
+        LowerDeadline(_now, tcp ? _options.TcpIdleTimeoutNs : _options.OtherIdleTimeoutNs);
         ref var n = ref _flows[i];
         n.FlowId = _nextFlowId++;
         n.FirstTs = record.TimestampNs;
@@ -246,14 +268,46 @@ public sealed class FlowTracker
     /// Moves the clock to <paramref name="nowNs"/> if that is later, and ends the flows (and forgets the fragments) that
     /// are idle at that time. Monitor calls it when no packet arrives.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AdvanceClock(long nowNs)
     {
         if (nowNs > _now) _now = nowNs;
+        if (_now > _flowDeadline) ExpireFlows();
+        _fragments.Expire(_now);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private void ExpireFlows()
+    {
         ExpireList(FlowTable.ListClosing, _options.TcpCloseLingerNs, useClose: true);
         ExpireList(FlowTable.ListTcp, _options.TcpIdleTimeoutNs, useClose: false);
         ExpireList(FlowTable.ListOther, _options.OtherIdleTimeoutNs, useClose: false);
-        _fragments.Expire(_now);
+        long d = long.MaxValue;
+        int h;
+        if ((h = _flows.Head(FlowTable.ListClosing)) >= 0) d = Math.Min(d, Deadline(_flows[h].CloseTs, _options.TcpCloseLingerNs));
+        if ((h = _flows.Head(FlowTable.ListTcp)) >= 0) d = Math.Min(d, Deadline(_flows[h].LastTs, _options.TcpIdleTimeoutNs));
+        if ((h = _flows.Head(FlowTable.ListOther)) >= 0) d = Math.Min(d, Deadline(_flows[h].LastTs, _options.OtherIdleTimeoutNs));
+        _flowDeadline = d;
+    }
+
+    /// <summary>
+    /// The latest clock time at which a flow last active (or closed) at <paramref name="t"/> is not yet over its
+    /// <paramref name="timeout"/> (<see cref="ExpireList"/>'s test), or <see cref="long.MinValue"/> (walk at every
+    /// step) when that does not fit in a long.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long Deadline(long t, long timeout)
+    {
+        long d = t + timeout;
+        return timeout >= 0 && d >= t ? d : long.MinValue;
+    }
+
+    /// <summary>A flow has joined the tail of a list at <paramref name="t"/>: it may be the list's next to expire.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void LowerDeadline(long t, long timeout)
+    {
+        long d = Deadline(t, timeout);
+        if (d < _flowDeadline) _flowDeadline = d;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]

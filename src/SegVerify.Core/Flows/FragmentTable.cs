@@ -44,6 +44,11 @@ public sealed class FragmentTable
     private readonly Dictionary<Datagram, Held> _held = new();
     private readonly Queue<(Datagram D, long Since)> _heldOrder = new();
     private readonly FlowCounters _counters;
+    /// <summary>
+    /// <see cref="Expire"/> has nothing to do at a time up to this one: the earlier of the two queue heads' times plus
+    /// <see cref="LifetimeNs"/> (what Expire tests), lowered on every enqueue and recomputed when a head is taken.
+    /// </summary>
+    private long _deadline = long.MaxValue;
 
     public FragmentTable(FlowCounters counters) => _counters = counters;
 
@@ -62,7 +67,7 @@ public sealed class FragmentTable
         }
         if (_first.Count >= MaxDatagrams) DropOldestFirst();
         _first[d] = new First { Key = key, FromA = fromA, NoPorts = noPorts, LastSeen = now };
-        _firstOrder.Enqueue((d, now));
+        EnqueueFirst(d, now);
     }
 
     /// <summary>The flow of a later fragment whose first fragment was seen (refreshes the datagram's lifetime).</summary>
@@ -101,6 +106,28 @@ public sealed class FragmentTable
         if (_held.Count >= MaxDatagrams) DropOldestHeld();
         _held[d] = new Held { Packets = 1, Bytes = bytes, FramePackets = framePacket ? 1 : 0, FirstTs = ts, Since = now };
         _heldOrder.Enqueue((d, now));
+        LowerDeadline(now);
+    }
+
+    private void EnqueueFirst(Datagram d, long ts)
+    {
+        _firstOrder.Enqueue((d, ts));
+        LowerDeadline(ts);
+    }
+
+    private void LowerDeadline(long ts)
+    {
+        long d = ts + LifetimeNs;
+        if (d < ts) d = long.MinValue; // does not fit: test at every step
+        if (d < _deadline) _deadline = d;
+    }
+
+    /// <summary>The deadline from the queue heads (see <see cref="_deadline"/>).</summary>
+    private void ResetDeadline()
+    {
+        _deadline = long.MaxValue;
+        if (_heldOrder.TryPeek(out var h)) LowerDeadline(h.Since);
+        if (_firstOrder.TryPeek(out var f)) LowerDeadline(f.Ts);
     }
 
     /// <summary>Takes the fragments held for a datagram whose first fragment has just arrived.</summary>
@@ -115,7 +142,13 @@ public sealed class FragmentTable
     }
 
     /// <summary>Forgets first fragments and turns held fragments into orphans once they are older than the lifetime.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void Expire(long now)
+    {
+        if (now > _deadline) ExpireQueued(now);
+    }
+
+    private void ExpireQueued(long now)
     {
         while (_heldOrder.TryPeek(out var e) && now - e.Since > LifetimeNs)
         {
@@ -133,6 +166,7 @@ public sealed class FragmentTable
             if (now - f.LastSeen > LifetimeNs) _first.Remove(e.D);
             else if (f.LastSeen != e.Ts) _firstOrder.Enqueue((e.D, f.LastSeen)); // seen since: wait again
         }
+        ResetDeadline();
     }
 
     /// <summary>End of input: every fragment still held is an orphan.</summary>
@@ -141,6 +175,7 @@ public sealed class FragmentTable
         foreach (var h in _held.Values) _counters.OrphanFragments += h.FramePackets;
         _held.Clear();
         _heldOrder.Clear();
+        ResetDeadline();
     }
 
     private void DropOldestFirst()
@@ -154,8 +189,9 @@ public sealed class FragmentTable
                 continue;
             }
             _first.Remove(e.D);
-            return;
+            break;
         }
+        ResetDeadline();
     }
 
     private void DropOldestHeld()
@@ -165,7 +201,8 @@ public sealed class FragmentTable
             {
                 _held.Remove(e.D);
                 _counters.OrphanFragments += h.FramePackets;
-                return;
+                break;
             }
+        ResetDeadline();
     }
 }

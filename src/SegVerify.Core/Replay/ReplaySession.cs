@@ -144,13 +144,19 @@ public sealed class ReplaySession
             if (_o.Progress is { } progress) raw = progress.Open(name, index, raw);
             if (inlineHash) raw = hashing = new HashingStream(raw);
             using var opened = CaptureOpener.Open(raw, name);
-            ICaptureReader reader = cancel.CanBeCanceled ? new CancellableReader(opened, cancel) : opened;
+            // The engine checks cancellation before each read; a filter reads past records it leaves out, so under one
+            // every record it reads is checked too.
+            ICaptureReader reader = opened;
             FilteringReader? filtering = null;
-            if (_o.Filter is { } filter) reader = _filtering = filtering = new FilteringReader(reader, filter);
+            if (_o.Filter is { } filter)
+            {
+                if (cancel.CanBeCanceled) reader = new CancellableReader(reader, cancel);
+                reader = _filtering = filtering = new FilteringReader(reader, filter);
+            }
             engine.CurrentCapture = name;
             try
             {
-                engine.ProcessAll(reader);
+                engine.ProcessAll(reader, cancel);
             }
             finally
             {

@@ -350,9 +350,12 @@ public sealed class FirewallAnalyzer
         foreach (var c in _rs.Acls)
         {
             if (!sw.IsReached(c)) continue;
-            foreach (var r in c.Lines)
+            // A written rule may be several lines at one position (a verdict map, a NAT map, a split translation):
+            // it is shadowed when none of them is hit.
+            foreach (var g in c.Lines.GroupBy(r => r.Pos))
             {
-                if (sw.IsHit(r) || r.HasUnknown) continue;
+                if (g.Any(r => sw.IsHit(r) || r.HasUnknown)) continue;
+                var r = g.First();
                 result.Findings.Add(WarningFinding(RuleIds.ShadowedRule, r.Pos, new MessageArgs { Quote = r.Text }));
             }
         }

@@ -260,6 +260,32 @@ public sealed class IptablesParser
                             Add(terms, r, HeaderField.ConnState, Values.CtStateList(a), neg, line, tok, $"{o} {a}");
                             break;
                         }
+                    case "--ctorigdst": case "--ctorigdstport":
+                        {
+                            // The destination before DNAT (Netfilter/OriginalDestination.cs).
+                            var a = Arg();
+                            var v = o == "--ctorigdst" ? Values.Address(a) : Values.Port(a, ':');
+                            if (v is null) { terms.Add(Unknown(r, line, tok, $"{o} {a}")); break; }
+                            var pos = new ConfigPos(_file, line, tok.Column);
+                            MatchExpr m = o == "--ctorigdst" ? new NfOriginalDst(v, null, pos, $"{o} {a}") : new NfOriginalDst(null, v, pos, $"{o} {a}");
+                            terms.Add(neg ? MatchExpr.Not(m) : m);
+                            break;
+                        }
+                    case "--ctorigsrc": case "--ctrepldst":
+                        {
+                            // Before the forward hook no source NAT has happened: the original source (and the
+                            // reply's destination) is the packet's source.
+                            var a = Arg();
+                            Add(terms, r, HeaderField.SrcIp, Values.Address(a), neg, line, tok, $"{o} {a}");
+                            break;
+                        }
+                    case "--ctreplsrc":
+                        {
+                            // The reply comes from the destination the packet now has (after DNAT).
+                            var a = Arg();
+                            Add(terms, r, HeaderField.DstIp, Values.Address(a), neg, line, tok, $"{o} {a}");
+                            break;
+                        }
                     case "--icmp-type": case "--icmpv6-type":
                         {
                             var a = Arg();

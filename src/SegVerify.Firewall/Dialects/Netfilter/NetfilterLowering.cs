@@ -13,6 +13,7 @@ public static class NetfilterLowering
     /// <param name="otherEntries">Which other base chains to keep for consistency checks.</param>
     public static FwRuleset Lower(NfRuleset nf, Func<NfChain, bool> otherEntries)
     {
+        OriginalDestination.Lower(nf);
         var rs = new FwRuleset { File = nf.File, Families = nf.Families, MaxCallDepth = nf.MaxJumpDepth };
         rs.Warnings.AddRange(nf.Warnings);
         var acls = new Dictionary<NfChain, Acl>();

@@ -1,3 +1,4 @@
+using SegVerify.Firewall.Dialects.Netfilter;
 using SegVerify.Firewall.Model;
 
 namespace SegVerify.Firewall.Dialects.Nftables;
@@ -14,6 +15,12 @@ internal sealed record NftSelector(string Text, NftValueKind Kind, HeaderField F
 {
     /// <summary><c>th sport|dport</c>: the port bytes of whatever transport header there is (no protocol dependency).</summary>
     public bool AnyTransport { get; init; }
+
+    /// <summary><c>ct original ip daddr</c> / <c>ct original proto-dst</c>: the destination before DNAT (see <see cref="NfOriginalDst"/>).</summary>
+    public bool OriginalDst { get; init; }
+
+    /// <summary>Where the selector is written.</summary>
+    public ConfigPos At { get; init; }
 
     public bool IsBitmask => Kind is NftValueKind.CtState or NftValueKind.TcpFlags;
     public bool IsInterface => Kind == NftValueKind.IfName;
@@ -56,6 +63,30 @@ internal sealed record NftSelector(string Text, NftValueKind Kind, HeaderField F
             case "icmpv6" when k2 == "code": return new(text, NftValueKind.Icmpv6Code, HeaderField.IcmpCode, false, [V6, Proto(58)]);
             case "ether" when k2 == "saddr": return new(text, NftValueKind.Mac, HeaderField.SrcMac, false, []);
             case "ct" when k2 == "state": return new(text, NftValueKind.CtState, HeaderField.ConnState, false, []);
+            case "ct" when k2 is "original" or "reply" && i + 2 < st.Count && !st[i + 2].Quoted:
+                {
+                    // Before the forward hook only destination NAT has happened: the original source is the packet's
+                    // source, the reply comes from its (translated) destination to its source; the original
+                    // destination is what the packet was sent to.
+                    bool orig = k2 == "original";
+                    string k3 = st[i + 2].Text, k4 = i + 3 < st.Count && !st[i + 3].Quoted ? st[i + 3].Text : "";
+                    if (k3 is "ip" or "ip6" && k4 is "saddr" or "daddr")
+                    {
+                        consumed = 4;
+                        text = $"ct {k2} {k3} {k4}";
+                        var kind = k3 == "ip" ? NftValueKind.Addr4 : NftValueKind.Addr6;
+                        var dep = k3 == "ip" ? V4 : V6;
+                        if (orig && k4 == "daddr") return new(text, kind, HeaderField.DstIp, false, [dep]) { OriginalDst = true, At = st[i].Pos };
+                        var field = (orig == (k4 == "saddr")) ? HeaderField.SrcIp : HeaderField.DstIp;
+                        return new(text, kind, field, false, [dep]);
+                    }
+                    if (orig && k3 == "proto-dst")
+                    {
+                        consumed = 3;
+                        return new($"ct {k2} {k3}", NftValueKind.Port, HeaderField.DstPort, false, []) { OriginalDst = true, At = st[i].Pos };
+                    }
+                    return null;
+                }
         }
         return null;
     }
@@ -102,7 +133,8 @@ internal sealed record NftSelector(string Text, NftValueKind Kind, HeaderField F
         return set is null ? null : Of(set);
     }
 
-    public MatchField Of(IntervalSet values) => new(Field, values);
+    public MatchExpr Of(IntervalSet values) => !OriginalDst ? new MatchField(Field, values)
+        : Kind == NftValueKind.Port ? new NfOriginalDst(null, values, At, Text) : new NfOriginalDst(values, null, At, Text);
 
     private static IntervalSet? ProtoValue(string s)
     {
@@ -146,6 +178,6 @@ internal sealed record NftSelector(string Text, NftValueKind Kind, HeaderField F
     }
 
     /// <summary>Every packet whose bitmask field satisfies <paramref name="pred"/> (applied to the kernel's value).</summary>
-    public MatchField Bits(Func<int, bool> pred) =>
+    public MatchExpr Bits(Func<int, bool> pred) =>
         Of(Kind == NftValueKind.CtState ? NftNames.States(pred) : NftNames.FlagBytes(pred));
 }
