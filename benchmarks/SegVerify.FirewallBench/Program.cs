@@ -38,7 +38,9 @@ if (args.Length >= 2 && args[0] == "analyse")
     sw.Stop();
     Console.WriteLine($"rules={rs.AllLines.Count()} parse_s={parsed:F3} total_s={sw.Elapsed.TotalSeconds:F3} findings={r.Findings.Count} " +
                       $"violations={r.Findings.Count(f => f.Severity == SegVerify.Core.Findings.Severity.Violation)} boxes={r.Boxes} " +
-                      $"peak_working_set_mb={Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024)}");
+                      $"peak_working_set_mb={Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024)} " +
+                      $"allocated_mb={GC.GetTotalAllocatedBytes() / (1024 * 1024)} gc_pause_s={GC.GetTotalPauseDuration().TotalSeconds:F3} " +
+                      $"gcs={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}");
     if (Environment.GetEnvironmentVariable("SEGVERIFY_FW_DUMP") is { } dump)
         File.WriteAllLines(dump, r.Findings.Select(f => f.Rule + "\t" + string.Join("\t", (f.Extra ?? []).Where(k => k.Key is "in_interface" or "out_interface" or "class").Select(k => k.Value?.ToString())) + "\t" + SegVerify.Core.Localization.Messages.Message(f, "en")));
     return 0;

@@ -84,6 +84,48 @@ public sealed class CompiledRuleset
 
     public List<PacketBox> Under(AclLine l) => _under[l.Id];
 
+    /// <summary>
+    /// One (in, out) pair of interface table indices for each class of pairs that every line treats alike: each box
+    /// of every line (over- and under-approximation) holds the in interface of one pair of a class exactly when it
+    /// holds the in interface of any other, and likewise the out interface. Walking a packet set for one pair of a
+    /// class is walking it for all of them: the same lines match the same parts.
+    /// </summary>
+    public List<(int In, int Out)> DistinctInterfacePairs()
+    {
+        int n = Ifaces.Names.Count;
+        var boxes = new List<PacketBox>();
+        for (int id = 0; id < _over.Length; id++)
+        {
+            if (_over[id] is { } o) boxes.AddRange(o);
+            if (_under[id] is { } u && !ReferenceEquals(u, _over[id])) boxes.AddRange(u);
+        }
+        // Whether each box holds each interface, as one signature per interface and direction; a pair's class is
+        // its (in signature, out signature).
+        string Signature(Dim d, int i)
+        {
+            var chars = new char[boxes.Count];
+            for (int k = 0; k < boxes.Count; k++) chars[k] = boxes[k][d].Contains((UInt128)i) ? '1' : '0';
+            return new string(chars);
+        }
+        var inClass = new int[n];
+        var outClass = new int[n];
+        var inSeen = new Dictionary<string, int>();
+        var outSeen = new Dictionary<string, int>();
+        for (int i = 0; i < n; i++)
+        {
+            var si = Signature(Dim.InIf, i);
+            if (!inSeen.TryGetValue(si, out inClass[i])) inSeen[si] = inClass[i] = inSeen.Count;
+            var so = Signature(Dim.OutIf, i);
+            if (!outSeen.TryGetValue(so, out outClass[i])) outSeen[so] = outClass[i] = outSeen.Count;
+        }
+        var res = new List<(int, int)>();
+        var taken = new HashSet<(int, int)>();
+        for (int i = 0; i < n; i++)
+            for (int o = 0; o < n; o++)
+                if (taken.Add((inClass[i], outClass[o]))) res.Add((i, o));
+        return res;
+    }
+
     /// <summary>The boxes of an interface pattern list (null: every interface).</summary>
     public IntervalSet IfaceSet(IReadOnlyList<string>? patterns) => patterns is null ? Domains.Full[(int)Dim.InIf] : Ifaces.Compile(patterns);
 
@@ -115,7 +157,7 @@ public sealed class CompiledRuleset
             case MatchAnd a:
                 {
                     // Fields of single-box terms are intersected in place; the rest multiply out.
-                    var d = (IntervalSet[])Domains.Full.Clone();
+                    var d = PacketBox.Copy(Domains.Full);
                     var complexO = new List<List<PacketBox>>();
                     var complexU = new List<List<PacketBox>>();
                     bool sameUnder = true;

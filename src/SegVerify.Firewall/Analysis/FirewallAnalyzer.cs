@@ -327,14 +327,15 @@ public sealed class FirewallAnalyzer
     private void Shadowed(AnalysisResult result)
     {
         var sw = new SymbolicWalker(_compiled, shadowMode: true);
-        int n = _ifaces.Names.Count;
+        // Interface pairs every line treats alike are walked once (most lines name no interface).
+        var pairs = _compiled.DistinctInterfacePairs();
         var families = _rs.Filters.Concat(_rs.DestinationNat).GroupBy(a => a.Acl).ToDictionary(g => g.Key, g => g.First().Families);
         foreach (var c in _rs.Entries)
         {
             var fam = FieldDomains.Addresses(families.TryGetValue(c, out var f0) ? f0 : _rs.Families);
-            Parallel.For(0, n * n, io =>
+            Parallel.For(0, pairs.Count, k =>
                 {
-                    int i = io / n, o = io % n;
+                    var (i, o) = pairs[k];
                     var input = new List<TaggedBox>();
                     foreach (var f in new[] { Domains.V4, Domains.V6 })
                     {
@@ -433,23 +434,25 @@ public sealed class FirewallAnalyzer
         bool natAgrees = trace.Approximate || (nat is null ? trace.NatDst is null
             : trace.NatDst == translated.Dst && (!Domains.PortedProtos.Contains(w.Proto) || trace.NatDstPort == translated.Dport));
         if (trace.Verdict != Verdict.Accept || !natAgrees) lock (result) result.TraceDisagreements++;
+        var described = Describe(box);
         var msg = new MessageArgs
         {
             Kind = MessageKind.RulesetAccepts, SrcZone = zi.Name, DstZone = zo.Name, InInterface = inName, OutInterface = outName,
-            Subject = Describe(box), Location = acceptRule.Pos.Full,
+            Subject = described, Location = acceptRule.Pos.Full,
         };
-        return MakeFinding(id, w, zi, zo, inName, outName, msg, by?.Name, acceptRule, [box], trace, NatFields(nat, translated));
+        return MakeFinding(id, w, zi, zo, inName, outName, msg, by?.Name, acceptRule, [box], trace, NatFields(nat, translated), described);
     }
 
     private Finding MakeFinding(string id, WitnessPacket w, Zone zi, Zone zo, string inName, string outName, in MessageArgs msg,
-                                string? allowedBy, AclLine? at, List<PacketBox>? cls, TraceResult? trace, List<KeyValuePair<string, object?>> more)
+                                string? allowedBy, AclLine? at, List<PacketBox>? cls, TraceResult? trace, List<KeyValuePair<string, object?>> more,
+                                string? clsDescribed = null)
     {
         var extra = new List<KeyValuePair<string, object?>>
         {
             new("in_interface", inName),
             new("out_interface", outName),
         };
-        if (cls is not null && cls.Count > 0) extra.Add(new("class", string.Join("; ", cls.Select(Describe))));
+        if (cls is not null && cls.Count > 0) extra.Add(new("class", clsDescribed ?? string.Join("; ", cls.Select(Describe))));
         if (trace is not null) extra.Add(new("path", trace.Path.Select(r => r.Pos.ToString()).ToArray()));
         extra.AddRange(more);
         bool ported = Domains.PortedProtos.Contains(w.Proto);
@@ -468,7 +471,7 @@ public sealed class FirewallAnalyzer
         var sb = new System.Text.StringBuilder();
         var p = b[Dim.Proto];
         sb.Append(p.Equals(Domains.Full[(int)Dim.Proto]) ? "any" : string.Join(",", p.Ranges().Take(6).Select(r =>
-            r.Lo == r.Hi ? IpProto.Name((byte)r.Lo) : $"{r.Lo}-{r.Hi}")) + (p.Count > 6 ? ",…" : ""));
+            r.Lo == r.Hi ? IpProto.Name((byte)r.Lo) : $"{(ulong)r.Lo}-{(ulong)r.Hi}")) + (p.Count > 6 ? ",…" : ""));
         sb.Append(' ').Append(Addrs(b[Dim.Src])).Append(" -> ").Append(Addrs(b[Dim.Dst]));
         bool ported = b[Dim.Proto].Subtract(Domains.PortedProtos).IsEmpty;
         if (ported && !b[Dim.Sport].Equals(Domains.Full[(int)Dim.Sport])) sb.Append(" sport ").Append(Ports(b[Dim.Sport]));
@@ -482,7 +485,7 @@ public sealed class FirewallAnalyzer
     }
 
     private static string Ports(IntervalSet s) =>
-        string.Join(",", s.Ranges().Take(8).Select(r => r.Lo == r.Hi ? $"{r.Lo}" : $"{r.Lo}-{r.Hi}")) + (s.Count > 8 ? ",…" : "");
+        string.Join(",", s.Ranges().Take(8).Select(r => r.Lo == r.Hi ? $"{(ulong)r.Lo}" : $"{(ulong)r.Lo}-{(ulong)r.Hi}")) + (s.Count > 8 ? ",…" : ""); // ports fit in 16 bits; UInt128 formatting is slow
 
     /// <summary>Addresses as CIDRs (at most a few, then a count).</summary>
     public static string Addrs(IntervalSet s)

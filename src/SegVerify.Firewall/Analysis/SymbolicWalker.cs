@@ -156,13 +156,19 @@ public sealed class SymbolicWalker
         if (hull is not null && hull[Dim.InIf].Count == 1 && hull[Dim.InIf].Lo(0) == hull[Dim.InIf].Hi(0)
             && hull[Dim.OutIf].Count == 1 && hull[Dim.OutIf].Lo(0) == hull[Dim.OutIf].Hi(0))
             lines = _c.LinesFor(acl, (int)hull[Dim.InIf].Lo(0), (int)hull[Dim.OutIf].Lo(0)).Lines;
+        // What is left alternates between two lists of this walk (the input itself is never written to).
+        List<TaggedBox>? spare = null;
+        var pieces = new List<PacketBox>();
         foreach (var rule in lines)
         {
             if (rem.Count == 0) break;
             var over = _c.Over(rule);
             if (hull is not null && !MayMeet(over, hull)) continue;
             var m = Effective(rule);
-            if (_shadowMode && !_hit[rule.Id])
+            // In shadow mode a line is hit when its over-approximation meets what is left; when that is also what it
+            // takes (no part not understood), the search for the first box met below answers it.
+            bool hitBySearch = _shadowMode && ReferenceEquals(m, over) && rule.Action != LineAction.Continue;
+            if (_shadowMode && !_hit[rule.Id] && !hitBySearch)
             {
                 foreach (var t in rem)
                 {
@@ -178,8 +184,12 @@ public sealed class SymbolicWalker
                 foreach (var b in m)
                     if (rem[k].Box.Intersects(b)) { first = k; break; }
             if (first < 0) continue;
+            if (hitBySearch) _hit[rule.Id] = true;
+            // In shadow mode only what returns to the caller matters, not what is accepted or dropped.
+            bool keepMatched = !_shadowMode || rule.Action is LineAction.Return or LineAction.Call or LineAction.Goto;
             var matched = new List<TaggedBox>();
-            var next = new List<TaggedBox>(rem.Count + 8);
+            var next = spare ?? new List<TaggedBox>(rem.Count + 8);
+            next.Clear();
             for (int k = 0; k < first; k++) next.Add(rem[k]);
             for (int k = first; k < rem.Count; k++)
             {
@@ -188,22 +198,29 @@ public sealed class SymbolicWalker
                 foreach (var b in m)
                     if (t.Box.Intersects(b)) { any = true; break; }
                 if (!any) { next.Add(t); continue; }
+                if (m.Count == 1)
+                {
+                    pieces.Clear();
+                    var inter = t.Box.SplitInto(m[0], pieces);
+                    if (inter is not null && keepMatched) matched.Add(new TaggedBox(inter, t.Rule));
+                    foreach (var x in pieces) next.Add(new TaggedBox(x, t.Rule));
+                    continue;
+                }
                 List<PacketBox> cur = [t.Box];
                 foreach (var b in m)
                 {
                     var nxt = new List<PacketBox>(cur.Count + 4);
                     foreach (var x in cur)
                     {
-                        var inter = x.Intersect(b);
-                        if (inter is not null) matched.Add(new TaggedBox(inter, t.Rule));
-                        x.SubtractInto(b, nxt);
+                        var inter = x.SplitInto(b, nxt);
+                        if (inter is not null && keepMatched) matched.Add(new TaggedBox(inter, t.Rule));
                     }
                     cur = nxt;
                 }
                 foreach (var x in cur) next.Add(new TaggedBox(x, t.Rule));
             }
-            if (matched.Count == 0) continue;
             if (!_shadowMode) _hit[rule.Id] = true;
+            spare = ReferenceEquals(rem, input) ? null : rem;
             rem = next;
             switch (rule.Action)
             {
