@@ -47,7 +47,7 @@ public class KernelDnatDifferentialTests(ITestOutputHelper output)
         -A FORWARD -i eth2 -m conntrack --ctorigdst 10.10.0.0/16 -j DROP
         -A FORWARD -i eth6 -m conntrack --ctstate DNAT -p tcp -j ACCEPT
         -A FORWARD -i eth6 -m conntrack --ctstate DNAT -p udp -m udp --dport 5004:5006 -j ACCEPT
-        -A FORWARD -i eth1 -o eth4 -d 198.51.100.20/32 -j ACCEPT
+        -A FORWARD -i eth1 -o eth4 -m conntrack --ctreplsrc 198.51.100.20 --ctorigsrc 10.20.0.0/16 -j ACCEPT
         -A FORWARD -i eth2 -o eth3 -m conntrack --ctstate NEW,DNAT -m conntrack --ctstate DNAT -j ACCEPT
         -A FORWARD -i eth2 -o eth3 -j DROP
         -A FORWARD -i eth2 -j ACCEPT
@@ -119,7 +119,7 @@ public class KernelDnatDifferentialTests(ITestOutputHelper output)
                 iifname "eth6" ct status dnat meta l4proto tcp accept
                 iifname "eth6" ct status dnat udp dport { 5004-5006, 5010 } accept
                 iifname "eth6" oifname "eth1" ct status dnat accept
-                iifname "eth1" oifname "eth4" ip daddr 198.51.100.20 accept
+                iifname "eth1" oifname "eth4" ct reply ip saddr 198.51.100.20 ct original ip saddr 10.20.0.0/16 accept
                 iifname "eth2" oifname "eth3" ct status dnat accept
                 iifname "eth2" oifname "eth3" drop
                 iifname "eth2" accept
