@@ -7,8 +7,14 @@
 set -eu
 CAP=$1; TOPO=$2; N=$3; shift 3
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
-editcap -r "$CAP" "$W/slice.pcap" "1-$N"
-editcap -r "$CAP" "$W/tiny.pcap" 1-100
+# the slices keep the capture's format (editcap writes pcapng unless told): the readers differ in cost
+case $(od -An -tx1 -N4 "$CAP" | tr -d ' \n') in
+  0a0d0d0a) F=pcapng ;;
+  4d3cb2a1|a1b23c4d) F=nsecpcap ;;
+  *) F=pcap ;;
+esac
+editcap -F $F -r "$CAP" "$W/slice.pcap" "1-$N"
+editcap -F $F -r "$CAP" "$W/tiny.pcap" 1-100
 ir() { # BIN CAPTURE -> total Ir
   valgrind --tool=callgrind --callgrind-out-file="$W/cg.out" "$1" replay "$2" -t "$TOPO" --no-capture-hash \
     --format jsonl -o "$W/out.jsonl" 2>&1 | sed -n 's/.*I *refs: *//p' | tr -d ,
