@@ -59,6 +59,20 @@ public class IoErrorMessageTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Languages))]
+    public void Monitor_reading_a_missing_file_or_a_directory_is_exit_two_in_the_chosen_language(string lang, string notFound, string isDirectory)
+    {
+        // told before libpcap is asked (libpcap's own words are English; this was exit 3, "internal error")
+        var missing = Path.Combine(_dir, "missing.pcap");
+        var r = InProcessCli.Run("monitor", "--interface", "unused", "--read-file", missing, "--topology", Topo, "--lang", lang);
+        AssertLocalized(r.Exit, r.Err, missing, notFound);
+        var dir = Path.Combine(_dir, "a-directory.pcap");
+        Directory.CreateDirectory(dir);
+        r = InProcessCli.Run("monitor", "--interface", "unused", "--read-file", dir, "--topology", Topo, "--lang", lang);
+        AssertLocalized(r.Exit, r.Err, dir, isDirectory);
+    }
+
+    [Theory]
+    [MemberData(nameof(Languages))]
     public void A_directory_given_as_a_file_is_said_to_be_one(string lang, string _, string isDirectory)
     {
         var dir = Path.Combine(_dir, "a-directory.yaml");

@@ -49,10 +49,10 @@ public class NativeBuildTests(ITestOutputHelper output)
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(8)))
+        if (!p.WaitForExit(TimeSpan.FromMinutes(20)))
         {
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException("dotnet publish of the Native AOT build took over 8 minutes");
+            throw new TimeoutException("dotnet publish of the Native AOT build took over 20 minutes");
         }
         string exe = Path.Combine(dir, "segverify");
         if (p.ExitCode != 0 || !File.Exists(exe))

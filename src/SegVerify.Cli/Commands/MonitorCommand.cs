@@ -222,7 +222,10 @@ public static class MonitorCommand
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
-                    return Usage(stderr, ex.Message);
+                    // the --evidence directory (created by the session's evidence recorder)
+                    string dir = a.Evidence?.Directory ?? "";
+                    string why = SegVerify.Core.Localization.Messages.IoError(ex, lang, dir);
+                    return Usage(stderr, L(lang, $"--evidence のディレクトリを作れません: {dir}: {why}", $"cannot create the --evidence directory {dir}: {why}"));
                 }
                 if (!a.Quiet)
                     stderr.WriteLine(L(lang,

@@ -65,6 +65,14 @@ internal sealed class CaptureInput : IDisposable
         return s;
     }
 
+    /// <summary>Consumes <paramref name="count"/> buffered bytes (at most <see cref="Buffered"/>), like <see cref="Take"/> without the span.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Advance(int count)
+    {
+        System.Diagnostics.Debug.Assert((uint)count <= (uint)(_end - _start));
+        _start += count;
+    }
+
     /// <summary>Skips <paramref name="count"/> bytes, reading through them when they are not buffered. False at end of input.</summary>
     public bool Skip(long count)
     {

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 
 namespace SegVerify.Core.Capture;
 
@@ -120,32 +121,43 @@ internal sealed class PcapNgReader : ICaptureReader
         var avail = _in.Available;
         if (avail.Length >= EpbMinBlockLength && !_bigEndian && Damage is null)
         {
-            uint type = BinaryPrimitives.ReadUInt32LittleEndian(avail);
-            uint len = BinaryPrimitives.ReadUInt32LittleEndian(avail.Slice(4));
+            // every read below is inside the block, which is inside avail: the first 32 bytes by the test above, the
+            // trailer once len <= avail.Length
+            ref byte b = ref MemoryMarshal.GetReference(avail);
+            uint type = Le32(ref b, 0);
+            uint len = Le32(ref b, 4);
             if (type == BlockEpb && len >= EpbMinBlockLength && (len & 3) == 0 && len <= (uint)avail.Length && len <= CaptureInput.MaxRecordBytes &&
-                BinaryPrimitives.ReadUInt32LittleEndian(avail.Slice((int)len - BlockTrailerLength)) == len)
+                Le32(ref b, (int)len - BlockTrailerLength) == len)
             {
-                uint ifId = BinaryPrimitives.ReadUInt32LittleEndian(avail.Slice(BlockHeaderLength));
-                uint cap = BinaryPrimitives.ReadUInt32LittleEndian(avail.Slice(BlockHeaderLength + 12));
+                uint ifId = Le32(ref b, BlockHeaderLength);
+                uint cap = Le32(ref b, BlockHeaderLength + 12);
                 if (ifId < (uint)_ifaceCount && cap <= len - EpbMinBlockLength)
                 {
                     ref readonly var iface = ref _ifaces[ifId];
                     if (iface.NanosPerUnit != 0)
                     {
-                        ulong ts = ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(avail.Slice(BlockHeaderLength + 4)) << 32)
-                            | BinaryPrimitives.ReadUInt32LittleEndian(avail.Slice(BlockHeaderLength + 8));
-                        uint orig = BinaryPrimitives.ReadUInt32LittleEndian(avail.Slice(BlockHeaderLength + 16));
+                        ulong ts = ((ulong)Le32(ref b, BlockHeaderLength + 4) << 32) | Le32(ref b, BlockHeaderLength + 8);
+                        uint orig = Le32(ref b, BlockHeaderLength + 16);
                         long offset = _in.Position;
                         _lastTs = unchecked((long)ts * iface.NanosPerUnit) + iface.OffsetNs;
-                        record = new CaptureRecord(avail.Slice(BlockHeaderLength + EpbFixedLength, (int)cap), _lastTs,
-                            ClampLen(orig), iface.LinkType, iface.Nanos, offset);
-                        _in.Take((int)len);
+                        record = new CaptureRecord(
+                            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref b, BlockHeaderLength + EpbFixedLength), (int)cap),
+                            _lastTs, ClampLen(orig), iface.LinkType, iface.Nanos, offset);
+                        _in.Advance((int)len);
                         return true;
                     }
                 }
             }
         }
         return TryReadBlock(out record);
+    }
+
+    /// <summary>A little-endian 32-bit value at <paramref name="offset"/> from <paramref name="b"/> (the caller has checked the bounds).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Le32(ref byte b, int offset)
+    {
+        uint v = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref b, offset));
+        return BitConverter.IsLittleEndian ? v : BinaryPrimitives.ReverseEndianness(v);
     }
 
     /// <summary>Reads the next record, block by block (any block type, byte order and damage).</summary>

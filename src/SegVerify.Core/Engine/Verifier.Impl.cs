@@ -112,7 +112,9 @@ public sealed partial class Verifier : IFlowTrackerEvents
         }
         var ring = _ring;
         long produced = 0, consumed = 0;
-        while (!cancel.IsCancellationRequested && reader.TryRead(out var record))
+        var pcapng = reader as PcapNgReader;
+        var pcap = reader as PcapReader;
+        while (!cancel.IsCancellationRequested && Next(reader, pcapng, pcap, out var record))
         {
             PrefetchAhead(record.Data);
             int slot = (int)(produced & RingMask);
@@ -166,6 +168,17 @@ public sealed partial class Verifier : IFlowTrackerEvents
             consumed++;
         }
     }
+
+    /// <summary>
+    /// The next record of <paramref name="reader"/>, calling the file readers' own method when it is one of them
+    /// (<paramref name="pcapng"/>, <paramref name="pcap"/>: the reader itself, else null) rather than through the
+    /// interface for every record.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Next(ICaptureReader reader, PcapNgReader? pcapng, PcapReader? pcap, out CaptureRecord record) =>
+        pcapng is not null ? pcapng.TryRead(out record)
+        : pcap is not null ? pcap.TryRead(out record)
+        : reader.TryRead(out record);
 
     /// <summary>
     /// Decodes every packet a tunnelled frame carries into the slot's layers (the frame's bytes are replaced by the next
@@ -359,7 +372,7 @@ public sealed partial class Verifier : IFlowTrackerEvents
     /// <see cref="ProcessDecoded"/> for a staged IP packet whose flow key was made when it was staged (the same steps as
     /// its <see cref="PacketKind.Ip"/> case, without making the key again).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private void ProcessKeyed(ref Staged s, in CaptureRecord record)
     {
         Stats.Packets++;

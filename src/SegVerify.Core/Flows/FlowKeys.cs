@@ -33,23 +33,39 @@ public static class FlowKeys
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static FlowKey Make(in DecodedPacket p, out bool fromA, out bool noPorts)
     {
+        Make(in p, out FlowKey key, out fromA, out noPorts);
+        return key;
+    }
+
+    /// <summary><see cref="Make(in DecodedPacket, out bool, out bool)"/> writing the key in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Make(in DecodedPacket p, out FlowKey key, out bool fromA, out bool noPorts)
+    {
         byte proto = p.Protocol;
         noPorts = false;
-        if (p.HasPorts) return Ordered(in p, p.SrcPort, p.DstPort, out fromA);
+        if (p.HasPorts)
+        {
+            Ordered(in p, p.SrcPort, p.DstPort, out key, out fromA);
+            return;
+        }
         if (proto is IpProto.Icmp or IpProto.IcmpV6)
         {
-            if (p.HasIcmp) return Icmp(in p, out fromA);
+            if (p.HasIcmp)
+            {
+                Icmp(in p, out key, out fromA);
+                return;
+            }
             noPorts = true;
         }
         else noPorts = IpProto.HasPorts(proto);
-        return Ordered(in p, 0, 0, out fromA);
+        Ordered(in p, 0, 0, out key, out fromA);
     }
 
     /// <summary>The key of <paramref name="p"/> when it has one by itself: an IP packet that is not a later fragment.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryMake(in DecodedPacket p, out FlowKey key) => TryMake(in p, out key, out _, out _);
 
-    /// <summary><see cref="TryMake(in DecodedPacket, out FlowKey)"/> with <see cref="Make"/>'s other results.</summary>
+    /// <summary><see cref="TryMake(in DecodedPacket, out FlowKey)"/> with <see cref="Make(in DecodedPacket, out FlowKey, out bool, out bool)"/>'s other results.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryMake(in DecodedPacket p, out FlowKey key, out bool fromA, out bool noPorts)
     {
@@ -59,44 +75,40 @@ public static class FlowKeys
             fromA = noPorts = false;
             return false;
         }
-        key = Make(in p, out fromA, out noPorts);
+        Make(in p, out key, out fromA, out noPorts);
         return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static FlowKey Ordered(in DecodedPacket p, ushort sport, ushort dport, out bool fromA)
+    private static void Ordered(in DecodedPacket p, ushort sport, ushort dport, out FlowKey key, out bool fromA)
     {
-        FlowKey key;
         fromA = p.SrcIp < p.DstIp || (p.SrcIp == p.DstIp && sport <= dport);
         if (fromA) { key.A = p.SrcIp; key.B = p.DstIp; key.PortA = sport; key.PortB = dport; }
         else { key.A = p.DstIp; key.B = p.SrcIp; key.PortA = dport; key.PortB = sport; }
         key.Vlan = p.OuterVlan;
         key.Proto = p.Protocol;
         key.VirtualNetwork = p.VirtualNetwork;
-        return key;
     }
 
-    private static FlowKey Icmp(in DecodedPacket p, out bool fromA)
+    private static void Icmp(in DecodedPacket p, out FlowKey key, out bool fromA)
     {
         byte proto = p.Protocol, type = p.IcmpType;
         if (!IcmpPairs.TryCounterpart(proto, type, out byte counter))
         {
             // one-way: the sender is A, whatever the address order
-            FlowKey k;
-            k.A = p.SrcIp; k.B = p.DstIp; k.PortA = type; k.PortB = p.IcmpCode;
-            k.Vlan = p.OuterVlan;
-            k.Proto = proto;
-            k.VirtualNetwork = p.VirtualNetwork;
+            key.A = p.SrcIp; key.B = p.DstIp; key.PortA = type; key.PortB = p.IcmpCode;
+            key.Vlan = p.OuterVlan;
+            key.Proto = proto;
+            key.VirtualNetwork = p.VirtualNetwork;
             fromA = true;
-            return k;
+            return;
         }
-        var key = Ordered(in p, type, counter, out fromA);
+        Ordered(in p, type, counter, out key, out fromA);
         if (IcmpPairs.IsEcho(proto, type))
         {
             ushort id = p.IcmpEchoId;
             key.PortA |= (ushort)(id & 0xFF00);
             key.PortB |= (ushort)(id << 8);
         }
-        return key;
     }
 }

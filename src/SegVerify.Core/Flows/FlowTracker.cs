@@ -112,13 +112,13 @@ public sealed class FlowTracker
                 return 0;
             }
         }
-        else key = FlowKeys.Make(in p, out fromA, out noPorts);
+        else FlowKeys.Make(in p, out key, out fromA, out noPorts);
         return TrackKeyed(ref p, in record, count, frame, in key, key.GetHashCode(), fromA, noPorts, out slot);
     }
 
     /// <summary>
     /// <see cref="Track"/> for a packet whose flow key is already known: <paramref name="key"/>,
-    /// <paramref name="fromA"/> and <paramref name="noPorts"/> as <see cref="FlowKeys.Make"/> gives them, and the key's
+    /// <paramref name="fromA"/> and <paramref name="noPorts"/> as <see cref="FlowKeys.Make(in DecodedPacket, out bool, out bool)"/> gives them, and the key's
     /// <see cref="FlowKey.GetHashCode"/>. Only for a packet that is not a later fragment (those take their key from
     /// the fragment table: <see cref="Track"/>). The decode-ahead loop makes keys when it stages packets.
     /// </summary>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
+using SegVerify.Core.Localization;
 using SharpPcap;
 using SharpPcap.LibPcap;
 
@@ -106,6 +107,18 @@ public sealed class PcapSource : IDisposable
     /// <summary>Reads a capture file through libpcap as if it were an interface (tests, dry runs).</summary>
     public static PcapSource OpenFile(string path, CaptureSettings settings)
     {
+        // libpcap's errors about the file are English and thrown as PcapException: the file is opened once by .NET
+        // first, so that what the operating system refuses is told in the chosen language with the path (exit 2)
+        try
+        {
+            using (new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1)) { }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            string why = Messages.IoError(ex, settings.Language, path);
+            throw new MonitorStartException(Localized.Pick(settings.Language, $"キャプチャ {path} を読めません: {why}",
+                $"cannot read the capture {path}: {why}"), MonitorStartError.OpenFailed);
+        }
         var s = new PcapSource(settings, path);
         try
         {
@@ -118,6 +131,12 @@ public sealed class PcapSource : IDisposable
         catch (Exception ex) when (LiveErrors.IsLibpcapMissing(ex))
         {
             throw LiveErrors.LibpcapMissing(settings.Language, ex);
+        }
+        catch (PcapException ex)
+        {
+            // a file libpcap cannot read as a capture (its own words as the detail)
+            throw new MonitorStartException(Localized.Pick(settings.Language, $"キャプチャとして読めません: {path}（libpcap: {ex.Message}）",
+                $"not a readable capture: {path} (libpcap: {ex.Message})"), MonitorStartError.OpenFailed);
         }
         return s;
     }

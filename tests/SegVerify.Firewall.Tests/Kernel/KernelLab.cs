@@ -121,7 +121,7 @@ internal sealed partial class KernelLab : IDisposable
     private static partial Regex NumberRx();
 
     /// <summary>Sends every probe from the sender end of its ingress interface; tags are 1-based probe numbers.</summary>
-    public void Send(IReadOnlyList<ProbePacket> probes)
+    public void Send(IReadOnlyList<ProbePacket> probes, bool hopByHop = false)
     {
         Exception? err = null;
         var t = new Thread(() =>
@@ -147,7 +147,7 @@ internal sealed partial class KernelLab : IDisposable
                 {
                     var p = probes[k];
                     int i = p.InIf[3] - '0';
-                    var frame = Frame(p, k + 1, RouterMac(i));
+                    var frame = Frame(p, k + 1, RouterMac(i), hopByHop);
                     if (sendto(fds[i], frame, frame.Length, 0, addrs[i], 20) < 0)
                         throw new InvalidOperationException($"sendto: errno {Marshal.GetLastPInvokeError()}");
                 }
@@ -161,12 +161,16 @@ internal sealed partial class KernelLab : IDisposable
         Thread.Sleep(300);
     }
 
-    /// <summary>An Ethernet frame for a probe, tagged in the IPv4 id or IPv6 flow label.</summary>
-    public static byte[] Frame(ProbePacket p, int tag, string dstMac)
+    /// <summary>
+    /// An Ethernet frame for a probe, tagged in the IPv4 id or IPv6 flow label; with <paramref name="hopByHop"/>, an
+    /// IPv6 packet carries an (empty) hop-by-hop options header before its transport header.
+    /// </summary>
+    public static byte[] Frame(ProbePacket p, int tag, string dstMac, bool hopByHop = false)
     {
         bool v6 = !p.Src.IsV4;
         var l4 = Transport(p, tag);
-        int ipLen = v6 ? 40 : 20;
+        int ext = v6 && hopByHop ? 8 : 0;
+        int ipLen = (v6 ? 40 : 20) + ext;
         var f = new byte[14 + ipLen + l4.Length];
         WriteMac(f.AsSpan(0), MacAddr.Parse(dstMac));
         WriteMac(f.AsSpan(6), p.Mac ?? MacAddr.Parse("02:99:00:00:00:01"));
@@ -175,9 +179,14 @@ internal sealed partial class KernelLab : IDisposable
         if (v6)
         {
             BinaryPrimitives.WriteUInt32BigEndian(ip, 0x60000000u | (uint)(tag & 0xFFFFF));
-            BinaryPrimitives.WriteUInt16BigEndian(ip[4..], (ushort)l4.Length);
-            ip[6] = p.Proto; ip[7] = 64;
+            BinaryPrimitives.WriteUInt16BigEndian(ip[4..], (ushort)(ext + l4.Length));
+            ip[6] = ext > 0 ? (byte)0 : p.Proto; ip[7] = 64;
             WriteIp6(ip[8..], p.Src); WriteIp6(ip[24..], p.Dst);
+            if (ext > 0)
+            {
+                // Hop-by-hop options: next header, length 0 (8 bytes), one PadN option of 4 bytes.
+                ip[40] = p.Proto; ip[41] = 0; ip[42] = 1; ip[43] = 4;
+            }
         }
         else
         {

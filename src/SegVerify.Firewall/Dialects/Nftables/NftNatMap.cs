@@ -32,6 +32,7 @@ internal sealed partial class NftRuleParser
         j++;
         int mapAt = MapWord(j);
         if (mapAt < 0) return null;
+        GuardNextHeaders(NfVerdict.Dnat);
         if (j < n && !_st[j].Quoted && _st[j].Text is "numgen" or "jhash" or "symhash") return Balanced(at, j, mapAt, family);
         var sels = new List<NftSelector>();
         for (int k = j; k < mapAt;)

@@ -218,6 +218,7 @@ internal sealed partial class NftRuleParser
             var vmap = TryMatch(ref i);
             if (vmap is not null) return vmap;
         }
+        GuardNextHeaders(verdict);
         return [new NfRule { Pos = Pos, Text = _text, Match = MatchExpr.And(_terms), Verdict = verdict, Target = target, Nat = nat }];
     }
 
@@ -300,6 +301,7 @@ internal sealed partial class NftRuleParser
             core = Single(sels[0], op, mask, ref j);
             if (core is null) { i = SkipUnknown(start); return null; }
         }
+        if (ReadsNextHeader(sels)) _nexthdr.Add((core, start, j));
         AddWithDependencies(sels, core, start, j);
         i = j;
         return null;
@@ -489,7 +491,9 @@ internal sealed partial class NftRuleParser
                 var keys = SetMatch(sels, byVerdict[v]);
                 if (verdict is null || keys is null) { why = verdict is null ? $"maps to '{v}', which is not a verdict this analysis models" : "has a key that is not understood"; rules.Clear(); break; }
                 var saved = _terms.ToList();
+                if (ReadsNextHeader(sels)) keys = GuardNextHeader(keys, verdict.Value, start, j);
                 AddWithDependencies(sels, keys, start, j);
+                GuardNextHeaders(verdict.Value);
                 rules.Add(new NfRule
                 {
                     Pos = Pos, Text = _text, Match = MatchExpr.And(_terms), Verdict = verdict.Value,
