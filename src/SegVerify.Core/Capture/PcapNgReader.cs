@@ -124,20 +124,20 @@ internal sealed class PcapNgReader : ICaptureReader
             // every read below is inside the block, which is inside avail: the first 32 bytes by the test above, the
             // trailer once len <= avail.Length
             ref byte b = ref MemoryMarshal.GetReference(avail);
-            uint type = Le32(ref b, 0);
-            uint len = Le32(ref b, 4);
+            uint type = UncheckedLittleEndian.U32(ref b, 0);
+            uint len = UncheckedLittleEndian.U32(ref b, 4);
             if (type == BlockEpb && len >= EpbMinBlockLength && (len & 3) == 0 && len <= (uint)avail.Length && len <= CaptureInput.MaxRecordBytes &&
-                Le32(ref b, (int)len - BlockTrailerLength) == len)
+                UncheckedLittleEndian.U32(ref b, (int)len - BlockTrailerLength) == len)
             {
-                uint ifId = Le32(ref b, BlockHeaderLength);
-                uint cap = Le32(ref b, BlockHeaderLength + 12);
+                uint ifId = UncheckedLittleEndian.U32(ref b, BlockHeaderLength);
+                uint cap = UncheckedLittleEndian.U32(ref b, BlockHeaderLength + 12);
                 if (ifId < (uint)_ifaceCount && cap <= len - EpbMinBlockLength)
                 {
                     ref readonly var iface = ref _ifaces[ifId];
                     if (iface.NanosPerUnit != 0)
                     {
-                        ulong ts = ((ulong)Le32(ref b, BlockHeaderLength + 4) << 32) | Le32(ref b, BlockHeaderLength + 8);
-                        uint orig = Le32(ref b, BlockHeaderLength + 16);
+                        ulong ts = ((ulong)UncheckedLittleEndian.U32(ref b, BlockHeaderLength + 4) << 32) | UncheckedLittleEndian.U32(ref b, BlockHeaderLength + 8);
+                        uint orig = UncheckedLittleEndian.U32(ref b, BlockHeaderLength + 16);
                         long offset = _in.Position;
                         _lastTs = unchecked((long)ts * iface.NanosPerUnit) + iface.OffsetNs;
                         record = new CaptureRecord(
@@ -152,13 +152,6 @@ internal sealed class PcapNgReader : ICaptureReader
         return TryReadBlock(out record);
     }
 
-    /// <summary>A little-endian 32-bit value at <paramref name="offset"/> from <paramref name="b"/> (the caller has checked the bounds).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint Le32(ref byte b, int offset)
-    {
-        uint v = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref b, offset));
-        return BitConverter.IsLittleEndian ? v : BinaryPrimitives.ReverseEndianness(v);
-    }
 
     /// <summary>Reads the next record, block by block (any block type, byte order and damage).</summary>
     private bool TryReadBlock(out CaptureRecord record)

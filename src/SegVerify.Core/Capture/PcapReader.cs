@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 
 namespace SegVerify.Core.Capture;
 
@@ -64,8 +65,40 @@ internal sealed class PcapReader : ICaptureReader
     private uint U32(ReadOnlySpan<byte> b) =>
         _bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(b) : BinaryPrimitives.ReadUInt32LittleEndian(b);
 
+    /// <summary>
+    /// Reads the next record. The common case, a little-endian record wholly in the buffer, is read here with the same
+    /// checks as <see cref="TryReadRecord"/> makes (captured length within the limit and the input); every other case
+    /// goes there.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryRead(out CaptureRecord record)
+    {
+        var avail = _in.Available;
+        int hl = _recordHeader;
+        if (!_bigEndian && avail.Length >= hl && Damage is null)
+        {
+            // the header is inside avail by the test above, the data once capLen <= avail.Length - hl
+            ref byte b = ref MemoryMarshal.GetReference(avail);
+            uint capLen = UncheckedLittleEndian.U32(ref b, 8);
+            if (capLen <= CaptureInput.MaxRecordBytes && capLen <= (uint)(avail.Length - hl))
+            {
+                uint sec = UncheckedLittleEndian.U32(ref b, 0);
+                uint frac = UncheckedLittleEndian.U32(ref b, 4);
+                uint origLen = UncheckedLittleEndian.U32(ref b, 12);
+                long offset = _in.Position;
+                long ts = sec * NanosPerSecond + (_nanos ? frac : frac * NanosPerMicro);
+                int orig = origLen > int.MaxValue ? int.MaxValue : (int)origLen;
+                record = new CaptureRecord(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref b, hl), (int)capLen), ts, orig,
+                    LinkType, _nanos, offset);
+                _in.Advance(hl + (int)capLen);
+                return true;
+            }
+        }
+        return TryReadRecord(out record);
+    }
+
+    /// <summary>Reads the next record through the buffer's checked calls (any byte order, a record across the buffer's end, damage).</summary>
+    private bool TryReadRecord(out CaptureRecord record)
     {
         record = default;
         if (Damage is not null) return false;

@@ -408,6 +408,17 @@ internal sealed partial class NftRuleParser
         if (ms.Count == 1) return ms;
         if (ms[0] is MatchField f0 && ms.All(m => m is MatchField f && f.Field == f0.Field))
             return [new MatchField(f0.Field, IntervalSet.UnionAll(ms.Select(m => ((MatchField)m).Values)))];
+        if (ms[0] is NfOriginalDst o0 && ms.All(m => m is NfOriginalDst o && (o.Addresses is null) == (o0.Addresses is null) && (o.Ports is null) == (o0.Ports is null))
+            && (o0.Addresses is null || o0.Ports is null))
+        {
+            // One set of original destinations (a refinement cell per element would cost the square of the set's size).
+            var os = ms.Cast<NfOriginalDst>().ToList();
+            return [o0 with
+            {
+                Addresses = o0.Addresses is null ? null : IntervalSet.UnionAll(os.Select(o => o.Addresses!)),
+                Ports = o0.Ports is null ? null : IntervalSet.UnionAll(os.Select(o => o.Ports!)),
+            }];
+        }
         if (ms[0] is MatchInterface i0 && ms.All(m => m is MatchInterface i && i.Ingress == i0.Ingress))
             return [new MatchInterface(i0.Ingress, ms.SelectMany(m => ((MatchInterface)m).Patterns).ToList())];
         return ms;
