@@ -44,11 +44,21 @@ public static class FrameDecoder
     /// undecoded packet with reason <see cref="UndecodedReason.TunnelDepth"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static bool DecodeInner(ReadOnlySpan<byte> frame, ref DecodedPacket p, ref TunnelStack tunnels)
+    public static bool DecodeInner(ReadOnlySpan<byte> frame, ref DecodedPacket p, ref TunnelStack tunnels) =>
+        DecodeInner(frame, in p, ref p, ref tunnels);
+
+    /// <summary>
+    /// <see cref="DecodeInner(ReadOnlySpan{byte}, ref DecodedPacket, ref TunnelStack)"/> from <paramref name="carrier"/>
+    /// into <paramref name="p"/> (which may be the same packet), so that a frame's packets are decoded one after the
+    /// other without copying each before it is opened. <paramref name="p"/> is not touched when there is no tunnel.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool DecodeInner(ReadOnlySpan<byte> frame, in DecodedPacket carrier, ref DecodedPacket p, ref TunnelStack tunnels)
     {
-        var type = p.NextTunnel;
+        ref readonly var c = ref carrier;
+        var type = c.NextTunnel;
         if (type == TunnelType.None) return false;
-        int depth = p.TunnelDepth;
+        int depth = c.TunnelDepth;
         if (depth >= TunnelStack.MaxDepth)
         {
             p = default;
@@ -56,14 +66,14 @@ public static class FrameDecoder
             p.Undecoded = UndecodedReason.TunnelDepth;
             return true;
         }
-        bool carrierIp = p.Kind == PacketKind.Ip && type != TunnelType.Mpls;
-        tunnels[depth] = new TunnelHop(type, carrierIp, p.SrcIp, p.DstIp, p.NextHasId, p.NextTunnelId);
-        ulong vn = p.NextHasId && TunnelStack.NamesVirtualNetwork(type)
-            ? TunnelStack.VirtualNetworkOf(type, p.NextTunnelId)
-            : p.VirtualNetwork;
-        ushort etherType = p.NextEtherType, vlan = p.NextVlan;
-        int offset = p.NextOffset, length = p.NextLength;
-        p = default;
+        bool carrierIp = c.Kind == PacketKind.Ip && type != TunnelType.Mpls;
+        tunnels[depth] = new TunnelHop(type, carrierIp, c.SrcIp, c.DstIp, c.NextHasId, c.NextTunnelId);
+        ulong vn = c.NextHasId && TunnelStack.NamesVirtualNetwork(type)
+            ? TunnelStack.VirtualNetworkOf(type, c.NextTunnelId)
+            : c.VirtualNetwork;
+        ushort etherType = c.NextEtherType, vlan = c.NextVlan;
+        int offset = c.NextOffset, length = c.NextLength;
+        Clear(ref p);
         p.TunnelDepth = (byte)(depth + 1);
         p.VirtualNetwork = vn;
         p.Offset = offset;

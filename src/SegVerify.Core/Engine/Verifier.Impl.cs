@@ -31,6 +31,11 @@ public sealed partial class Verifier : IFlowTrackerEvents
     private DecodedPacket _pkt;
     /// <summary>The encapsulations around the packet being handled (entries below its <see cref="DecodedPacket.TunnelDepth"/>).</summary>
     private TunnelStack _tunnels;
+    /// <summary>When the frame being handled was staged ahead: the ring slot whose tunnel stack is its own (not copied into <see cref="_tunnels"/>); else -1.</summary>
+    private int _tunnelRing = -1;
+
+    /// <summary>The tunnels around the packets of the frame being handled.</summary>
+    private ref TunnelStack Tunnels => ref (_tunnelRing >= 0 ? ref _ringTunnels[_tunnelRing] : ref _tunnels);
     /// <summary>The tunnel stacks of live flows (<see cref="FlowEntry.TunnelRef"/>).</summary>
     private readonly TunnelTable _tunnelTable = new();
     private long _firstPacketNs = long.MaxValue;
@@ -87,6 +92,10 @@ public sealed partial class Verifier : IFlowTrackerEvents
     /// <summary>The packets of staged tunnelled frames (<see cref="MaxLayers"/> per ring slot), their hashes and tunnel stacks.</summary>
     private readonly DecodedPacket[] _ringLayers = new DecodedPacket[(RingMask + 1) * MaxLayers];
     private readonly int[] _ringHashes = new int[(RingMask + 1) * MaxLayers];
+    /// <summary>The flow keys of those layers (<see cref="FlowKeys.TryMake(in DecodedPacket, out FlowKey, out bool, out bool)"/>), made once when staged.</summary>
+    private readonly FlowKey[] _ringKeys = new FlowKey[(RingMask + 1) * MaxLayers];
+    /// <summary>Per layer: bit 0 from A, bit 1 no ports (the other results of making the key).</summary>
+    private readonly byte[] _ringKeyFlags = new byte[(RingMask + 1) * MaxLayers];
     private readonly TunnelStack[] _ringTunnels = new TunnelStack[RingMask + 1];
     /// <summary>Scratch for a tunnelled frame handled at once (<see cref="Process"/>).</summary>
     private readonly DecodedPacket[] _layers = new DecodedPacket[MaxLayers];
@@ -192,9 +201,11 @@ public sealed partial class Verifier : IFlowTrackerEvents
         int mask = 0;
         for (int i = 0; i < s.Layers; i++)
         {
-            if (!FlowKeys.TryMake(in layers[i], out var key)) continue;
-            int h = key.GetHashCode();
-            _ringHashes[slot * MaxLayers + i] = h;
+            int at = slot * MaxLayers + i;
+            if (!FlowKeys.TryMake(in layers[i], out _ringKeys[at], out bool fromA, out bool noPorts)) continue;
+            int h = _ringKeys[at].GetHashCode();
+            _ringHashes[at] = h;
+            _ringKeyFlags[at] = (byte)((fromA ? 1 : 0) | (noPorts ? 2 : 0));
             _tracker.PrefetchBucket(h);
             mask |= 1 << i;
         }
@@ -216,12 +227,7 @@ public sealed partial class Verifier : IFlowTrackerEvents
     {
         layers[0] = outer;
         int n = 1;
-        while (n < layers.Length)
-        {
-            layers[n] = layers[n - 1];
-            if (!FrameDecoder.DecodeInner(frame, ref layers[n], ref tunnels)) break;
-            n++;
-        }
+        while (n < layers.Length && FrameDecoder.DecodeInner(frame, in layers[n - 1], ref layers[n], ref tunnels)) n++;
         return n;
     }
 
@@ -254,8 +260,8 @@ public sealed partial class Verifier : IFlowTrackerEvents
             else ProcessDecoded(ref s.Pkt, in record);
             return;
         }
-        _tunnels = _ringTunnels[slot];
-        ProcessLayers(_ringLayers.AsSpan(slot * MaxLayers, s.Layers), in record);
+        _tunnelRing = slot;
+        ProcessLayers(_ringLayers.AsSpan(slot * MaxLayers, s.Layers), in record, slot * MaxLayers, s.LayerHashMask);
     }
 
     /// <summary>Decodes and accounts one capture record.</summary>
@@ -265,6 +271,7 @@ public sealed partial class Verifier : IFlowTrackerEvents
         FrameDecoder.Decode(record.LinkType, record.Data, ref _pkt);
         if (_pkt.NextTunnel != TunnelType.None)
         {
+            _tunnelRing = -1;
             int n = DecodeLayers(record.Data, in _pkt, _layers, ref _tunnels);
             int k = CarrierFragment(_layers.AsSpan(0, n));
             if (k >= 0) ProcessCarrierFragment(_layers.AsSpan(0, n), k, in record);
@@ -273,6 +280,7 @@ public sealed partial class Verifier : IFlowTrackerEvents
         }
         if (MayCarryTunnel(in _pkt))
         {
+            _tunnelRing = -1;
             _layers[0] = _pkt;
             ProcessCarrierFragment(_layers.AsSpan(0, 1), 0, in record);
             return;
@@ -289,8 +297,12 @@ public sealed partial class Verifier : IFlowTrackerEvents
     /// (the packets inside count in their own flows' packets, not again in the accounting), else (no IP at all, e.g.
     /// MPLS carrying ARP) in <c>non_ip</c>. <paramref name="record"/>'s bytes are read only by an <see cref="Observer"/>.
     /// </summary>
+    /// <para>
+    /// From the decode-ahead loop, bit l of <paramref name="keyMask"/> says that layer l's flow key was made when it was
+    /// staged (at <paramref name="keyBase"/> + l in <see cref="_ringKeys"/>); it is not made again.
+    /// </para>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ProcessLayers(Span<DecodedPacket> layers, in CaptureRecord record)
+    private void ProcessLayers(Span<DecodedPacket> layers, in CaptureRecord record, int keyBase = 0, int keyMask = 0)
     {
         Stats.Packets++;
         Stats.Bytes += record.OriginalLength;
@@ -310,7 +322,16 @@ public sealed partial class Verifier : IFlowTrackerEvents
                 case PacketKind.Ip:
                     // the frame's outermost IP packet is counted once the whole frame is known to be complete
                     bool frame = !accounted;
-                    id = _tracker.Track(ref p, in record, count: !frame && reason == UndecodedReason.None, frame, out int slot, out bool fromA);
+                    bool count = !frame && reason == UndecodedReason.None;
+                    int slot;
+                    bool fromA;
+                    if ((keyMask >> l & 1) != 0)
+                    {
+                        int at = keyBase + l;
+                        fromA = (_ringKeyFlags[at] & 1) != 0;
+                        id = _tracker.TrackKeyed(ref p, in record, count, frame, in _ringKeys[at], _ringHashes[at], fromA, (_ringKeyFlags[at] & 2) != 0, out slot);
+                    }
+                    else id = _tracker.Track(ref p, in record, count, frame, out slot, out fromA);
                     if (frame) { accounted = true; frameSlot = slot; frameFlow = id; frameFromA = fromA; }
                     break;
                 case PacketKind.Arp when reason == UndecodedReason.None:
@@ -405,7 +426,7 @@ public sealed partial class Verifier : IFlowTrackerEvents
 
     void IFlowTrackerEvents.OnFlowOpen(ref FlowEntry flow, in DecodedPacket p)
     {
-        if (p.TunnelDepth > 0) flow.TunnelRef = _tunnelTable.Acquire(_tunnels.Around(p.TunnelDepth));
+        if (p.TunnelDepth > 0) flow.TunnelRef = _tunnelTable.Acquire(Tunnels.Around(p.TunnelDepth));
         Observer?.OnFlowOpen(flow.FlowId, FindingFromByte(in flow, in p));
     }
 
@@ -465,7 +486,7 @@ public sealed partial class Verifier : IFlowTrackerEvents
         summary.Undecoded[reason] = summary.Undecoded.GetValueOrDefault(reason) + n;
 
     /// <summary>The encapsulations around a packet at <paramref name="depth"/> of the frame being handled (frame findings).</summary>
-    internal IReadOnlyList<TunnelInfo>? TunnelsAround(int depth) => depth == 0 ? null : TunnelInfo.ListOf(_tunnels.Around(depth));
+    internal IReadOnlyList<TunnelInfo>? TunnelsAround(int depth) => depth == 0 ? null : TunnelInfo.ListOf(Tunnels.Around(depth));
 
     internal void Emit(Finding f)
     {

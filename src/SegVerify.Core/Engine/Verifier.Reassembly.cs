@@ -49,7 +49,7 @@ public sealed partial class Verifier
         bool carries = frag.FragmentOffset == 0 && (frag.NextTunnel != TunnelType.None || frag.Undecoded == UndecodedReason.TruncatedTunnel);
         // and such a fragment is not a truncated tunnel in the accounting
         if (frag.MoreFragments && frag.Undecoded == UndecodedReason.TruncatedTunnel) layers[k].Undecoded = UndecodedReason.None;
-        var tunnelsAround = _tunnels;
+        var tunnelsAround = Tunnels;
         ProcessLayers(layers[..(k + 1)], in record);
 
         var frame = record.Data;
@@ -92,6 +92,7 @@ public sealed partial class Verifier
     private void OpenCarried(CarrierReassembler.Datagram d, in CaptureRecord at, bool complete)
     {
         var frameTunnels = _tunnels; // the frame being handled keeps its own
+        int frameRing = _tunnelRing;
         try
         {
             int length = complete ? d.Total : d.ContiguousLength();
@@ -107,6 +108,7 @@ public sealed partial class Verifier
             var tunnels = d.Tunnels;
             int n = DecodeLayers(bytes, in outer, _carried, ref tunnels);
             _tunnels = tunnels;
+            _tunnelRing = -1;
             var record = new CaptureRecord(default, Math.Max(at.TimestampNs, d.FirstTs), (int)Math.Min(int.MaxValue, d.FrameBytes),
                 at.LinkType, at.NanosecondResolution, d.FirstOffset);
             for (int l = 1; l < n; l++)
@@ -127,6 +129,7 @@ public sealed partial class Verifier
         finally
         {
             _tunnels = frameTunnels;
+            _tunnelRing = frameRing;
             _reassembler.Release(d);
         }
     }
