@@ -145,28 +145,16 @@ public sealed class PacketBox
     }
 
     /// <summary>this \ o as disjoint boxes (this itself when they do not meet).</summary>
-    public void SubtractInto(PacketBox o, List<PacketBox> output)
-    {
-        if (!Intersects(o)) { output.Add(this); return; }
-        var cur = Copy(D);
-        for (int i = 0; i < cur.Length; i++)
-        {
-            var diff = cur[i].Subtract(o.D[i]);
-            if (!diff.IsEmpty)
-            {
-                var piece = Copy(cur);
-                piece[i] = diff;
-                output.Add(new PacketBox(piece));
-            }
-            cur[i] = cur[i].Intersect(o.D[i]);
-        }
-    }
+    public void SubtractInto(PacketBox o, List<PacketBox> output) => Split(o, output);
 
     /// <summary>
     /// Adds this \ o to <paramref name="outside"/> as <see cref="SubtractInto"/> does and returns this ∩ o (null when
     /// they do not meet): one pass for both halves of a split.
     /// </summary>
-    public PacketBox? SplitInto(PacketBox o, List<PacketBox> outside)
+    public PacketBox? SplitInto(PacketBox o, List<PacketBox> outside) => Split(o, outside) is { } inside ? new PacketBox(inside) : null;
+
+    /// <summary>Adds this \ o to <paramref name="outside"/> as disjoint boxes and returns the dimensions of this ∩ o (null when they do not meet).</summary>
+    private IntervalSet[]? Split(PacketBox o, List<PacketBox> outside)
     {
         if (!Intersects(o)) { outside.Add(this); return null; }
         var cur = Copy(D);
@@ -181,7 +169,7 @@ public sealed class PacketBox
             }
             cur[i] = cur[i].Intersect(o.D[i]);
         }
-        return new PacketBox(cur);
+        return cur;
     }
 
     public bool IsSubsetOf(PacketBox o)
