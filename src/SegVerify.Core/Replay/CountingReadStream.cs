@@ -1,37 +1,12 @@
 namespace SegVerify.Core.Replay;
 
 /// <summary>A read-only pass-through stream that counts the bytes read (for progress; readable from another thread).</summary>
-internal sealed class CountingReadStream(Stream inner) : Stream
+internal sealed class CountingReadStream(Stream inner) : PassThroughReadStream(inner)
 {
     private long _count;
 
     /// <summary>Bytes read so far.</summary>
     public long Count => Volatile.Read(ref _count);
 
-    public override bool CanRead => true;
-    /// <summary>As the inner stream, so that a reader can ask a file's length (it never seeks).</summary>
-    public override bool CanSeek => inner.CanSeek;
-    public override bool CanWrite => false;
-    public override long Length => inner.Length;
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
-    {
-        int n = inner.Read(buffer);
-        if (n > 0) Volatile.Write(ref _count, _count + n);
-        return n;
-    }
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing) inner.Dispose();
-        base.Dispose(disposing);
-    }
+    protected override void OnRead(ReadOnlySpan<byte> data) => Volatile.Write(ref _count, _count + data.Length);
 }
