@@ -67,21 +67,20 @@ public sealed partial class Verifier
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ExpireCarried(long now)
     {
-        while (_reassembler.TryTakeExpired(now, out var d))
-        {
-            var at = new CaptureRecord(default, d.LastTs, 0, LinkTypes.Ethernet, _nanos, d.FirstOffset);
-            OpenCarried(d, in at, complete: false);
-        }
+        while (_reassembler.TryTakeExpired(now, out var d)) OpenIncomplete(d);
     }
 
     /// <summary>End of input: every datagram still incomplete is opened as far as it goes.</summary>
     private void FlushCarried()
     {
-        while (_reassembler.TryTakeAny(out var d))
-        {
-            var at = new CaptureRecord(default, d.LastTs, 0, LinkTypes.Ethernet, _nanos, d.FirstOffset);
-            OpenCarried(d, in at, complete: false);
-        }
+        while (_reassembler.TryTakeAny(out var d)) OpenIncomplete(d);
+    }
+
+    /// <summary>Opens an incomplete datagram as far as it goes, at the time of its latest fragment.</summary>
+    private void OpenIncomplete(CarrierReassembler.Datagram d)
+    {
+        var at = new CaptureRecord(default, d.LastTs, 0, LinkTypes.Ethernet, _nanos, d.FirstOffset);
+        OpenCarried(d, in at, complete: false);
     }
 
     /// <summary>
