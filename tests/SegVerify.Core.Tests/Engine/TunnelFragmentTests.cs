@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using SegVerify.Core.Capture;
 using SegVerify.Core.Engine;
+using SegVerify.Core.Evidence;
 using SegVerify.Core.Flows;
 using SegVerify.Core.Net;
 using SegVerify.Core.Output;
@@ -90,26 +91,15 @@ public class TunnelFragmentTests
     private static byte[] Pcap(IReadOnlyList<byte[]> frames, double gapSeconds)
     {
         var ms = new MemoryStream();
-        var h = new byte[24];
-        BinaryPrimitives.WriteUInt32LittleEndian(h, 0xa1b23c4d); // nanosecond pcap
-        BinaryPrimitives.WriteUInt16LittleEndian(h.AsSpan(4), 2);
-        BinaryPrimitives.WriteUInt16LittleEndian(h.AsSpan(6), 4);
-        BinaryPrimitives.WriteUInt32LittleEndian(h.AsSpan(16), 262144);
-        BinaryPrimitives.WriteUInt32LittleEndian(h.AsSpan(20), 1);
-        ms.Write(h);
-        long t = Start;
-        foreach (var f in frames)
+        using (var w = new PcapFileWriter(ms, LinkTypes.Ethernet, nanosecondResolution: true, snaplen: 262144))
         {
-            t += (long)(gapSeconds * 1e9);
-            var r = new byte[16];
-            BinaryPrimitives.WriteUInt32LittleEndian(r, (uint)(t / 1_000_000_000));
-            BinaryPrimitives.WriteUInt32LittleEndian(r.AsSpan(4), (uint)(t % 1_000_000_000));
-            BinaryPrimitives.WriteUInt32LittleEndian(r.AsSpan(8), (uint)f.Length);
-            BinaryPrimitives.WriteUInt32LittleEndian(r.AsSpan(12), (uint)f.Length);
-            ms.Write(r);
-            ms.Write(f);
+            long t = Start;
+            foreach (var f in frames)
+            {
+                t += (long)(gapSeconds * 1e9);
+                w.Write(f, f.Length, t);
+            }
         }
-        ms.Position = 0;
         return ms.ToArray();
     }
 
