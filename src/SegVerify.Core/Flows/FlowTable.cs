@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using SegVerify.Core.Net;
 
 namespace SegVerify.Core.Flows;
@@ -60,10 +61,12 @@ public enum FlowFlags : ushort
 /// <summary>
 /// Per-flow state kept in the table (a struct in one array: no object per flow). The fields a packet of an existing
 /// flow touches (key and chain link for the lookup, flags, last activity, counters, the source MACs of the
-/// frame-check shortcut) come first, so that they share two cache lines; what is read only when a flow opens
-/// or is judged comes last. The activity-list links are not here but in the table's own small array.
+/// frame-check shortcut, the flow id it returns) come first and fill bytes 0-127; what is read only when a flow opens
+/// or is judged comes last. The entry is padded to <see cref="FlowTable.EntrySize"/> (three cache lines) and the
+/// table keeps its entries 64-byte aligned, so a packet touches exactly two lines of its flow's entry. The
+/// activity-list links are not here but in the table's own small array.
 /// </summary>
-[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+[StructLayout(LayoutKind.Sequential, Size = FlowTable.EntrySize)]
 public struct FlowEntry
 {
     // ---- touched by every packet ----
@@ -98,12 +101,28 @@ public struct FlowEntry
 /// flow to its list's tail on each of its packets writes to its neighbours, which are other flows, and their links
 /// then share a few cache lines instead of each being in a different flow entry. Grows by doubling up to
 /// <see cref="MaxFlows"/>; never allocates per packet.
+/// <para>
+/// The entries are in a pinned array of cache lines, from its first 64-byte aligned byte on (a pinned array does not
+/// move, so the alignment holds), reached by interior references that keep the array alive. The array is not
+/// zeroed: a slot is cleared when it is handed out, so the pages of slots never used are never touched, and growing
+/// copies only the slots in use.
+/// </para>
 /// </summary>
 public sealed class FlowTable
 {
     public const byte ListTcp = 0, ListOther = 1, ListClosing = 2, ListCount = 3;
 
-    private FlowEntry[] _entries;
+    /// <summary>Bytes per entry: three cache lines (<see cref="FlowEntry"/>'s hot fields are in its first two).</summary>
+    public const int EntrySize = 3 * LineSize;
+    private const int LineSize = 64;
+
+    [StructLayout(LayoutKind.Sequential, Size = LineSize)]
+    private struct CacheLine { }
+
+    /// <summary>The entries' storage; entry 0 starts <see cref="_base"/> bytes into it.</summary>
+    private CacheLine[] _store;
+    private nint _base;
+    private int _capacity;
     /// <summary>List links of slot i: previous at 2i, next at 2i+1 (-1 at the ends).</summary>
     private int[] _links;
     private int[] _buckets;
@@ -116,16 +135,35 @@ public sealed class FlowTable
 
     public int MaxFlows { get; }
     public int Count => _count;
-    public int Capacity => _entries.Length;
+    public int Capacity => _capacity;
 
     public FlowTable(int maxFlows, int initialCapacity = 4096)
     {
         MaxFlows = Math.Max(16, maxFlows);
         int cap = Math.Min(MaxFlows, Math.Max(16, initialCapacity));
-        _entries = new FlowEntry[cap];
+        _store = NewStore(cap, out _base);
+        _capacity = cap;
         _links = new int[2 * cap];
         _buckets = NewBuckets(cap, out _mask);
     }
+
+    /// <summary>Storage for <paramref name="capacity"/> entries (not zeroed), and the offset of its first aligned byte.</summary>
+    private static unsafe CacheLine[] NewStore(int capacity, out nint alignedBase)
+    {
+        // one line more than the entries need, for the alignment
+        long lines = (long)capacity * (EntrySize / LineSize) + 1;
+        if (lines > Array.MaxLength) throw new OutOfMemoryException($"a flow table of {capacity} entries is too large");
+        var store = GC.AllocateUninitializedArray<CacheLine>((int)lines, pinned: true);
+        nint start = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(store));
+        alignedBase = (LineSize - (start & (LineSize - 1))) & (LineSize - 1);
+        return store;
+    }
+
+    /// <summary>The entry at <paramref name="index"/> of <paramref name="store"/> (<paramref name="alignedBase"/> from <see cref="NewStore"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref FlowEntry At(CacheLine[] store, nint alignedBase, int index) =>
+        ref Unsafe.As<byte, FlowEntry>(ref Unsafe.AddByteOffset(
+            ref Unsafe.As<CacheLine, byte>(ref MemoryMarshal.GetArrayDataReference(store)), alignedBase + (nint)index * EntrySize));
 
     private static int[] NewBuckets(int capacity, out int mask)
     {
@@ -136,7 +174,19 @@ public sealed class FlowTable
         return b;
     }
 
-    public ref FlowEntry this[int index] => ref _entries[index];
+    /// <summary>The entry in slot <paramref name="index"/> (0 &lt;= index &lt; <see cref="Capacity"/>).</summary>
+    public ref FlowEntry this[int index]
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            if ((uint)index >= (uint)_capacity) ThrowIndex();
+            return ref At(_store, _base, index);
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowIndex() => throw new IndexOutOfRangeException();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public int Find(in FlowKey key) => Find(in key, key.GetHashCode());
@@ -146,10 +196,9 @@ public sealed class FlowTable
     public int Find(in FlowKey key, int hash)
     {
         int i = _buckets[hash & _mask];
-        var entries = _entries;
         while (i >= 0)
         {
-            ref var e = ref entries[i];
+            ref var e = ref this[i];
             if (e.Key.Equals(key)) return i;
             i = e.HashNext;
         }
@@ -165,22 +214,19 @@ public sealed class FlowTable
     }
 
     /// <summary>
-    /// Starts fetching the first entry of the bucket of a key with this hash (its key and counters, three cache
-    /// lines); call it once the bucket itself has had time to arrive (<see cref="PrefetchBucket"/>).
+    /// Starts fetching the first entry of the bucket of a key with this hash (the two cache lines of its fields that a
+    /// packet touches); call it once the bucket itself has had time to arrive (<see cref="PrefetchBucket"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public unsafe void PrefetchEntry(int hash)
     {
         if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
         int i = _buckets[hash & _mask];
-        if (i < 0) return;
-        fixed (FlowEntry* e = &_entries[i])
-        {
-            byte* b = (byte*)e;
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(b);
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(b + 64);
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(b + 128);
-        }
+        if ((uint)i >= (uint)_capacity) return;
+        // the store is pinned: its address is stable
+        byte* b = (byte*)Unsafe.AsPointer(ref Unsafe.As<FlowEntry, byte>(ref At(_store, _base, i)));
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(b);
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(b + LineSize);
     }
 
     /// <summary>True when adding one more flow needs an eviction first.</summary>
@@ -191,11 +237,11 @@ public sealed class FlowTable
     public int Add(in FlowKey key, byte list)
     {
         if (_count >= MaxFlows) ThrowFull();
-        if (_free < 0 && _used == _entries.Length) Grow();
+        if (_free < 0 && _used == _capacity) Grow();
         int i;
-        if (_free >= 0) { i = _free; _free = _entries[i].HashNext; }
+        if (_free >= 0) { i = _free; _free = this[i].HashNext; }
         else i = _used++;
-        ref var e = ref _entries[i];
+        ref var e = ref this[i];
         e = default;
         e.Key = key;
         e.InUse = true;
@@ -211,13 +257,17 @@ public sealed class FlowTable
     private void Grow()
     {
         // Called only when every slot is used and Count < MaxFlows, so the table really grows.
-        int cap = Math.Min(MaxFlows, _entries.Length * 2);
-        Array.Resize(ref _entries, cap);
+        int cap = (int)Math.Min(MaxFlows, 2L * _capacity);
+        var store = NewStore(cap, out nint alignedBase);
+        MemoryMarshal.CreateReadOnlySpan(ref At(_store, _base, 0), _used).CopyTo(MemoryMarshal.CreateSpan(ref At(store, alignedBase, 0), _used));
+        _store = store;
+        _base = alignedBase;
+        _capacity = cap;
         Array.Resize(ref _links, 2 * cap);
         _buckets = NewBuckets(cap, out _mask);
         for (int i = 0; i < _used; i++)
         {
-            ref var e = ref _entries[i];
+            ref var e = ref this[i];
             if (!e.InUse) continue;
             int b = e.Key.GetHashCode() & _mask;
             e.HashNext = _buckets[b];
@@ -230,11 +280,11 @@ public sealed class FlowTable
 
     public void Remove(int i)
     {
-        ref var e = ref _entries[i];
+        ref var e = ref this[i];
         int b = e.Key.GetHashCode() & _mask;
         int p = -1, j = _buckets[b];
-        while (j != i) { p = j; j = _entries[j].HashNext; }
-        if (p < 0) _buckets[b] = e.HashNext; else _entries[p].HashNext = e.HashNext;
+        while (j != i) { p = j; j = this[j].HashNext; }
+        if (p < 0) _buckets[b] = e.HashNext; else this[p].HashNext = e.HashNext;
         Unlink(i);
         e.InUse = false;
         e.HashNext = _free;
@@ -246,7 +296,7 @@ public sealed class FlowTable
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public void Touch(int i, byte list)
     {
-        ref var e = ref _entries[i];
+        ref var e = ref this[i];
         if (e.List == list && _tail[list] == i) return;
         MoveToTail(ref e, i, list);
     }
@@ -287,7 +337,7 @@ public sealed class FlowTable
     private void Unlink(int i)
     {
         var links = _links;
-        byte l = _entries[i].List;
+        byte l = this[i].List;
         int prev = links[2 * i], next = links[2 * i + 1];
         if (prev >= 0) links[2 * prev + 1] = next; else _head[l] = next;
         if (next >= 0) links[2 * next] = prev; else _tail[l] = prev;

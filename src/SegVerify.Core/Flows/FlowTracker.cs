@@ -29,7 +29,10 @@ public interface IFlowTrackerEvents
     /// <summary>A flow has just been opened by <paramref name="p"/> (cold: once per flow), e.g. to note its tunnels.</summary>
     void OnFlowOpen(ref FlowEntry flow, in DecodedPacket p);
 
-    /// <summary>A flow has ended (idle, closed, evicted, end of input) and left the table; <paramref name="flow"/> is a copy.</summary>
+    /// <summary>
+    /// A flow has ended (idle, closed, evicted, end of input) and left the table. <paramref name="flow"/> is its freed
+    /// slot, read in place (not copied): valid only during the call, which must not open flows.
+    /// </summary>
     void OnFlowEnd(in FlowEntry flow);
 }
 
@@ -342,10 +345,10 @@ public sealed class FlowTracker
     /// <summary>Removes a flow from the table and hands it to <see cref="IFlowTrackerEvents.OnFlowEnd"/> (cold: once per flow).</summary>
     private void End(int slot)
     {
-        var f = _flows[slot];
         _flows.Remove(slot);
         _counters.LiveFlows = _flows.Count;
-        _events.OnFlowEnd(in f);
+        // the freed slot keeps the flow's fields until the next flow is added
+        _events.OnFlowEnd(in _flows[slot]);
     }
 
     /// <summary>End of input: ends every live flow; fragments still waiting for their first fragment are orphans.</summary>
