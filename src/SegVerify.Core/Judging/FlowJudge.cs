@@ -19,7 +19,8 @@ public sealed class FlowJudge
 
     private readonly ZoneClassifier _classifier;
     private readonly PolicyEngine _policy;
-    private readonly IReadOnlyDictionary<IpAddr, Host> _hostByIp;
+    /// <summary>A concrete dictionary: looked up once per flow, not through the interface.</summary>
+    private readonly Dictionary<IpAddr, Host> _hostByIp;
     private readonly long? _largeTransferBytes;
     private readonly bool[] _servicePortTcp = new bool[65536];
     private readonly bool[] _servicePortUdp = new bool[65536];
@@ -28,7 +29,7 @@ public sealed class FlowJudge
     {
         _classifier = classifier;
         _policy = policy;
-        _hostByIp = hostByIp;
+        _hostByIp = hostByIp as Dictionary<IpAddr, Host> ?? hostByIp.ToDictionary();
         _largeTransferBytes = topology.Limits.LargeTransferBytes;
         // "Well-known" ports for the mid-stream rule: below 1024, or in any built-in or declared service.
         for (int p = 0; p < 1024; p++) _servicePortTcp[p] = _servicePortUdp[p] = true;

@@ -53,9 +53,16 @@ public sealed class PolicyEngine
         HostEndpoint h => h.Host.Ips.Contains(ip),
         ZoneEndpoint z => z.Zone == zone,
         CidrEndpoint c => c.Cidr.Contains(ip),
-        ListEndpoint l => l.Items.Any(i => Matches(i, zone, ip)),
+        ListEndpoint l => MatchesAny(l.ItemArray, zone, ip),
         _ => false,
     };
+
+    private static bool MatchesAny(Endpoint[] items, Zone zone, IpAddr ip)
+    {
+        foreach (var i in items)
+            if (Matches(i, zone, ip)) return true;
+        return false;
+    }
 
     /// <summary>
     /// The verdict between two zones before any rule: the zone-level clauses (hard block, intra-zone, matrix) in the
@@ -63,7 +70,7 @@ public sealed class PolicyEngine
     /// </summary>
     public static string? ZoneDefault(Zone a, Zone b)
     {
-        foreach (var c in PolicyClauses.InOrder)
+        foreach (var c in PolicyClauses.Span)
         {
             switch (c)
             {
@@ -85,7 +92,7 @@ public sealed class PolicyEngine
     {
         var rest = space.All;
         string? matrix = null;
-        foreach (var clause in PolicyClauses.InOrder)
+        foreach (var clause in PolicyClauses.Span)
         {
             if (space.IsEmpty(rest)) return;
             switch (clause)
@@ -148,7 +155,8 @@ public sealed class PolicyEngine
     private readonly struct PointSpace(Zone az, IpAddr a, Zone bz, IpAddr b, byte proto, ushort port) : IFlowSpace<bool>
     {
         public bool All => true;
-        public bool Rule(PolicyRule r) => r.ServiceMatches(proto, port) && Matches(r.From, az, a) && Matches(r.To, bz, b);
+        // endpoints first: they rule out most rules for a flow at less cost than the services (all three are pure)
+        public bool Rule(PolicyRule r) => Matches(r.From, az, a) && Matches(r.To, bz, b) && r.ServiceMatches(proto, port);
         public bool PathEndpoints(PolicyRule p) =>
             (Matches(p.From, az, a) && Matches(p.To, bz, b)) || (Matches(p.To, az, a) && Matches(p.From, bz, b));
         public bool Intersect(bool x, bool y) => x && y;

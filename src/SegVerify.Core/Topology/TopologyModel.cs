@@ -90,13 +90,16 @@ public readonly record struct ServiceEntry(byte Protocol, ushort Low, ushort Hig
 /// <summary>A named set of service entries.</summary>
 public sealed class ServiceSet
 {
+    /// <summary>The entries as an array: <see cref="Matches"/> runs once per flow and rule, without an enumerator.</summary>
+    private readonly ServiceEntry[] _entries;
+
     public string Name { get; }
-    public IReadOnlyList<ServiceEntry> Entries { get; }
-    public ServiceSet(string name, IReadOnlyList<ServiceEntry> entries) { Name = name; Entries = entries; }
+    public IReadOnlyList<ServiceEntry> Entries => _entries;
+    public ServiceSet(string name, IReadOnlyList<ServiceEntry> entries) { Name = name; _entries = [.. entries]; }
 
     public bool Matches(byte proto, ushort port)
     {
-        foreach (var e in Entries)
+        foreach (var e in _entries)
             if (e.Matches(proto, port)) return true;
         return false;
     }
@@ -176,6 +179,8 @@ public sealed class CidrEndpoint(Cidr cidr) : Endpoint
 public sealed class ListEndpoint(IReadOnlyList<Endpoint> items) : Endpoint
 {
     public IReadOnlyList<Endpoint> Items { get; } = items;
+    /// <summary><see cref="Items"/> as an array, for the policy's per-flow matching (no enumerator).</summary>
+    internal Endpoint[] ItemArray { get; } = [.. items];
     public override string ToString() => "[" + string.Join(", ", Items) + "]";
 }
 
@@ -191,7 +196,14 @@ public sealed class PolicyRule
     public required Endpoint From { get; init; }
     public required Endpoint To { get; init; }
     /// <summary>Services the rule admits; null means any service (only allowed where the format permits it).</summary>
-    public IReadOnlyList<ServiceSet>? Services { get; init; }
+    public IReadOnlyList<ServiceSet>? Services
+    {
+        get => _services;
+        init { _services = value; _serviceArray = value is null ? null : [.. value]; }
+    }
+    private readonly IReadOnlyList<ServiceSet>? _services;
+    /// <summary><see cref="Services"/> as an array: <see cref="ServiceMatches"/> runs once per flow and rule, without an enumerator.</summary>
+    private readonly ServiceSet[]? _serviceArray;
     public string? Reason { get; init; }
     /// <summary>Last day the exception is valid (inclusive); a flow starting after it is <c>expired-exception</c>.</summary>
     public DateOnly? Expires { get; init; }
@@ -201,8 +213,8 @@ public sealed class PolicyRule
 
     public bool ServiceMatches(byte proto, ushort port)
     {
-        if (Services is null) return true;
-        foreach (var s in Services)
+        if (_serviceArray is null) return true;
+        foreach (var s in _serviceArray)
             if (s.Matches(proto, port)) return true;
         return false;
     }
