@@ -1,14 +1,22 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace SegVerify.Core.Capture;
 
 /// <summary>
-/// A forward-only window over a stream: large sequential reads into one reusable byte buffer. A record that straddles
-/// the end of the buffer is handled by moving the unread tail to the front and refilling (growing the buffer when
-/// one record is larger than it), so the readers see every record as one contiguous span and nothing is allocated
+/// A forward-only window over a capture, handing out each record as one contiguous span. Two backings:
+/// <list type="bullet">
+/// <item>a regular file mapped into memory a window at a time (<see cref="MappedWindow"/>): nothing is copied, and the
+/// file is requested from memory a few KiB ahead of the reader so that its bytes arrive before they are parsed;</item>
+/// <item>a stream (standard input, a pipe, a small file, a wrapped stream): large sequential reads into one reusable
+/// pinned buffer.</item>
+/// </list>
+/// A record that straddles the end of the window is handled by moving the window (a mapping) or by moving the unread
+/// tail to the front and refilling (a buffer, grown when one record is larger than it). Either way nothing is allocated
 /// per record once the buffer has reached its working size.
 /// </summary>
-internal sealed class CaptureInput : IDisposable
+internal sealed unsafe class CaptureInput : IDisposable
 {
     /// <summary>
     /// Initial buffer size: large sequential reads, few system calls, yet small enough that what read() just copied is
@@ -20,19 +28,55 @@ internal sealed class CaptureInput : IDisposable
     /// <summary>Largest record/block the readers accept (anything larger is treated as damage).</summary>
     public const int MaxRecordBytes = 256 << 20;
 
+    /// <summary>
+    /// How far ahead of the read position a mapped file is requested from memory, every cache line of it: the frames
+    /// are read in order, but the next record's header is found only by reading this one's length, so without the
+    /// request each record would wait for memory in turn (benchmarks/floor/mapwalk.c).
+    /// </summary>
+    private const int StreamPrefetchBytes = 4096;
+    private const int CacheLine = 64;
+
     private readonly Stream _stream;
     private readonly bool _ownsStream;
-    private byte[] _buf;
-    private int _start;   // first unconsumed byte
-    private int _end;     // one past the last valid byte
-    private long _bufBase; // stream offset of _buf[0]
+    private MappedWindow? _map;
+    private byte[]? _buf;   // pinned; null when mapped
+    private byte* _base;    // first byte of the window (the buffer's, or the mapping's)
+    private int _capacity;  // bytes the window can hold
+    private int _start;     // first unconsumed byte, from _base
+    private int _end;       // one past the last valid byte, from _base
+    private long _bufBase;  // input offset of _base[0]
     private bool _eof;
+    /// <summary>Mapped: how far (from _base) the window has been requested from memory; int.MaxValue for a buffer.</summary>
+    private int _prefetched = int.MaxValue;
 
-    public CaptureInput(Stream stream, bool ownsStream, int bufferSize = DefaultBufferSize)
+    /// <param name="stream">The input; a regular file (a <see cref="FileStream"/>) is mapped when
+    /// <see cref="MappedWindow.TryCreate"/> allows, anything else is read.</param>
+    /// <param name="ownsStream">Dispose the stream with this input.</param>
+    /// <param name="bufferSize">Buffer size when read.</param>
+    /// <param name="mapping">How a file is mapped (tests use small windows); null for the defaults.</param>
+    public CaptureInput(Stream stream, bool ownsStream, int bufferSize = DefaultBufferSize, MappedWindow.Options? mapping = null)
     {
         _stream = stream;
         _ownsStream = ownsStream;
-        _buf = new byte[Math.Max(bufferSize, 64)];
+        if (stream is FileStream file && MappedWindow.TryCreate(file, mapping ?? MappedWindow.Options.Default) is { } map)
+        {
+            _map = map;
+            _bufBase = file.Position;
+        }
+        else
+        {
+            SetBuffer(GC.AllocateUninitializedArray<byte>(Math.Max(bufferSize, 64), pinned: true));
+        }
+    }
+
+    /// <summary>True when the input is a file mapped into memory (no copy).</summary>
+    public bool IsMapped => _map is not null;
+
+    private void SetBuffer(byte[] buf)
+    {
+        _buf = buf;
+        _base = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buf));
+        _capacity = buf.Length;
     }
 
     /// <summary>Stream offset of the next unconsumed byte.</summary>
@@ -51,21 +95,22 @@ internal sealed class CaptureInput : IDisposable
 
     /// <summary>The next <paramref name="count"/> unconsumed bytes (call <see cref="Ensure"/> first).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ReadOnlySpan<byte> Peek(int count) => new(_buf, _start, count);
+    public ReadOnlySpan<byte> Peek(int count) => new(_base + _start, count);
 
     /// <summary>Every unconsumed byte buffered now (for a reader's fast path; see <see cref="Ensure"/> for the rest).</summary>
     public ReadOnlySpan<byte> Available
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => new(_buf, _start, _end - _start);
+        get => new(_base + _start, _end - _start);
     }
 
     /// <summary>Consumes <paramref name="count"/> bytes (after <see cref="Ensure"/>); the span stays valid until the next Ensure.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<byte> Take(int count)
     {
-        var s = new ReadOnlySpan<byte>(_buf, _start, count);
+        var s = new ReadOnlySpan<byte>(_base + _start, count);
         _start += count;
+        if (_start > _prefetched - StreamPrefetchBytes) PrefetchStream();
         return s;
     }
 
@@ -75,6 +120,18 @@ internal sealed class CaptureInput : IDisposable
     {
         System.Diagnostics.Debug.Assert((uint)count <= (uint)(_end - _start));
         _start += count;
+        if (_start > _prefetched - StreamPrefetchBytes) PrefetchStream();
+    }
+
+    /// <summary>Mapped: requests every cache line up to <see cref="StreamPrefetchBytes"/> past the read position.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PrefetchStream()
+    {
+        int to = Math.Min(_start + StreamPrefetchBytes, _end);
+        int at = Math.Max(_prefetched, _start);
+        if (Sse.IsSupported)
+            for (; at < to; at += CacheLine) Sse.Prefetch0(_base + at);
+        _prefetched = Math.Max(at, to);
     }
 
     /// <summary>Skips <paramref name="count"/> bytes, reading through them when they are not buffered. False at end of input.</summary>
@@ -86,12 +143,22 @@ internal sealed class CaptureInput : IDisposable
             _start += (int)count;
             return true;
         }
+        if (_map is not null)
+        {
+            // past the window: the next Ensure maps the window there
+            long target = Position + count;
+            long length = _map.FileLength();
+            _bufBase = Math.Min(target, length);
+            _start = _end = 0;
+            _prefetched = 0;
+            return target <= length;
+        }
         count -= have;
         _bufBase += _end;
         _start = _end = 0;
         while (count > 0)
         {
-            if (!Ensure((int)Math.Min(count, _buf.Length))) return false;
+            if (!Ensure((int)Math.Min(count, _capacity))) return false;
             int n = (int)Math.Min(count, _end - _start);
             _start += n;
             count -= n;
@@ -100,34 +167,71 @@ internal sealed class CaptureInput : IDisposable
     }
 
     /// <summary>Bytes left from <see cref="Position"/> to the end of input when the stream can tell; else those buffered.</summary>
-    public long KnownRemaining => _stream.CanSeek ? _stream.Length - Position : Buffered;
+    public long KnownRemaining =>
+        _map is not null ? _map.FileLength() - Position : _stream.CanSeek ? _stream.Length - Position : Buffered;
 
-    private bool Fill(int count)
+    private bool Fill(int count) => _map is not null ? MoveWindow(count) : Refill(count);
+
+    /// <summary>Mapped: maps the window that starts at the read position (false when fewer than count bytes are left).</summary>
+    private bool MoveWindow(int count)
+    {
+        long position = Position;
+        byte* p = _map!.Move(position, count, out long windowStart, out int windowLength);
+        if (p is null)
+        {
+            if (position < _map.FileLength()) return FallBackToReading(position, count); // the mapping failed
+            _bufBase = position;
+            _start = _end = 0;
+            return false;
+        }
+        _base = p;
+        _bufBase = windowStart;
+        _capacity = _end = windowLength;
+        _start = (int)(position - windowStart);
+        _prefetched = _start;
+        PrefetchStream();
+        return _end - _start >= count;
+    }
+
+    /// <summary>Mapped, and the kernel refused a mapping: the rest of the file is read through a buffer instead.</summary>
+    private bool FallBackToReading(long position, int count)
+    {
+        _map!.Dispose();
+        _map = null;
+        _prefetched = int.MaxValue;
+        SetBuffer(GC.AllocateUninitializedArray<byte>(DefaultBufferSize, pinned: true));
+        _stream.Position = position;
+        _bufBase = position;
+        _start = _end = 0;
+        return Refill(count);
+    }
+
+    private bool Refill(int count)
     {
         // A seekable input (a file) says up front whether the bytes exist: a damaged length field must not make the
         // buffer grow to hundreds of MiB only to find the end of the file.
-        if (count > _buf.Length && _stream.CanSeek && _stream.Length - Position < count)
+        if (count > _capacity && _stream.CanSeek && _stream.Length - Position < count)
             return false;
-        if (count > _buf.Length - _start)
+        if (count > _capacity - _start)
         {
             // Move the unread tail to the front (or into a larger buffer when one record is bigger than the buffer).
             int tail = _end - _start;
-            var target = _buf;
-            if (count > _buf.Length)
+            var target = _buf!;
+            if (count > _capacity)
             {
-                int size = _buf.Length;
+                int size = _capacity;
                 while (size < count) size = size <= int.MaxValue / 2 ? size * 2 : int.MaxValue;
-                target = new byte[size];
+                target = GC.AllocateUninitializedArray<byte>(size, pinned: true);
             }
-            if (tail > 0) Buffer.BlockCopy(_buf, _start, target, 0, tail);
+            if (tail > 0) Buffer.BlockCopy(_buf!, _start, target, 0, tail);
             _bufBase += _start;
-            _buf = target;
+            if (!ReferenceEquals(target, _buf)) SetBuffer(target);
             _start = 0;
             _end = tail;
         }
         while (!_eof && _end - _start < count)
         {
-            int n = _stream.Read(_buf, _end, _buf.Length - _end);
+            int n = _stream.Read(_buf!, _end, _capacity - _end);
             if (n <= 0) _eof = true;
             else _end += n;
         }
@@ -136,6 +240,9 @@ internal sealed class CaptureInput : IDisposable
 
     public void Dispose()
     {
+        _map?.Dispose();
+        _map = null;
+        _start = _end = 0;
         if (_ownsStream) _stream.Dispose();
     }
 }

@@ -37,7 +37,10 @@ public static class CaptureOpener
     /// Opens a capture file. Throws <see cref="FileNotFoundException"/> when it does not exist and
     /// <see cref="CaptureFormatException"/> when it is not a capture (empty, unknown magic, truncated header).
     /// </summary>
-    public static ICaptureReader Open(string path)
+    public static ICaptureReader Open(string path) => Open(path, MappedWindow.Options.Default);
+
+    /// <summary><see cref="Open(string)"/>, mapping a regular file as <paramref name="mapping"/> says.</summary>
+    internal static ICaptureReader Open(string path, MappedWindow.Options mapping)
     {
         if (path == StdinName) return Open(Console.OpenStandardInput(), StdinName);
         if (!File.Exists(path))
@@ -47,9 +50,9 @@ public static class CaptureOpener
             FileOptions.SequentialScan);
         try
         {
-            // A small file does not need the whole 1 MiB buffer (a directory of many small captures).
+            // A small file does not need the whole buffer (a directory of many small captures).
             int size = (int)Math.Clamp(fs.Length + 1, MinFileBuffer, CaptureInput.DefaultBufferSize);
-            return Open(fs, path, ownsStream: true, size);
+            return Open(fs, path, ownsStream: true, size, mapping);
         }
         catch
         {
@@ -63,9 +66,10 @@ public static class CaptureOpener
     /// </summary>
     public static ICaptureReader Open(Stream stream, string name) => Open(stream, name, ownsStream: true);
 
-    internal static ICaptureReader Open(Stream stream, string name, bool ownsStream, int bufferSize = CaptureInput.DefaultBufferSize)
+    internal static ICaptureReader Open(Stream stream, string name, bool ownsStream, int bufferSize = CaptureInput.DefaultBufferSize,
+        MappedWindow.Options? mapping = null)
     {
-        var input = new CaptureInput(stream, ownsStream, bufferSize);
+        var input = new CaptureInput(stream, ownsStream, bufferSize, mapping);
         try
         {
             if (!input.Ensure(MagicLength))
