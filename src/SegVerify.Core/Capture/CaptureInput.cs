@@ -176,7 +176,9 @@ internal sealed unsafe class CaptureInput : IDisposable
     private bool MoveWindow(int count)
     {
         long position = Position;
-        byte* p = _map!.Move(position, count, out long windowStart, out int windowLength);
+        // another process wants to write or cut the file: read the rest of it, and give the lease back
+        if (_map!.LeaseBroken) return FallBackToReading(position, count);
+        byte* p = _map.Move(position, count, out long windowStart, out int windowLength);
         if (p is null)
         {
             if (position < _map.FileLength()) return FallBackToReading(position, count); // the mapping failed
@@ -193,7 +195,10 @@ internal sealed unsafe class CaptureInput : IDisposable
         return _end - _start >= count;
     }
 
-    /// <summary>Mapped, and the kernel refused a mapping: the rest of the file is read through a buffer instead.</summary>
+    /// <summary>
+    /// Mapped, and the kernel refused a mapping or wants the file's lease back: the rest of the file is read through a
+    /// buffer from <paramref name="position"/> instead.
+    /// </summary>
     private bool FallBackToReading(long position, int count)
     {
         _map!.Dispose();

@@ -10,9 +10,14 @@ namespace SegVerify.Core.Capture;
 /// <para>
 /// Each window is mapped with MAP_POPULATE, so its pages are entered into the page tables in one call rather than one
 /// fault at a time; the previous window is unmapped first, so resident memory stays at one window. The file's length is
-/// asked of the kernel at every move, so bytes appended while the file is read are read as with read(). A file cut
-/// shorter while its window is mapped would fault (SIGBUS) on the bytes it lost: such a file is to be read with
-/// <c>SEGVERIFY_NO_MMAP=1</c> in the environment (README, "Limits").
+/// asked of the kernel at every move, so bytes appended while the file is read are read as with read().
+/// </para>
+/// <para>
+/// A mapped file that another process cuts shorter would make the reader fault (SIGBUS) on the bytes it lost. So a file
+/// is mapped only under a read lease (fcntl F_SETLEASE): the kernel grants it only when no process has the file open for
+/// writing, and when one opens it for writing or truncates it, the kernel holds that process back and tells this one
+/// (SIGIO, counted by <see cref="LeaseBreaks"/>). The reader then reads the rest of the file through a buffer from where
+/// it is, at its next window move (within 16 MiB, well inside the kernel's 45 s), and gives the lease back.
 /// </para>
 /// </summary>
 internal sealed unsafe partial class MappedWindow : IDisposable
@@ -36,9 +41,46 @@ internal sealed unsafe partial class MappedWindow : IDisposable
     private byte* _base;
     private nuint _length;
 
-    private MappedWindow(SafeFileHandle handle, int windowBytes)
+    private bool _disposed;
+    private readonly int _breaksAtStart;
+
+    /// <summary>SIGIO signals received: the kernel breaking a lease (or any other SIGIO; either way, stop mapping).</summary>
+    private static int s_leaseBreaks;
+    private static PosixSignalRegistration? s_sigio;
+    private static readonly Lock s_sigioLock = new();
+
+    /// <summary>SIGIO signals received since the process started mapping files.</summary>
+    public static int LeaseBreaks => Volatile.Read(ref s_leaseBreaks);
+
+    /// <summary>The kernel has asked for this file's lease back (a process wants to write or truncate it): stop mapping.</summary>
+    public bool LeaseBroken => LeaseBreaks != _breaksAtStart;
+
+    /// <summary>Handles SIGIO (whose default action would end the process) before the first lease is taken.</summary>
+    private static bool EnsureSigioHandler()
+    {
+        lock (s_sigioLock)
+        {
+            if (s_sigio is not null) return true;
+            try
+            {
+                s_sigio = PosixSignalRegistration.Create((PosixSignal)SigIo, static context =>
+                {
+                    context.Cancel = true;
+                    Interlocked.Increment(ref s_leaseBreaks);
+                });
+                return true;
+            }
+            catch (Exception ex) when (ex is PlatformNotSupportedException or IOException or ArgumentException)
+            {
+                return false;
+            }
+        }
+    }
+
+    private MappedWindow(SafeFileHandle handle, int windowBytes, int breaksAtStart)
     {
         _windowBytes = windowBytes;
+        _breaksAtStart = breaksAtStart;
         _handle = handle;
         bool added = false;
         handle.DangerousAddRef(ref added);
@@ -48,7 +90,8 @@ internal sealed unsafe partial class MappedWindow : IDisposable
 
     /// <summary>
     /// A window over <paramref name="file"/> when it can and should be mapped: a seekable regular file of at least
-    /// <see cref="Options.MinFileBytes"/> on 64-bit Linux, mapping not turned off. Null otherwise (the caller reads it).
+    /// <see cref="Options.MinFileBytes"/> on 64-bit Linux that this process may lease (no process has it open for writing),
+    /// mapping not turned off. Null otherwise (the caller reads it).
     /// </summary>
     public static MappedWindow? TryCreate(FileStream file, Options options)
     {
@@ -59,7 +102,11 @@ internal sealed unsafe partial class MappedWindow : IDisposable
             if (!file.CanSeek || file.Length < options.MinFileBytes) return null;
         }
         catch (IOException) { return null; }
-        return new MappedWindow(file.SafeFileHandle, Math.Max(options.WindowBytes, Environment.SystemPageSize));
+        if (!EnsureSigioHandler()) return null;
+        int breaks = LeaseBreaks;
+        // No lease (another process has the file open for writing, or this user may not lease it): read it instead.
+        if (Fcntl(file.SafeFileHandle, FSetLease, FRdLck) != 0) return null;
+        return new MappedWindow(file.SafeFileHandle, Math.Max(options.WindowBytes, Environment.SystemPageSize), breaks);
     }
 
     /// <summary>The file's length now (the kernel's, not a cached one).</summary>
@@ -102,13 +149,12 @@ internal sealed unsafe partial class MappedWindow : IDisposable
         _length = 0;
     }
 
-    private bool _disposed;
-
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
         Unmap();
+        if (!_handle.IsClosed) _ = Fcntl(_handle, FSetLease, FUnLck);
         _handle.DangerousRelease();
     }
 
@@ -117,6 +163,8 @@ internal sealed unsafe partial class MappedWindow : IDisposable
     private const int MapPopulate = 0x8000;
     private const int MadvSequential = 2;
     private const int SeekEnd = 2;
+    private const int FSetLease = 1024, FRdLck = 0, FUnLck = 2;
+    private const int SigIo = 29;
     private static readonly void* MapFailed = (void*)-1;
 
     [LibraryImport("libc", EntryPoint = "mmap")]
@@ -127,6 +175,9 @@ internal sealed unsafe partial class MappedWindow : IDisposable
 
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static partial int Madvise(void* address, nuint length, int advice);
+
+    [LibraryImport("libc", EntryPoint = "fcntl")]
+    private static partial int Fcntl(SafeFileHandle fd, int command, int argument);
 
     [LibraryImport("libc", EntryPoint = "lseek")]
     private static partial long Lseek(int fd, long offset, int whence);

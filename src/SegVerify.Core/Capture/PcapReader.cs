@@ -32,6 +32,9 @@ internal sealed class PcapReader : ICaptureReader
     public string Name { get; }
     public CaptureDamage? Damage { get; private set; }
 
+    /// <summary>The input it reads (tests look at how it is read).</summary>
+    internal CaptureInput Input => _in;
+
     /// <summary>Link type from the file header (low 16 bits).</summary>
     public int LinkType { get; }
     public uint SnapLength { get; }

@@ -11,9 +11,12 @@ public static class ReadAllHelper
     {
         var list = new List<Rec>();
         while (r.TryRead(out var rec))
-            list.Add(new Rec(rec.TimestampNs, rec.OriginalLength, rec.LinkType, rec.NanosecondResolution, rec.FileOffset, rec.Data.ToArray()));
+            list.Add(ToRec(rec));
         return list;
     }
+
+    public static Rec ToRec(in CaptureRecord rec) =>
+        new(rec.TimestampNs, rec.OriginalLength, rec.LinkType, rec.NanosecondResolution, rec.FileOffset, rec.Data.ToArray());
 
     public static (List<Rec> Records, CaptureDamage? Damage) Read(byte[] file, int bufferSize = CaptureInput.DefaultBufferSize)
     {
