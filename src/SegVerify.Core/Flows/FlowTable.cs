@@ -133,11 +133,18 @@ public sealed class FlowTable
     private readonly int[] _head = [-1, -1, -1];
     private readonly int[] _tail = [-1, -1, -1];
 
+    /// <summary>
+    /// Slots a table starts with (at most <see cref="MaxFlows"/>). Untouched slots cost address space only (the store is
+    /// not zeroed), so starting large spares the copies and fresh pages of the doublings a busy network would need;
+    /// what it takes at once is the hash buckets (8 bytes a slot, filled when made: 256 KiB).
+    /// </summary>
+    public const int DefaultInitialCapacity = 32768;
+
     public int MaxFlows { get; }
     public int Count => _count;
     public int Capacity => _capacity;
 
-    public FlowTable(int maxFlows, int initialCapacity = 4096)
+    public FlowTable(int maxFlows, int initialCapacity = DefaultInitialCapacity)
     {
         MaxFlows = Math.Max(16, maxFlows);
         int cap = Math.Min(MaxFlows, Math.Max(16, initialCapacity));
@@ -215,7 +222,8 @@ public sealed class FlowTable
 
     /// <summary>
     /// Starts fetching the first entry of the bucket of a key with this hash (the two cache lines of its fields that a
-    /// packet touches); call it once the bucket itself has had time to arrive (<see cref="PrefetchBucket"/>).
+    /// packet touches) and its activity-list links (which the packet moves); call it once the bucket itself has had
+    /// time to arrive (<see cref="PrefetchBucket"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public unsafe void PrefetchEntry(int hash)
@@ -227,6 +235,22 @@ public sealed class FlowTable
         byte* b = (byte*)Unsafe.AsPointer(ref Unsafe.As<FlowEntry, byte>(ref At(_store, _base, i)));
         System.Runtime.Intrinsics.X86.Sse.Prefetch0(b);
         System.Runtime.Intrinsics.X86.Sse.Prefetch0(b + LineSize);
+        // the links array may move (it is not pinned): a stale address only makes the hint useless
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_links), 2 * i)));
+    }
+
+    /// <summary>
+    /// Starts fetching all three lines of the entry in slot <paramref name="i"/> (a flow about to end: removing it reads
+    /// its key, judging it reads the rest), so that they arrive together instead of one miss after another.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe void PrefetchWhole(int i)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported || (uint)i >= (uint)_capacity) return;
+        byte* b = (byte*)Unsafe.AsPointer(ref Unsafe.As<FlowEntry, byte>(ref At(_store, _base, i)));
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(b);
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(b + LineSize);
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(b + 2 * LineSize);
     }
 
     /// <summary>True when adding one more flow needs an eviction first.</summary>
@@ -294,9 +318,12 @@ public sealed class FlowTable
 
     /// <summary>Marks activity: moves the flow to the tail of <paramref name="list"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    public void Touch(int i, byte list)
+    public void Touch(int i, byte list) => Touch(ref this[i], i, list);
+
+    /// <summary><see cref="Touch(int, byte)"/> for the caller that holds the entry of slot <paramref name="i"/> (<paramref name="e"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public void Touch(ref FlowEntry e, int i, byte list)
     {
-        ref var e = ref this[i];
         if (e.List == list && _tail[list] == i) return;
         MoveToTail(ref e, i, list);
     }
@@ -321,6 +348,9 @@ public sealed class FlowTable
     }
 
     public int Head(byte list) => _head[list];
+
+    /// <summary>The slot after <paramref name="i"/> in its activity list, or -1.</summary>
+    public int Next(int i) => _links[2 * i + 1];
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LinkTail(int i, byte list)

@@ -135,19 +135,27 @@ public sealed class FlowTracker
         byte flags = p.TcpFlags;
         bool pureSyn = isTcp && (flags & (DecodedPacket.TcpSyn | DecodedPacket.TcpAck)) == DecodedPacket.TcpSyn;
 
-        int i = _flows.Find(in key, hash);
-        if (p.HasMac && (i < 0 || !SideAlreadyChecked(ref _flows[i], fromA, in p)))
-            _events.CheckFrame(in p, in record);
-        if (i >= 0 && pureSyn && (_flows[i].Flags & FlowFlags.Closing) != 0)
+        var flows = _flows;
+        int i = flows.Find(in key, hash);
+        if (i >= 0)
         {
-            // a new connection on the ports of a closed one
-            End(i);
-            i = -1;
+            ref var e = ref flows[i];
+            if (p.HasMac && !SideAlreadyChecked(ref e, fromA, in p)) _events.CheckFrame(in p, in record);
+            if (pureSyn && (e.Flags & FlowFlags.Closing) != 0)
+            {
+                // a new connection on the ports of a closed one
+                End(i);
+                i = Open(in key, fromA, noPorts, ref p, in record);
+            }
         }
-        if (i < 0) i = Open(in key, fromA, noPorts, ref p, in record);
+        else
+        {
+            if (p.HasMac) _events.CheckFrame(in p, in record);
+            i = Open(in key, fromA, noPorts, ref p, in record);
+        }
         slot = i;
 
-        ref var f = ref _flows[i];
+        ref var f = ref flows[i];
         f.LastTs = now;
         if (!noPorts) f.Flags &= ~FlowFlags.NoPorts;
         byte side = fromA ? SideA : SideB;
@@ -183,10 +191,10 @@ public sealed class FlowTracker
             {
                 f.Flags |= FlowFlags.Closing;
                 f.CloseTs = now;
-                _flows.Touch(i, FlowTable.ListClosing);
+                flows.Touch(ref f, i, FlowTable.ListClosing);
                 LowerDeadline(now, _options.TcpCloseLingerNs);
             }
-            else if ((f.Flags & FlowFlags.Closing) == 0) _flows.Touch(i, FlowTable.ListTcp);
+            else if ((f.Flags & FlowFlags.Closing) == 0) flows.Touch(ref f, i, FlowTable.ListTcp);
         }
         else
         {
@@ -195,7 +203,7 @@ public sealed class FlowTracker
                 if (IcmpPairs.IsEchoRequest(p.Protocol, p.IcmpType)) { if (f.EchoRequestSide == 0) f.EchoRequestSide = side; }
                 else if (f.EchoReplySide == 0) f.EchoReplySide = side;
             }
-            _flows.Touch(i, FlowTable.ListOther);
+            flows.Touch(ref f, i, FlowTable.ListOther);
         }
 
         if (p.IsFragment && p.FragmentOffset == 0)
@@ -345,6 +353,8 @@ public sealed class FlowTracker
     /// <summary>Removes a flow from the table and hands it to <see cref="IFlowTrackerEvents.OnFlowEnd"/> (cold: once per flow).</summary>
     private void End(int slot)
     {
+        // an ending flow has usually been idle: its lines are requested at once rather than as each is read
+        _flows.PrefetchWhole(slot);
         _flows.Remove(slot);
         _counters.LiveFlows = _flows.Count;
         // the freed slot keeps the flow's fields until the next flow is added
@@ -357,7 +367,11 @@ public sealed class FlowTracker
         for (byte l = 0; l < FlowTable.ListCount; l++)
         {
             int h;
-            while ((h = _flows.Head(l)) >= 0) End(h);
+            while ((h = _flows.Head(l)) >= 0)
+            {
+                _flows.PrefetchWhole(_flows.Next(h)); // ended next: fetched while this one is judged
+                End(h);
+            }
         }
         _fragments.Flush();
     }
