@@ -143,12 +143,12 @@ public class MappedCaptureTests
         int breaks = MappedWindow.LeaseBreaks;
         // the kernel holds the other process's open or truncate back until the reader gives the lease up
         child = System.Diagnostics.Process.Start("/usr/bin/python3", ["-c", script, path])!;
+        // wait for the kernel's signal (delivered on another thread) before reading on, so that the break finds the
+        // reader mid-file however slowly the other process starts
         var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (input.IsMapped && waited.Elapsed < TimeSpan.FromSeconds(30) && r.TryRead(out var rec))
-        {
-            got.Add(ReadAllHelper.ToRec(rec));
-            if (MappedWindow.LeaseBreaks == breaks) Thread.Sleep(1);
-        }
+        while (MappedWindow.LeaseBreaks == breaks && waited.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(5);
+        Assert.NotEqual(breaks, MappedWindow.LeaseBreaks);
+        while (input.IsMapped && r.TryRead(out var rec)) got.Add(ReadAllHelper.ToRec(rec));
         Assert.False(input.IsMapped, "the reader kept the mapping after the lease was broken");
         Assert.True(child.WaitForExit(30_000), "the other process was not let through");
         Assert.Equal(0, child.ExitCode);

@@ -27,14 +27,20 @@ public class AllocationTests(ITestOutputHelper output)
         long sink = 0;
         for (int i = 0; i < 1000; i++) // warm up (tiering, statics)
             foreach (var (l, f) in frames) sink += FrameDecoder.Decode(l, f, ref p) ? 1 : 0;
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10_000; i++)
+        // the least of three rounds: the runtime's own one-time work (tiered compilation installing the optimised code)
+        // can allocate a few bytes on this thread during one round; an allocation per frame shows in every round
+        long allocated = long.MaxValue;
+        for (int round = 0; round < 3; round++)
         {
-            var (l, f) = frames[i % frames.Length];
-            if (FrameDecoder.Decode(l, f, ref p)) sink += p.DstPort;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10_000; i++)
+            {
+                var (l, f) = frames[i % frames.Length];
+                if (FrameDecoder.Decode(l, f, ref p)) sink += p.DstPort;
+            }
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
         }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        output.WriteLine($"decoding 10,000 frames allocated {allocated} bytes (sink {sink})");
+        output.WriteLine($"decoding 10,000 frames allocated {allocated} bytes (least of 3 rounds; sink {sink})");
         Assert.Equal(0, allocated);
     }
 
