@@ -92,6 +92,11 @@ public struct FlowEntry
     public ushort InnerVlan;
     /// <summary>The encapsulations around the flow (a <see cref="TunnelTable"/> reference; 0 when none).</summary>
     public int TunnelRef;
+    /// <summary>
+    /// The key's <see cref="FlowKey.GetHashCode"/>, kept in the table: removing an ended flow (cold by then) finds its
+    /// bucket from this line while the key's line is still on its way, and growing rehashes without the keys.
+    /// </summary>
+    internal int Hash;
 }
 
 /// <summary>
@@ -257,8 +262,11 @@ public sealed class FlowTable
     public bool IsFull => _count >= MaxFlows;
 
     /// <summary>Adds a new flow (the caller has checked it is absent and made room) and returns its slot.</summary>
+    public int Add(in FlowKey key, byte list) => Add(in key, key.GetHashCode(), list);
+
+    /// <summary><see cref="Add(in FlowKey, byte)"/> with the key's <see cref="FlowKey.GetHashCode"/> already computed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public int Add(in FlowKey key, byte list)
+    public int Add(in FlowKey key, int hash, byte list)
     {
         if (_count >= MaxFlows) ThrowFull();
         if (_free < 0 && _used == _capacity) Grow();
@@ -269,7 +277,8 @@ public sealed class FlowTable
         e = default;
         e.Key = key;
         e.InUse = true;
-        int b = key.GetHashCode() & _mask;
+        e.Hash = hash;
+        int b = hash & _mask;
         e.HashNext = _buckets[b];
         _buckets[b] = i;
         e.List = list;
@@ -293,7 +302,7 @@ public sealed class FlowTable
         {
             ref var e = ref this[i];
             if (!e.InUse) continue;
-            int b = e.Key.GetHashCode() & _mask;
+            int b = e.Hash & _mask;
             e.HashNext = _buckets[b];
             _buckets[b] = i;
         }
@@ -305,7 +314,7 @@ public sealed class FlowTable
     public void Remove(int i)
     {
         ref var e = ref this[i];
-        int b = e.Key.GetHashCode() & _mask;
+        int b = e.Hash & _mask;
         int p = -1, j = _buckets[b];
         while (j != i) { p = j; j = this[j].HashNext; }
         if (p < 0) _buckets[b] = e.HashNext; else this[p].HashNext = e.HashNext;

@@ -145,13 +145,13 @@ public sealed class FlowTracker
             {
                 // a new connection on the ports of a closed one
                 End(i);
-                i = Open(in key, fromA, noPorts, ref p, in record);
+                i = Open(in key, hash, fromA, noPorts, ref p, in record);
             }
         }
         else
         {
             if (p.HasMac) _events.CheckFrame(in p, in record);
-            i = Open(in key, fromA, noPorts, ref p, in record);
+            i = Open(in key, hash, fromA, noPorts, ref p, in record);
         }
         slot = i;
 
@@ -215,11 +215,11 @@ public sealed class FlowTracker
         return f.FlowId;
     }
 
-    private int Open(in FlowKey key, bool fromA, bool noPorts, ref DecodedPacket p, in CaptureRecord record)
+    private int Open(in FlowKey key, int hash, bool fromA, bool noPorts, ref DecodedPacket p, in CaptureRecord record)
     {
         if (_flows.IsFull) EvictOldest();
         bool tcp = p.Protocol == IpProto.Tcp;
-        int i = _flows.Add(in key, tcp ? FlowTable.ListTcp : FlowTable.ListOther);
+        int i = _flows.Add(in key, hash, tcp ? FlowTable.ListTcp : FlowTable.ListOther);
         LowerDeadline(_now, tcp ? _options.TcpIdleTimeoutNs : _options.OtherIdleTimeoutNs);
         ref var n = ref _flows[i];
         n.FlowId = _nextFlowId++;
@@ -327,6 +327,9 @@ public sealed class FlowTracker
         int h;
         while ((h = _flows.Head(list)) >= 0)
         {
+            // the head of the closing list is usually due (the clock passed the earliest deadline): its time and the
+            // lines its end reads are requested together (the other heads are read at every walk and stay cached)
+            _flows.PrefetchWhole(h);
             ref var f = ref _flows[h];
             long t = useClose ? f.CloseTs : f.LastTs;
             if (_now - t <= timeout) break;

@@ -37,6 +37,7 @@ public class FlowTableTests
         // and what only opening or judging a flow reads is after them
         Assert.True(Offset(ref e, ref e.FirstTs) >= 128);
         Assert.True(Offset(ref e, ref e.TunnelRef) >= 128);
+        Assert.True(Offset(ref e, ref e.Hash) >= 128);
     }
 
     [Fact]
@@ -69,6 +70,20 @@ public class FlowTableTests
             Assert.Equal(i, e.PacketsAB);
             Assert.Equal(10L * i, e.BytesBA);
             Assert.Equal(i, e.TunnelRef);
+        }
+        // removing (which finds the bucket from the stored hash) after the rehashes of growing
+        for (int i = 0; i < n; i += 2)
+        {
+            var k = Key(i);
+            t.Remove(t.Find(in k));
+        }
+        Assert.Equal(n / 2, t.Count);
+        for (int i = 0; i < n; i++)
+        {
+            var k = Key(i);
+            int slot = t.Find(in k);
+            if (i % 2 == 0) Assert.Equal(-1, slot);
+            else Assert.Equal((ulong)i + 1, t[slot].FlowId);
         }
     }
 
