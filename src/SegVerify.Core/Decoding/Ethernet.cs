@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Buffers.Binary;
 using SegVerify.Core.Net;
 
 namespace SegVerify.Core.Decoding;
@@ -19,10 +18,11 @@ internal static class Ethernet
             FrameDecoder.Fail(ref p, UndecodedReason.TruncatedLinkHeader);
             return;
         }
+        // the whole header is there: its fields are read without a bounds check each
         p.HasMac = true;
-        p.DstMac = MacAddr.FromBytes(frame.Slice(DstOffset));
-        p.SrcMac = MacAddr.FromBytes(frame.Slice(SrcOffset));
-        ushort type = BinaryPrimitives.ReadUInt16BigEndian(frame.Slice(TypeOffset));
+        p.DstMac = new MacAddr(UncheckedBigEndian.U48(frame, DstOffset));
+        p.SrcMac = new MacAddr(UncheckedBigEndian.U48(frame, SrcOffset));
+        ushort type = UncheckedBigEndian.U16(frame, TypeOffset);
         if (type < EtherTypes.MinEtherType)
         {
             // IEEE 802.3 length field: an LLC frame (STP, CDP, NetBIOS...). Well-formed, not IP.

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Buffers.Binary;
 using SegVerify.Core.Net;
 
 namespace SegVerify.Core.Decoding;
@@ -48,18 +47,19 @@ internal static class Ipv4
             FrameDecoder.Fail(ref p, UndecodedReason.TruncatedIpv4Header); // options cut by the snap length
             return;
         }
-        int totalLength = BinaryPrimitives.ReadUInt16BigEndian(b.Slice(TotalLengthOffset));
+        // the fixed header is there (b.Length >= ihl >= 20): its fields are read without a bounds check each
+        int totalLength = UncheckedBigEndian.U16(b, TotalLengthOffset);
         if (totalLength != 0 && totalLength < ihl)
         {
             FrameDecoder.Fail(ref p, UndecodedReason.BadIpv4TotalLength);
             return;
         }
         p.IpVersion = Version;
-        p.SrcIp = IpAddr.FromV4Bytes(b.Slice(SrcOffset));
-        p.DstIp = IpAddr.FromV4Bytes(b.Slice(DstOffset));
-        byte proto = b[ProtocolOffset];
+        p.SrcIp = IpAddr.FromV4(UncheckedBigEndian.U32(b, SrcOffset));
+        p.DstIp = IpAddr.FromV4(UncheckedBigEndian.U32(b, DstOffset));
+        byte proto = UncheckedBigEndian.U8(b, ProtocolOffset);
         p.Protocol = proto;
-        ushort flags = BinaryPrimitives.ReadUInt16BigEndian(b.Slice(FlagsOffset));
+        ushort flags = UncheckedBigEndian.U16(b, FlagsOffset);
         int fragOffset = (flags & FragmentOffsetMask) * FragmentOffsetUnit;
         bool more = (flags & MoreFragmentsFlag) != 0;
         if (more || fragOffset != 0)
@@ -67,7 +67,7 @@ internal static class Ipv4
             p.IsFragment = true;
             p.MoreFragments = more;
             p.FragmentOffset = fragOffset;
-            p.FragmentId = BinaryPrimitives.ReadUInt16BigEndian(b.Slice(IdOffset));
+            p.FragmentId = UncheckedBigEndian.U16(b, IdOffset);
             p.FragmentDataOffset = p.Offset + ihl;
             p.FragmentDataLength = (totalLength == 0 ? b.Length : totalLength) - ihl;
         }

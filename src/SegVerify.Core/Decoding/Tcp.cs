@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Buffers.Binary;
 
 namespace SegVerify.Core.Decoding;
 
@@ -19,16 +18,17 @@ internal static class Tcp
             FrameDecoder.Fail(ref p, UndecodedReason.TruncatedTcpHeader);
             return;
         }
-        if ((b[DataOffsetByte] >> 4) * DataOffsetUnit < MinHeaderLength)
+        // the fixed header is there: its fields are read without a bounds check each
+        if ((UncheckedBigEndian.U8(b, DataOffsetByte) >> 4) * DataOffsetUnit < MinHeaderLength)
         {
             TransportPorts.Read(b, ref p);
             FrameDecoder.Fail(ref p, UndecodedReason.BadTcpHeaderLength);
             return;
         }
         // Options beyond the fixed header are not needed: a data offset past the captured bytes is fine.
-        p.SrcPort = BinaryPrimitives.ReadUInt16BigEndian(b);
-        p.DstPort = BinaryPrimitives.ReadUInt16BigEndian(b.Slice(2));
-        p.TcpFlags = b[FlagsByte];
+        p.SrcPort = UncheckedBigEndian.U16(b, 0);
+        p.DstPort = UncheckedBigEndian.U16(b, 2);
+        p.TcpFlags = UncheckedBigEndian.U8(b, FlagsByte);
         p.HasPorts = true;
     }
 }
