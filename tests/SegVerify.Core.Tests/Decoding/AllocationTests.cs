@@ -78,8 +78,8 @@ public class AllocationTests(ITestOutputHelper output)
                 File.WriteAllBytes(path, w.ToArray());
                 return path;
             }
-            var small = Write("small", 20_000); // > 1 MiB: the full-size buffer, like the large one
-            var large = Write("large", 100_000); // ~7 MB: several buffer refills
+            var small = Write("small", 20_000); // > 1 MiB: mapped (or read through the full-size buffer), like the large one
+            var large = Write("large", 100_000); // ~7 MB: several buffer refills when read
             // Warm up, then keep the smallest of three runs: the runtime itself occasionally allocates a few KB on
             // this thread while the code is re-compiled by tiered compilation, which says nothing about the reader.
             long a = long.MaxValue, b = long.MaxValue;
@@ -95,7 +95,7 @@ public class AllocationTests(ITestOutputHelper output)
             Assert.Equal(20_000, ns);
             Assert.Equal(100_000, nl);
             output.WriteLine($"{(pcapng ? "pcapng" : "pcap")}: 20,000 records: {a} bytes; 100,000 records: {b} bytes");
-            // The same fixed cost (the 1 MiB buffer, the stream, the reader): no per-record allocation.
+            // The same fixed cost (the mapping or the buffer, the stream, the reader): no per-record allocation.
             Assert.True(b - a < 4096, $"large file allocated {b - a} bytes more than the small one");
             Assert.True(b < CaptureInput.DefaultBufferSize + 65536, $"reading allocated {b} bytes");
         }
