@@ -46,11 +46,12 @@ internal static class Ipv6
             FrameDecoder.Fail(ref p, UndecodedReason.TruncatedIpv6Header);
             return;
         }
-        int payloadLength = BinaryPrimitives.ReadUInt16BigEndian(b.Slice(PayloadLengthOffset));
-        byte next = b[NextHeaderOffset];
+        // the fixed header is there: its fields are read without a bounds check each
+        int payloadLength = UncheckedBigEndian.U16(b, PayloadLengthOffset);
+        byte next = UncheckedBigEndian.U8(b, NextHeaderOffset);
         p.IpVersion = Version;
-        p.SrcIp = IpAddr.FromV6Bytes(b.Slice(SrcOffset));
-        p.DstIp = IpAddr.FromV6Bytes(b.Slice(DstOffset));
+        p.SrcIp = new IpAddr(UncheckedBigEndian.U64(b, SrcOffset), UncheckedBigEndian.U64(b, SrcOffset + 8));
+        p.DstIp = new IpAddr(UncheckedBigEndian.U64(b, DstOffset), UncheckedBigEndian.U64(b, DstOffset + 8));
         p.Protocol = next;
         p.Kind = PacketKind.Ip;
 

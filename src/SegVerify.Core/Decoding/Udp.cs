@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Buffers.Binary;
 
 namespace SegVerify.Core.Decoding;
 
@@ -18,13 +17,14 @@ internal static class Udp
             FrameDecoder.Fail(ref p, UndecodedReason.TruncatedUdpHeader);
             return;
         }
-        ushort sport = BinaryPrimitives.ReadUInt16BigEndian(b);
-        ushort dport = BinaryPrimitives.ReadUInt16BigEndian(b.Slice(2));
+        // the header is there: its fields are read without a bounds check each
+        ushort sport = UncheckedBigEndian.U16(b, 0);
+        ushort dport = UncheckedBigEndian.U16(b, 2);
         p.SrcPort = sport;
         p.DstPort = dport;
         p.HasPorts = true;
         // UDP-borne tunnels (VXLAN, GENEVE, Teredo): the payload as the UDP length bounds it, when that is sane
-        int length = BinaryPrimitives.ReadUInt16BigEndian(b.Slice(LengthOffset));
+        int length = UncheckedBigEndian.U16(b, LengthOffset);
         var payload = length >= HeaderLength && length <= b.Length ? b.Slice(HeaderLength, length - HeaderLength) : b.Slice(HeaderLength);
         Dispatch.UdpPayload(sport, dport, payload, HeaderLength, ref p);
     }

@@ -28,6 +28,13 @@ internal static class UncheckedBigEndian
         return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(v) : v;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong U64(ReadOnlySpan<byte> b, int offset)
+    {
+        ulong v = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetReference(b), offset));
+        return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(v) : v;
+    }
+
     /// <summary>The 48-bit value (a MAC address) at <paramref name="offset"/>, first octet most significant.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong U48(ReadOnlySpan<byte> b, int offset) => (ulong)U16(b, offset) << 32 | U32(b, offset + 2);

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Buffers.Binary;
 
 namespace SegVerify.Core.Decoding;
 
@@ -32,8 +31,8 @@ internal static class Vlan
                 FrameDecoder.Fail(ref p, UndecodedReason.TooManyVlanTags);
                 return;
             }
-            ushort vid = (ushort)(BinaryPrimitives.ReadUInt16BigEndian(payload) & VlanIdMask);
-            type = BinaryPrimitives.ReadUInt16BigEndian(payload.Slice(2));
+            ushort vid = (ushort)(UncheckedBigEndian.U16(payload, 0) & VlanIdMask);
+            type = UncheckedBigEndian.U16(payload, 2);
             if (tags == 0) p.OuterVlan = vid;
             else if (tags == 1) p.InnerVlan = vid;
             tags++;
