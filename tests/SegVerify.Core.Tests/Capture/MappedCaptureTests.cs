@@ -201,18 +201,20 @@ public class MappedCaptureTests
             var got = ReadWhileAnotherProcess(r, path, $"import os, sys; os.truncate(sys.argv[1], {cut})", out var child);
             child.Dispose();
             got.AddRange(ReadAllHelper.ReadAll(r));
-            // what was read is the file's; the mapping's last window was read whole before the cut went through, then
-            // the buffered reader met the new end: a damage at the cut, or a clean end when the cut fell between records
-            Assert.True(got.Count >= expected.Records.Count);
+            // Every record before the cut was read, and is the file's. The mapping's last window was read whole before the
+            // cut went through; the buffer's first read after the lease was returned races with the truncation (as any
+            // read() does), so bytes past the cut may come back as they were, as zeros or not at all: no assertion
+            // there beyond the run ending without a crash.
             var original = ReadAllHelper.Read(bytes).Records;
-            for (int i = 0; i < got.Count; i++)
+            Assert.True(got.Count >= expected.Records.Count);
+            for (int i = 0; i < got.Count && got[i].Offset + 16 + got[i].Data.Length <= cut; i++)
             {
                 Assert.Equal(original[i].Offset, got[i].Offset);
                 Assert.Equal(original[i].Data, got[i].Data);
             }
-            long end = got[^1].Offset + 16 + got[^1].Data.Length;
-            if (end < cut) Assert.Equal(expected.Damage?.Reason, r.Damage?.Reason);
-            else Assert.True(r.Damage is null || r.Damage.Offset == end);
+            // When nothing past the cut was read, the reader met the new end as a reader of the cut file does.
+            if (got[^1].Offset + 16 + got[^1].Data.Length <= cut && got.Count == expected.Records.Count)
+                Assert.Equal(expected.Damage?.Reason, r.Damage?.Reason);
         }
         finally { File.Delete(path); }
     }
