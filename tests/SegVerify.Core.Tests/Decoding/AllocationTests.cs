@@ -95,8 +95,11 @@ public class AllocationTests(ITestOutputHelper output)
             Assert.Equal(20_000, ns);
             Assert.Equal(100_000, nl);
             output.WriteLine($"{(pcapng ? "pcapng" : "pcap")}: 20,000 records: {a} bytes; 100,000 records: {b} bytes");
-            // The same fixed cost (the mapping or the buffer, the stream, the reader): no per-record allocation.
-            Assert.True(b - a < 4096, $"large file allocated {b - a} bytes more than the small one");
+            // The same fixed cost (the mapping or the buffer, the stream, the reader): no per-record allocation. The large
+            // file has 80,000 records more, so one allocation per record (24 bytes at least) would add 1.9 MB; less than
+            // a byte per extra record is the runtime's own noise (tiered compilation swapping in the reader's optimised
+            // code allocates a few KB on this thread, and a run that includes it can be the least of the three).
+            Assert.True(b - a < 65536, $"large file allocated {b - a} bytes more than the small one");
             Assert.True(b < CaptureInput.DefaultBufferSize + 65536, $"reading allocated {b} bytes");
         }
         finally { dir.Delete(true); }
