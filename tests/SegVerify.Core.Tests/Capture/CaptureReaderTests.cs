@@ -15,6 +15,20 @@ public static class ReadAllHelper
         return list;
     }
 
+    /// <summary>Two readings of the same records: same count, and each record's every field and bytes equal.</summary>
+    public static void AssertSame(List<Rec> expected, List<Rec> actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal(expected[i].Ts, actual[i].Ts);
+            Assert.Equal(expected[i].Orig, actual[i].Orig);
+            Assert.Equal(expected[i].Link, actual[i].Link);
+            Assert.Equal(expected[i].Offset, actual[i].Offset);
+            Assert.Equal(expected[i].Data, actual[i].Data);
+        }
+    }
+
     public static Rec ToRec(in CaptureRecord rec) =>
         new(rec.TimestampNs, rec.OriginalLength, rec.LinkType, rec.NanosecondResolution, rec.FileOffset, rec.Data.ToArray());
 
@@ -336,18 +350,7 @@ public class CaptureReaderTests
         AssertSame(expected, small);
     }
 
-    private static void AssertSame(List<Rec> a, List<Rec> b)
-    {
-        Assert.Equal(a.Count, b.Count);
-        for (int i = 0; i < a.Count; i++)
-        {
-            Assert.Equal(a[i].Ts, b[i].Ts);
-            Assert.Equal(a[i].Orig, b[i].Orig);
-            Assert.Equal(a[i].Link, b[i].Link);
-            Assert.Equal(a[i].Offset, b[i].Offset);
-            Assert.Equal(a[i].Data, b[i].Data);
-        }
-    }
+    private static void AssertSame(List<Rec> a, List<Rec> b) => ReadAllHelper.AssertSame(a, b);
 
     [Fact]
     public void Expand_directories_by_extension_or_magic_sorted_and_missing_paths_throw()

@@ -90,14 +90,7 @@ public class MappedCaptureTests
             // small buffer: many refills, records straddling the buffer's end
             var (buffered, bufferedDamage) = ReadAllHelper.Read(bytes, bufferSize: 4096);
             Assert.Equal(truncated ? n - 1 : n, mapped.Count);
-            Assert.Equal(buffered.Count, mapped.Count);
-            for (int i = 0; i < mapped.Count; i++)
-            {
-                Assert.Equal(buffered[i].Ts, mapped[i].Ts);
-                Assert.Equal(buffered[i].Offset, mapped[i].Offset);
-                Assert.Equal(buffered[i].Orig, mapped[i].Orig);
-                Assert.Equal(buffered[i].Data, mapped[i].Data);
-            }
+            ReadAllHelper.AssertSame(buffered, mapped);
             Assert.Equal(bufferedDamage?.Offset, mappedDamage?.Offset);
             Assert.Equal(bufferedDamage?.Reason, mappedDamage?.Reason);
             Assert.Equal(truncated, mappedDamage is not null);
